@@ -1,0 +1,359 @@
+"""The hall's configuration: categories, items, windows, clerks, hours and rule settings.
+
+Read from a TOML file a hall operator can edit by hand (the sample county hall ships beside this
+module) and validated here, so a broken file is refused with a message naming the line's place
+in both languages before anything reaches the database.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hall.numbering import SERIES_PATTERN
+from hall.text import HallRuleError
+
+SAMPLE_HALL_PATH = Path(__file__).with_name("sample_hall.toml")
+
+
+class ConfigError(HallRuleError):
+    def __init__(self, where: str, zh: str, en: str) -> None:
+        super().__init__("bad_config", f"配置错误（{where}）：{zh}", f"configuration error at {where}: {en}", 422)
+
+
+class CallRule(StrEnum):
+    PRIMARY_FIRST = "primary_first"   # a window's primary categories before its secondary ones
+    LONGEST_WAIT = "longest_wait"     # the longest-waiting ticket among all the window's categories
+
+
+@dataclass(frozen=True)
+class ItemConfig:
+    code: str
+    name_zh: str
+    name_en: str
+    materials: tuple[str, ...] = ()
+    promised_days: int = 0        # 承诺时限 in working days; 0 = done on the spot
+    fee: str = "免费"
+
+
+@dataclass(frozen=True)
+class CategoryConfig:
+    series: str
+    name_zh: str
+    name_en: str
+    department: str = ""
+    expected_service_minutes: float = 10.0
+    target_wait_minutes: float = 15.0
+    items: tuple[ItemConfig, ...] = ()
+
+
+@dataclass(frozen=True)
+class WindowConfig:
+    number: int
+    name_zh: str
+    name_en: str = ""
+    department: str = ""
+    primary: tuple[str, ...] = ()     # series served first
+    secondary: tuple[str, ...] = ()   # served when the primary queues are empty (or by wait)
+    open: bool = True
+
+
+@dataclass(frozen=True)
+class ClerkConfig:
+    staff_no: str
+    name: str
+    department: str = ""
+    skills: tuple[str, ...] = ()      # series the clerk is trained for
+    pin: str | None = None            # plain PIN in a sample file; hashed on import
+    pin_hash: str | None = None
+    photo: str = ""
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    start: time
+    end: time
+
+    def contains(self, moment: time) -> bool:
+        return self.start <= moment < self.end
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class WeekendMode(StrEnum):
+    OPEN = "open"
+    APPOINTMENT_ONLY = "appointment_only"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class HoursConfig:
+    timezone: str = "Asia/Shanghai"
+    workdays: tuple[int, ...] = (1, 2, 3, 4, 5)           # ISO weekday numbers
+    regular: tuple[TimeRange, ...] = ()
+    lunch: TimeRange | None = None                         # 午间服务: open with fewer windows
+    extended: TimeRange | None = None                      # 延时服务 after regular hours
+    weekend: TimeRange | None = None                       # 双休日服务
+    weekend_mode: WeekendMode = WeekendMode.APPOINTMENT_ONLY
+    closed_dates: tuple[str, ...] = ()                     # holidays, ISO dates
+    extra_workdays: tuple[str, ...] = ()                   # 调休 working weekends, ISO dates
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    call_rule: CallRule = CallRule.PRIMARY_FIRST
+    # a secondary category whose head has waited this long is served like a primary one (0 = off)
+    secondary_promote_minutes: float = 0.0
+    recall_limit: int = 3                 # recalls before a ticket counts as a no-show
+    late_requeue_places: int = 3          # a late no-show goes back this many places from the head
+    appointment_grace_minutes: int = 15   # an appointment is "due" this long before its slot
+    followup_days: int = 5                # 差评 follow-up deadline
+    followup_working_days: bool = True
+    default_rating_days: int = 0          # 0 = off; else a default 基本满意 after N days, stored as default
+    pause_warn_minutes: float = 3.0       # AB角: away at most 3 minutes
+    long_wait_alert_minutes: float = 30.0
+
+
+@dataclass(frozen=True)
+class HallConfig:
+    code: str
+    name_zh: str
+    name_en: str
+    complaint_phone: str = "12345"
+    public_url: str = "http://127.0.0.1:8760"
+    hours: HoursConfig = field(default_factory=HoursConfig)
+    rules: RulesConfig = field(default_factory=RulesConfig)
+    categories: tuple[CategoryConfig, ...] = ()
+    windows: tuple[WindowConfig, ...] = ()
+    clerks: tuple[ClerkConfig, ...] = ()
+    notices: tuple[str, ...] = ()
+
+    def category(self, series: str) -> CategoryConfig:
+        for category in self.categories:
+            if category.series == series:
+                return category
+        raise KeyError(series)
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+
+def _require(table: dict[str, Any], key: str, where: str, kind: type | tuple[type, ...]) -> Any:
+    if key not in table:
+        raise ConfigError(where, f"缺少“{key}”", f"'{key}' is missing")
+    value = table[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    bool_refused = isinstance(value, bool) and bool not in kinds  # TOML true is not a number
+    if not isinstance(value, kinds) or bool_refused:
+        raise ConfigError(f"{where}.{key}", "类型不对", f"wrong type {type(value).__name__}")
+    return value
+
+
+def _optional(table: dict[str, Any], key: str, where: str, kind: type | tuple[type, ...], default: Any) -> Any:
+    if key not in table:
+        return default
+    return _require(table, key, where, kind)
+
+
+def parse_time_range(text: str, where: str) -> TimeRange:
+    try:
+        start_text, end_text = text.split("-")
+        start, end = time.fromisoformat(start_text.strip()), time.fromisoformat(end_text.strip())
+    except ValueError:
+        raise ConfigError(where, f"时间段“{text}”应写作 08:30-12:00", f"time range '{text}' should look like 08:30-12:00") from None
+    if end <= start:
+        raise ConfigError(where, f"时间段“{text}”结束早于开始", f"time range '{text}' ends before it starts")
+    return TimeRange(start, end)
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(where, "应为字符串列表", "should be a list of strings")
+    return tuple(value)
+
+
+def _parse_hours(table: dict[str, Any]) -> HoursConfig:
+    where = "hours"
+    timezone = _optional(table, "timezone", where, str, "Asia/Shanghai")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}.timezone", f"未知时区“{timezone}”", f"unknown time zone '{timezone}'") from None
+    workdays = tuple(_optional(table, "workdays", where, list, [1, 2, 3, 4, 5]))
+    if not all(isinstance(d, int) and 1 <= d <= 7 for d in workdays):
+        raise ConfigError(f"{where}.workdays", "应为 1 到 7 的数字", "should be ISO weekdays 1 to 7")
+
+    def one(key: str) -> TimeRange | None:
+        text = _optional(table, key, where, str, "")
+        return parse_time_range(text, f"{where}.{key}") if text else None
+
+    regular = tuple(parse_time_range(t, f"{where}.regular") for t in _strings(table.get("regular", []), f"{where}.regular"))
+    mode_text = _optional(table, "weekend_mode", where, str, WeekendMode.APPOINTMENT_ONLY.value)
+    try:
+        mode = WeekendMode(mode_text)
+    except ValueError:
+        raise ConfigError(f"{where}.weekend_mode", f"应为 {[m.value for m in WeekendMode]}", f"should be one of {[m.value for m in WeekendMode]}") from None
+    return HoursConfig(
+        timezone=timezone,
+        workdays=workdays,
+        regular=regular,
+        lunch=one("lunch"),
+        extended=one("extended"),
+        weekend=one("weekend"),
+        weekend_mode=mode,
+        closed_dates=_strings(table.get("closed_dates", []), f"{where}.closed_dates"),
+        extra_workdays=_strings(table.get("extra_workdays", []), f"{where}.extra_workdays"),
+    )
+
+
+def _parse_rules(table: dict[str, Any]) -> RulesConfig:
+    defaults = RulesConfig()
+    values: dict[str, Any] = {}
+    for name in RulesConfig.__dataclass_fields__:
+        if name not in table:
+            continue
+        default = getattr(defaults, name)
+        if isinstance(default, CallRule):
+            try:
+                values[name] = CallRule(table[name])
+            except ValueError:
+                raise ConfigError(f"rules.{name}", f"应为 {[r.value for r in CallRule]}", f"should be one of {[r.value for r in CallRule]}") from None
+        else:
+            kind: tuple[type, ...] = (bool,) if isinstance(default, bool) else (int, float) if isinstance(default, float) else (int,)
+            value = _require(table, name, "rules", kind)
+            if not isinstance(value, bool) and value < 0:
+                raise ConfigError(f"rules.{name}", "不能为负数", "must not be negative")
+            values[name] = value
+    unknown = set(table) - set(RulesConfig.__dataclass_fields__)
+    if unknown:
+        raise ConfigError("rules", f"未知设置 {sorted(unknown)}", f"unknown settings {sorted(unknown)}")
+    return RulesConfig(**values)
+
+
+def parse_config(data: dict[str, Any]) -> HallConfig:
+    """Validate a decoded TOML document into a :class:`HallConfig`."""
+    hall = _require(data, "hall", "", dict)
+    categories: list[CategoryConfig] = []
+    for index, raw in enumerate(data.get("categories", [])):
+        where = f"categories[{index}]"
+        series = _require(raw, "series", where, str)
+        if not SERIES_PATTERN.match(series):
+            raise ConfigError(f"{where}.series", f"序列“{series}”应为一到两个大写字母", f"series '{series}' should be one or two capital letters")
+        items = []
+        for item_index, item in enumerate(raw.get("items", [])):
+            item_where = f"{where}.items[{item_index}]"
+            items.append(ItemConfig(
+                code=_require(item, "code", item_where, str),
+                name_zh=_require(item, "name_zh", item_where, str),
+                name_en=_optional(item, "name_en", item_where, str, ""),
+                materials=_strings(item.get("materials", []), f"{item_where}.materials"),
+                promised_days=_optional(item, "promised_days", item_where, int, 0),
+                fee=_optional(item, "fee", item_where, str, "免费"),
+            ))
+        categories.append(CategoryConfig(
+            series=series,
+            name_zh=_require(raw, "name_zh", where, str),
+            name_en=_optional(raw, "name_en", where, str, ""),
+            department=_optional(raw, "department", where, str, ""),
+            expected_service_minutes=float(_optional(raw, "expected_service_minutes", where, (int, float), 10.0)),
+            target_wait_minutes=float(_optional(raw, "target_wait_minutes", where, (int, float), 15.0)),
+            items=tuple(items),
+        ))
+    known = [c.series for c in categories]
+    if len(set(known)) != len(known):
+        raise ConfigError("categories", "业务序列重复", "a series letter is used twice")
+    item_codes = [i.code for c in categories for i in c.items]
+    if len(set(item_codes)) != len(item_codes):
+        raise ConfigError("categories.items", "事项编码重复", "an item code is used twice")
+
+    def check_series(values: tuple[str, ...], where: str) -> tuple[str, ...]:
+        for series in values:
+            if series not in known:
+                raise ConfigError(where, f"未知业务序列“{series}”", f"unknown series '{series}'")
+        return values
+
+    windows: list[WindowConfig] = []
+    for index, raw in enumerate(data.get("windows", [])):
+        where = f"windows[{index}]"
+        number = _require(raw, "number", where, int)
+        primary = check_series(_strings(raw.get("primary", []), f"{where}.primary"), f"{where}.primary")
+        secondary = check_series(_strings(raw.get("secondary", []), f"{where}.secondary"), f"{where}.secondary")
+        if set(primary) & set(secondary):
+            raise ConfigError(where, "同一业务不能既是主要又是次要", "a series cannot be both primary and secondary")
+        windows.append(WindowConfig(
+            number=number,
+            name_zh=_require(raw, "name_zh", where, str),
+            name_en=_optional(raw, "name_en", where, str, ""),
+            department=_optional(raw, "department", where, str, ""),
+            primary=primary,
+            secondary=secondary,
+            open=_optional(raw, "open", where, bool, True),
+        ))
+    numbers = [w.number for w in windows]
+    if len(set(numbers)) != len(numbers):
+        raise ConfigError("windows", "窗口号重复", "a window number is used twice")
+
+    clerks: list[ClerkConfig] = []
+    for index, raw in enumerate(data.get("clerks", [])):
+        where = f"clerks[{index}]"
+        pin = _optional(raw, "pin", where, str, None)
+        pin_hash = _optional(raw, "pin_hash", where, str, None)
+        if pin is None and pin_hash is None:
+            raise ConfigError(where, "需要 pin 或 pin_hash", "needs pin or pin_hash")
+        if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 12):
+            raise ConfigError(f"{where}.pin", "PIN 应为 4 到 12 位数字", "a PIN is 4 to 12 digits")
+        clerks.append(ClerkConfig(
+            staff_no=_require(raw, "staff_no", where, str),
+            name=_require(raw, "name", where, str),
+            department=_optional(raw, "department", where, str, ""),
+            skills=check_series(_strings(raw.get("skills", []), f"{where}.skills"), f"{where}.skills"),
+            pin=pin,
+            pin_hash=pin_hash,
+            photo=_optional(raw, "photo", where, str, ""),
+        ))
+    staff = [c.staff_no for c in clerks]
+    if len(set(staff)) != len(staff):
+        raise ConfigError("clerks", "工号重复", "a staff number is used twice")
+
+    return HallConfig(
+        code=_require(hall, "code", "hall", str),
+        name_zh=_require(hall, "name_zh", "hall", str),
+        name_en=_optional(hall, "name_en", "hall", str, ""),
+        complaint_phone=_optional(hall, "complaint_phone", "hall", str, "12345"),
+        public_url=_optional(hall, "public_url", "hall", str, "http://127.0.0.1:8760"),
+        hours=_parse_hours(data.get("hours", {})),
+        rules=_parse_rules(data.get("rules", {})),
+        categories=tuple(categories),
+        windows=tuple(windows),
+        clerks=tuple(clerks),
+        notices=_strings(data.get("notices", []), "notices"),
+    )
+
+
+def load_config(path: Path | str) -> HallConfig:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(str(path), f"无法读取文件：{error.strerror}", f"cannot read the file: {error.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "文件不是 UTF-8 编码", "the file is not UTF-8") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(str(path), f"TOML 语法错误：{error}", f"TOML syntax error: {error}") from None
+    return parse_config(data)
+
+
+def load_sample_hall() -> HallConfig:
+    return load_config(SAMPLE_HALL_PATH)
