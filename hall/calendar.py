@@ -16,10 +16,10 @@ from hall.text import Bilingual
 
 class Period(StrEnum):
     REGULAR = "regular"
-    LUNCH = "lunch"                       # 午间服务
-    EXTENDED = "extended"                 # 延时服务
-    WEEKEND = "weekend"                   # 双休日服务, open to all
-    APPOINTMENT_ONLY = "appointment_only" # weekend service for booked citizens only
+    LUNCH = "lunch"  # 午间服务
+    EXTENDED = "extended"  # 延时服务
+    WEEKEND = "weekend"  # 双休日服务, open to all
+    APPOINTMENT_ONLY = "appointment_only"  # weekend service for booked citizens only
     CLOSED = "closed"
 
 

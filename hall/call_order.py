@@ -23,10 +23,10 @@ from hall.config import CallRule, RulesConfig
 class Candidate:
     ticket_id: int
     series: str
-    queue_key: float          # position in its queue; smaller is earlier (the original wait start)
+    queue_key: float  # position in its queue; smaller is earlier (the original wait start)
     priority: bool = False
-    appointment_at: datetime | None = None   # the booked slot, for appointment tickets
-    target_window: int | None = None         # transferred to one window only
+    appointment_at: datetime | None = None  # the booked slot, for appointment tickets
+    target_window: int | None = None  # transferred to one window only
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def call_rank(candidate: Candidate, window: WindowQueues, now: datetime, rules: 
     else:
         band = 2.0
     if candidate.target_window == window.number:
-        band -= 0.5   # a ticket transferred to this very window goes before same-band tickets
+        band -= 0.5  # a ticket transferred to this very window goes before same-band tickets
     tier = 0.0
     if rules.call_rule is CallRule.PRIMARY_FIRST and candidate.series not in window.primary:
         promoted = rules.secondary_promote_minutes > 0 and _waited_minutes(candidate, now) >= rules.secondary_promote_minutes

@@ -27,8 +27,8 @@ class ConfigError(HallRuleError):
 
 
 class CallRule(StrEnum):
-    PRIMARY_FIRST = "primary_first"   # a window's primary categories before its secondary ones
-    LONGEST_WAIT = "longest_wait"     # the longest-waiting ticket among all the window's categories
+    PRIMARY_FIRST = "primary_first"  # a window's primary categories before its secondary ones
+    LONGEST_WAIT = "longest_wait"  # the longest-waiting ticket among all the window's categories
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class ItemConfig:
     name_zh: str
     name_en: str
     materials: tuple[str, ...] = ()
-    promised_days: int = 0        # 承诺时限 in working days; 0 = done on the spot
+    promised_days: int = 0  # 承诺时限 in working days; 0 = done on the spot
     fee: str = "免费"
 
 
@@ -58,8 +58,8 @@ class WindowConfig:
     name_zh: str
     name_en: str = ""
     department: str = ""
-    primary: tuple[str, ...] = ()     # series served first
-    secondary: tuple[str, ...] = ()   # served when the primary queues are empty (or by wait)
+    primary: tuple[str, ...] = ()  # series served first
+    secondary: tuple[str, ...] = ()  # served when the primary queues are empty (or by wait)
     open: bool = True
 
 
@@ -68,8 +68,8 @@ class ClerkConfig:
     staff_no: str
     name: str
     department: str = ""
-    skills: tuple[str, ...] = ()      # series the clerk is trained for
-    pin: str | None = None            # plain PIN in a sample file; hashed on import
+    skills: tuple[str, ...] = ()  # series the clerk is trained for
+    pin: str | None = None  # plain PIN in a sample file; hashed on import
     pin_hash: str | None = None
     photo: str = ""
 
@@ -95,14 +95,14 @@ class WeekendMode(StrEnum):
 @dataclass(frozen=True)
 class HoursConfig:
     timezone: str = "Asia/Shanghai"
-    workdays: tuple[int, ...] = (1, 2, 3, 4, 5)           # ISO weekday numbers
+    workdays: tuple[int, ...] = (1, 2, 3, 4, 5)  # ISO weekday numbers
     regular: tuple[TimeRange, ...] = ()
-    lunch: TimeRange | None = None                         # 午间服务: open with fewer windows
-    extended: TimeRange | None = None                      # 延时服务 after regular hours
-    weekend: TimeRange | None = None                       # 双休日服务
+    lunch: TimeRange | None = None  # 午间服务: open with fewer windows
+    extended: TimeRange | None = None  # 延时服务 after regular hours
+    weekend: TimeRange | None = None  # 双休日服务
     weekend_mode: WeekendMode = WeekendMode.APPOINTMENT_ONLY
-    closed_dates: tuple[str, ...] = ()                     # holidays, ISO dates
-    extra_workdays: tuple[str, ...] = ()                   # 调休 working weekends, ISO dates
+    closed_dates: tuple[str, ...] = ()  # holidays, ISO dates
+    extra_workdays: tuple[str, ...] = ()  # 调休 working weekends, ISO dates
 
     @property
     def zone(self) -> ZoneInfo:
@@ -114,13 +114,13 @@ class RulesConfig:
     call_rule: CallRule = CallRule.PRIMARY_FIRST
     # a secondary category whose head has waited this long is served like a primary one (0 = off)
     secondary_promote_minutes: float = 0.0
-    recall_limit: int = 3                 # recalls before a ticket counts as a no-show
-    late_requeue_places: int = 3          # a late no-show goes back this many places from the head
-    appointment_grace_minutes: int = 15   # an appointment is "due" this long before its slot
-    followup_days: int = 5                # 差评 follow-up deadline
+    recall_limit: int = 3  # recalls before a ticket counts as a no-show
+    late_requeue_places: int = 3  # a late no-show goes back this many places from the head
+    appointment_grace_minutes: int = 15  # an appointment is "due" this long before its slot
+    followup_days: int = 5  # 差评 follow-up deadline
     followup_working_days: bool = True
-    default_rating_days: int = 0          # 0 = off; else a default 基本满意 after N days, stored as default
-    pause_warn_minutes: float = 3.0       # AB角: away at most 3 minutes
+    default_rating_days: int = 0  # 0 = off; else a default 基本满意 after N days, stored as default
+    pause_warn_minutes: float = 3.0  # AB角: away at most 3 minutes
     long_wait_alert_minutes: float = 30.0
 
 
@@ -202,7 +202,9 @@ def _parse_hours(table: dict[str, Any]) -> HoursConfig:
     try:
         mode = WeekendMode(mode_text)
     except ValueError:
-        raise ConfigError(f"{where}.weekend_mode", f"应为 {[m.value for m in WeekendMode]}", f"should be one of {[m.value for m in WeekendMode]}") from None
+        raise ConfigError(
+            f"{where}.weekend_mode", f"应为 {[m.value for m in WeekendMode]}", f"should be one of {[m.value for m in WeekendMode]}"
+        ) from None
     return HoursConfig(
         timezone=timezone,
         workdays=workdays,
@@ -227,7 +229,9 @@ def _parse_rules(table: dict[str, Any]) -> RulesConfig:
             try:
                 values[name] = CallRule(table[name])
             except ValueError:
-                raise ConfigError(f"rules.{name}", f"应为 {[r.value for r in CallRule]}", f"should be one of {[r.value for r in CallRule]}") from None
+                raise ConfigError(
+                    f"rules.{name}", f"应为 {[r.value for r in CallRule]}", f"should be one of {[r.value for r in CallRule]}"
+                ) from None
         else:
             kind: tuple[type, ...] = (bool,) if isinstance(default, bool) else (int, float) if isinstance(default, float) else (int,)
             value = _require(table, name, "rules", kind)
@@ -248,27 +252,33 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
         where = f"categories[{index}]"
         series = _require(raw, "series", where, str)
         if not SERIES_PATTERN.match(series):
-            raise ConfigError(f"{where}.series", f"序列“{series}”应为一到两个大写字母", f"series '{series}' should be one or two capital letters")
+            raise ConfigError(
+                f"{where}.series", f"序列“{series}”应为一到两个大写字母", f"series '{series}' should be one or two capital letters"
+            )
         items = []
         for item_index, item in enumerate(raw.get("items", [])):
             item_where = f"{where}.items[{item_index}]"
-            items.append(ItemConfig(
-                code=_require(item, "code", item_where, str),
-                name_zh=_require(item, "name_zh", item_where, str),
-                name_en=_optional(item, "name_en", item_where, str, ""),
-                materials=_strings(item.get("materials", []), f"{item_where}.materials"),
-                promised_days=_optional(item, "promised_days", item_where, int, 0),
-                fee=_optional(item, "fee", item_where, str, "免费"),
-            ))
-        categories.append(CategoryConfig(
-            series=series,
-            name_zh=_require(raw, "name_zh", where, str),
-            name_en=_optional(raw, "name_en", where, str, ""),
-            department=_optional(raw, "department", where, str, ""),
-            expected_service_minutes=float(_optional(raw, "expected_service_minutes", where, (int, float), 10.0)),
-            target_wait_minutes=float(_optional(raw, "target_wait_minutes", where, (int, float), 15.0)),
-            items=tuple(items),
-        ))
+            items.append(
+                ItemConfig(
+                    code=_require(item, "code", item_where, str),
+                    name_zh=_require(item, "name_zh", item_where, str),
+                    name_en=_optional(item, "name_en", item_where, str, ""),
+                    materials=_strings(item.get("materials", []), f"{item_where}.materials"),
+                    promised_days=_optional(item, "promised_days", item_where, int, 0),
+                    fee=_optional(item, "fee", item_where, str, "免费"),
+                )
+            )
+        categories.append(
+            CategoryConfig(
+                series=series,
+                name_zh=_require(raw, "name_zh", where, str),
+                name_en=_optional(raw, "name_en", where, str, ""),
+                department=_optional(raw, "department", where, str, ""),
+                expected_service_minutes=float(_optional(raw, "expected_service_minutes", where, (int, float), 10.0)),
+                target_wait_minutes=float(_optional(raw, "target_wait_minutes", where, (int, float), 15.0)),
+                items=tuple(items),
+            )
+        )
     known = [c.series for c in categories]
     if len(set(known)) != len(known):
         raise ConfigError("categories", "业务序列重复", "a series letter is used twice")
@@ -290,15 +300,17 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
         secondary = check_series(_strings(raw.get("secondary", []), f"{where}.secondary"), f"{where}.secondary")
         if set(primary) & set(secondary):
             raise ConfigError(where, "同一业务不能既是主要又是次要", "a series cannot be both primary and secondary")
-        windows.append(WindowConfig(
-            number=number,
-            name_zh=_require(raw, "name_zh", where, str),
-            name_en=_optional(raw, "name_en", where, str, ""),
-            department=_optional(raw, "department", where, str, ""),
-            primary=primary,
-            secondary=secondary,
-            open=_optional(raw, "open", where, bool, True),
-        ))
+        windows.append(
+            WindowConfig(
+                number=number,
+                name_zh=_require(raw, "name_zh", where, str),
+                name_en=_optional(raw, "name_en", where, str, ""),
+                department=_optional(raw, "department", where, str, ""),
+                primary=primary,
+                secondary=secondary,
+                open=_optional(raw, "open", where, bool, True),
+            )
+        )
     numbers = [w.number for w in windows]
     if len(set(numbers)) != len(numbers):
         raise ConfigError("windows", "窗口号重复", "a window number is used twice")
@@ -312,15 +324,17 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
             raise ConfigError(where, "需要 pin 或 pin_hash", "needs pin or pin_hash")
         if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 12):
             raise ConfigError(f"{where}.pin", "PIN 应为 4 到 12 位数字", "a PIN is 4 to 12 digits")
-        clerks.append(ClerkConfig(
-            staff_no=_require(raw, "staff_no", where, str),
-            name=_require(raw, "name", where, str),
-            department=_optional(raw, "department", where, str, ""),
-            skills=check_series(_strings(raw.get("skills", []), f"{where}.skills"), f"{where}.skills"),
-            pin=pin,
-            pin_hash=pin_hash,
-            photo=_optional(raw, "photo", where, str, ""),
-        ))
+        clerks.append(
+            ClerkConfig(
+                staff_no=_require(raw, "staff_no", where, str),
+                name=_require(raw, "name", where, str),
+                department=_optional(raw, "department", where, str, ""),
+                skills=check_series(_strings(raw.get("skills", []), f"{where}.skills"), f"{where}.skills"),
+                pin=pin,
+                pin_hash=pin_hash,
+                photo=_optional(raw, "photo", where, str, ""),
+            )
+        )
     staff = [c.staff_no for c in clerks]
     if len(set(staff)) != len(staff):
         raise ConfigError("clerks", "工号重复", "a staff number is used twice")

@@ -12,13 +12,13 @@ from hall.text import Bilingual, HallRuleError
 
 
 class TicketStatus(StrEnum):
-    WAITING = "waiting"      # in the queue
-    CALLED = "called"        # called to a window, citizen on the way
-    SERVING = "serving"      # service started at the window
-    PARKED = "parked"        # 挂起: set aside at a window, to be called back there
-    DONE = "done"            # service finished
-    NO_SHOW = "no_show"      # 过号: did not come after the last recall
-    EXPIRED = "expired"      # closed at business-day rollover, never served
+    WAITING = "waiting"  # in the queue
+    CALLED = "called"  # called to a window, citizen on the way
+    SERVING = "serving"  # service started at the window
+    PARKED = "parked"  # 挂起: set aside at a window, to be called back there
+    DONE = "done"  # service finished
+    NO_SHOW = "no_show"  # 过号: did not come after the last recall
+    EXPIRED = "expired"  # closed at business-day rollover, never served
 
 
 ACTIVE_AT_WINDOW = (TicketStatus.CALLED, TicketStatus.SERVING)
@@ -34,7 +34,7 @@ class Action(StrEnum):
     PARK = "park"
     CALL_BACK = "call_back"
     TRANSFER = "transfer"
-    REQUEUE = "requeue"     # a no-show citizen came back late
+    REQUEUE = "requeue"  # a no-show citizen came back late
     EXPIRE = "expire"
 
 
@@ -95,11 +95,11 @@ def next_status(current: TicketStatus, action: Action) -> TicketStatus:
 
 
 class Outcome(StrEnum):
-    IMMEDIATE = "immediate"   # 即办件
-    PROMISED = "promised"     # 承诺件
-    JOINT = "joint"           # 联办件
-    REPORTED = "reported"     # 上报件
-    REFUSED = "refused"       # 退办件
+    IMMEDIATE = "immediate"  # 即办件
+    PROMISED = "promised"  # 承诺件
+    JOINT = "joint"  # 联办件
+    REPORTED = "reported"  # 上报件
+    REFUSED = "refused"  # 退办件
 
 
 OUTCOME_NAMES: dict[Outcome, Bilingual] = {
@@ -163,9 +163,9 @@ BAD_RATING_REASONS: dict[str, Bilingual] = {
 
 class TicketSource(StrEnum):
     KIOSK = "kiosk"
-    GUIDE_DESK = "guide_desk"     # 导办员 / 咨询台 issue for the citizen
-    APPOINTMENT = "appointment"   # check-in of a booked slot
-    COUNTER = "counter"           # a clerk issued it (e.g. walk-up at a window)
+    GUIDE_DESK = "guide_desk"  # 导办员 / 咨询台 issue for the citizen
+    APPOINTMENT = "appointment"  # check-in of a booked slot
+    COUNTER = "counter"  # a clerk issued it (e.g. walk-up at a window)
 
 
 PRIORITY_REASONS: dict[str, Bilingual] = {

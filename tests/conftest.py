@@ -8,12 +8,12 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
 
-from datetime import UTC, datetime  # noqa: E402
+from datetime import UTC, datetime
 
-import pytest  # noqa: E402
+import pytest
 
-from hall.clock import FakeClock  # noqa: E402
-from hall.config import HallConfig, load_sample_hall  # noqa: E402
+from hall.clock import FakeClock
+from hall.config import HallConfig, load_sample_hall
 
 
 @pytest.fixture(scope="session")

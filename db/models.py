@@ -1,0 +1,334 @@
+"""The hall-local database schema (SQLAlchemy 2 typed models).
+
+The invariants of DESIGN.md §4 live here as constraints, so no code path — nor a second server
+process — can break them: one ticket number per (hall, business day, series); at most one ticket
+called or in service per window (partial unique index); at most one open service per ticket;
+one rating per service; at most one open pause and one logged-in clerk per window; events
+numbered per hall without gaps (primary key (hall_id, seq)).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite stores no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _partial(where: str) -> dict[str, Any]:
+    return {"sqlite_where": text(where), "postgresql_where": text(where)}
+
+
+class Hall(Base):
+    __tablename__ = "halls"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    complaint_phone: Mapped[str] = mapped_column(String(40), default="12345")
+    public_url: Mapped[str] = mapped_column(String(300), default="")
+    hours: Mapped[dict[str, Any]] = mapped_column(default=dict)  # HoursConfig as JSON
+    rules: Mapped[dict[str, Any]] = mapped_column(default=dict)  # RulesConfig as JSON
+    notices: Mapped[list[Any]] = mapped_column(default=list)
+    current_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    event_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Category(Base):
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("hall_id", "series"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    series: Mapped[str] = mapped_column(String(2))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    department: Mapped[str] = mapped_column(String(100), default="")
+    expected_service_minutes: Mapped[float] = mapped_column(Float, default=10.0)
+    target_wait_minutes: Mapped[float] = mapped_column(Float, default=15.0)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Item(Base):
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("hall_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    materials: Mapped[list[Any]] = mapped_column(default=list)
+    promised_days: Mapped[int] = mapped_column(Integer, default=0)
+    fee: Mapped[str] = mapped_column(String(60), default="免费")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Window(Base):
+    __tablename__ = "windows"
+    __table_args__ = (UniqueConstraint("hall_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    department: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(12), default="open")  # open | closed | paused
+    changed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class WindowCategory(Base):
+    __tablename__ = "window_categories"
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+    primary: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Clerk(Base):
+    __tablename__ = "clerks"
+    __table_args__ = (UniqueConstraint("hall_id", "staff_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    staff_no: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(60))
+    department: Mapped[str] = mapped_column(String(100), default="")
+    photo: Mapped[str] = mapped_column(String(300), default="")
+    skills: Mapped[list[Any]] = mapped_column(default=list)
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Device(Base):
+    """An enrolled kiosk, counter, display, pad or manager console: a role token, maybe a window."""
+
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), nullable=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ClerkSession(Base):
+    """A clerk logged in at a window (A/B posts hand over by ending one session and starting the next)."""
+
+    __tablename__ = "clerk_sessions"
+    __table_args__ = (Index("one_clerk_per_window", "window_id", unique=True, **_partial("ended_at IS NULL")),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    clerk_id: Mapped[int] = mapped_column(ForeignKey("clerks.id"), index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), nullable=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    post: Mapped[str] = mapped_column(String(1), default="A")
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    end_reason: Mapped[str] = mapped_column(String(20), default="")
+
+
+class DayCounter(Base):
+    __tablename__ = "day_counters"
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), primary_key=True)
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    series: Mapped[str] = mapped_column(String(2), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (UniqueConstraint("hall_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    item_code: Mapped[str] = mapped_column(String(32), default="")
+    slot_at: Mapped[datetime]
+    name_masked: Mapped[str] = mapped_column(String(60), default="")
+    contact_masked: Mapped[str] = mapped_column(String(40), default="")
+    channel: Mapped[str] = mapped_column(String(16), default="online")
+    ticket_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the ticket issued at check-in
+    checked_in_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("hall_id", "business_day", "series", "number", name="one_number_per_day"),
+        Index("one_ticket_at_window", "window_id", unique=True, **_partial("status IN ('called', 'serving')")),
+        Index("queue_head", "hall_id", "category_id", "status", "priority", "queue_key"),
+        Index("tickets_by_day", "hall_id", "business_day", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    business_day: Mapped[date] = mapped_column(Date)
+    series: Mapped[str] = mapped_column(String(2))
+    number: Mapped[int] = mapped_column(Integer)
+    display_number: Mapped[str] = mapped_column(String(10))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    items: Mapped[list[Any]] = mapped_column(default=list)
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority_reason: Mapped[str] = mapped_column(String(20), default="")
+    source: Mapped[str] = mapped_column(String(16), default="kiosk")
+    appointment_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    issued_at: Mapped[datetime]
+    queue_key: Mapped[float] = mapped_column(Float)
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), nullable=True)
+    target_window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), nullable=True)
+    recall_count: Mapped[int] = mapped_column(Integer, default=0)
+    transfer_count: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    called_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    print_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Service(Base):
+    """One window's handling of a ticket, from the call to its end (finish, transfer, no-show, park)."""
+
+    __tablename__ = "services"
+    __table_args__ = (
+        Index("one_open_service_per_ticket", "ticket_id", unique=True, **_partial("ended_at IS NULL")),
+        Index("services_by_window", "window_id", "ended_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"))
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("clerks.id"), nullable=True)
+    called_by_clerk_id: Mapped[int | None] = mapped_column(ForeignKey("clerks.id"), nullable=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    item_code: Mapped[str] = mapped_column(String(32), default="")
+    department: Mapped[str] = mapped_column(String(100), default="")
+    waited_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    called_at: Mapped[datetime]
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    end_reason: Mapped[str] = mapped_column(String(12), default="")  # finished|transferred|no_show|parked|expired
+    outcome: Mapped[str] = mapped_column(String(12), default="")
+    promised_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), unique=True)  # 一次一评
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"))
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("clerks.id"), nullable=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    item_code: Mapped[str] = mapped_column(String(32), default="")
+    department: Mapped[str] = mapped_column(String(100), default="")
+    level: Mapped[str | None] = mapped_column(String(24), nullable=True)  # None = not rated
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(16), default="pad")
+    created_at: Mapped[datetime]
+
+
+class FollowUp(Base):
+    """The 差评 follow-up: verify, fix, call the citizen back, record their view — by a deadline."""
+
+    __tablename__ = "followups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), unique=True)
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | resolved | appealed
+    notes: Mapped[str] = mapped_column(Text, default="")
+    citizen_view: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Pause(Base):
+    __tablename__ = "pauses"
+    __table_args__ = (Index("one_open_pause_per_window", "window_id", unique=True, **_partial("ended_at IS NULL")),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("windows.id"))
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("clerks.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(String(100), default="")
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Event(Base):
+    """Transactional outbox: written in the same transaction as the change it reports."""
+
+    __tablename__ = "events"
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(100))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime]

@@ -1,0 +1,137 @@
+"""The ``hallq`` command: server, database, demo, device enrolment, simulation, benchmarks."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from hall.text import HallRuleError
+
+
+def _config(path: str | None):  # type: ignore[no-untyped-def]
+    from hall.config import load_config, load_sample_hall
+
+    return load_config(path) if path else load_sample_hall()
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+    from server.runner import default_database_url, prepare_hall
+
+    url = args.database or default_database_url()
+    hall = prepare_hall(url, _config(args.config))
+    if not hall.store.devices(hall.hall_id):
+        first = hall.store.enroll_device(None, hall.hall_id, "manager", "first manager console")
+        print(f"首个管理端令牌（只显示一次）/ first manager token (shown once): {first['token']}")
+    print(f"hallq server: {hall.config.name_zh} on http://{args.host}:{args.port}  database={hall.engines.write.dialect.name}")
+    uvicorn.run(create_app(hall.store), host=args.host, port=args.port, log_level="info", access_log=False, workers=1)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from db.engine import make_engines
+    from db.schema import upgrade
+    from server.runner import default_database_url
+
+    engines = make_engines(args.database or default_database_url())
+    upgrade(engines)
+    print(f"数据库已升级到最新版本 / database upgraded: {engines.url.split('@')[-1]}")
+    return 0
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    from server.runner import default_database_url, prepare_hall
+
+    hall = prepare_hall(args.database or default_database_url(), _config(args.config))
+    result = hall.store.enroll_device(None, hall.hall_id, args.role, args.name, args.window)
+    print(result["token"])
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from hallq.demo import run_demo
+
+    return run_demo(args)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from hallq.simulate import simulate_main
+
+    print(simulate_main(days=args.days, seed=args.seed, every_minutes=args.every, config_path=args.config))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import importlib
+
+    module = importlib.import_module(f"hallq.bench_{args.what}")
+    print(module.main(args))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hallq", description="政务服务大厅排队叫号系统 / hall queue system")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    server = sub.add_parser("server", help="run the hall server / 运行大厅服务器")
+    server.add_argument("--database", help="sqlite:///path or postgresql://... (default: embedded SQLite)")
+    server.add_argument("--config", help="hall configuration TOML (default: the sample county hall)")
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=8760)
+    server.set_defaults(func=cmd_server)
+
+    db = sub.add_parser("db", help="database maintenance / 数据库维护")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="migrate to the newest schema, keeping every row")
+    up.add_argument("--database")
+    up.set_defaults(func=cmd_db_upgrade)
+
+    enroll = sub.add_parser("enroll", help="enrol a device and print its token / 登记终端")
+    enroll.add_argument("role", choices=["kiosk", "counter", "display", "pad", "manager"])
+    enroll.add_argument("name")
+    enroll.add_argument("--window", type=int)
+    enroll.add_argument("--database")
+    enroll.add_argument("--config")
+    enroll.set_defaults(func=cmd_enroll)
+
+    demo = sub.add_parser("demo", help="the whole hall on this machine with simulated devices / 演示")
+    demo.add_argument("--database", help="default: a fresh SQLite file in the user data directory")
+    demo.add_argument("--seconds", type=float, default=0, help="quit after this many seconds (0 = run until closed)")
+    demo.add_argument("--screenshots", help="save a screenshot of every window into this folder before quitting")
+    demo.add_argument("--no-gui", action="store_true", help="run only the server and simulated arrivals")
+    demo.set_defaults(func=cmd_demo)
+
+    simulate = sub.add_parser("simulate", help="compare window policies over simulated hall days / 仿真")
+    simulate.add_argument("--days", type=int, default=30)
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--every", type=int, nargs="+", default=[15], help="advisor interval(s) in minutes")
+    simulate.add_argument("--config")
+    simulate.set_defaults(func=cmd_simulate)
+
+    bench = sub.add_parser("bench", help="benchmarks that print figures / 性能测试")
+    bench.add_argument("what", choices=["server", "kiosk", "display", "reports", "advisor"])
+    bench.add_argument(
+        "--database", help="postgresql://... to bench PostgreSQL (default: SQLite in a temp dir, then PostgreSQL if initdb is found)"
+    )
+    bench.add_argument("--quick", action="store_true", help="smaller run, for CI")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except HallRuleError as error:
+        print(f"错误 / error: {error.message.zh} / {error.message.en}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

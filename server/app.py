@@ -1,0 +1,392 @@
+"""The hall server: JSON API, WebSocket event stream and the phone status page.
+
+The only writer of the hall database. Every route names the roles it serves; a clerk's token
+is bound to the window they logged in at, a pad's and a counter's to their device's window.
+Errors are JSON ``{"error": code, "message": {"zh": ..., "en": ...}}`` with a 4xx status.
+"""
+
+# No "from __future__ import annotations": FastAPI must see the real dependency objects of the
+# closures below, not strings it cannot resolve.
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request, WebSocket, WebSocketDisconnect
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from db.config_ops import ConfigStore
+from db.operations import Actor
+from hall.text import HallRuleError
+from server import schemas as s
+from server.events import EventHub
+
+log = logging.getLogger(__name__)
+PHONE_PAGE = (Path(__file__).with_name("phone.html")).read_text(encoding="utf-8")
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
+
+
+def error_body(code: str, zh: str, en: str, **extra: Any) -> dict[str, Any]:
+    return {"error": code, "message": {"zh": zh, "en": en}, **extra}
+
+
+def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
+    hub = EventHub(store, poll_seconds)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await hub.start()
+        yield
+        await hub.stop()
+
+    app = FastAPI(
+        title="hallq hall server",
+        description="政务服务大厅排队叫号系统 / queue system for government service halls",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.hub = hub
+
+    # ------------------------------------------------------------------ errors
+
+    @app.exception_handler(HallRuleError)
+    async def rule_error(_request: Request, error: HallRuleError) -> JSONResponse:
+        return JSONResponse(error_body(error.code, error.message.zh, error.message.en), status_code=error.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        details = [{"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")} for e in error.errors()]
+        first = details[0] if details else {"where": "", "problem": ""}
+        return JSONResponse(
+            error_body(
+                "invalid_request",
+                f"请求内容不正确：{first['where']}",
+                f"invalid request: {first['where']}: {first['problem']}",
+                details=details,
+            ),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        messages = {
+            404: ("找不到该地址", "no such address"),
+            405: ("不支持该请求方法", "method not allowed"),
+            401: ("需要登录或终端令牌", "a device token or login is required"),
+        }
+        zh, en = messages.get(error.status_code, ("请求失败", str(error.detail)))
+        return JSONResponse(error_body(f"http_{error.status_code}", zh, en), status_code=error.status_code)
+
+    # ------------------------------------------------------------------ auth
+
+    def bearer(authorization: str | None) -> str | None:
+        if authorization and authorization.lower().startswith("bearer "):
+            return authorization[7:].strip()
+        return None
+
+    def principal(authorization: Annotated[str | None, Header()] = None) -> Actor:
+        token = bearer(authorization)
+        if not token:
+            raise HallRuleError("no_token", "缺少终端令牌，请先登记终端", "missing device token; enrol this device first", 401)
+        actor = store.authenticate(token)
+        if actor is None:
+            raise HallRuleError("bad_token", "终端令牌无效或已吊销", "the device token is invalid or revoked", 401)
+        return actor
+
+    def roles(*allowed: str) -> Callable[..., Actor]:
+        def check(actor: Annotated[Actor, Depends(principal)]) -> Actor:
+            if actor.role not in allowed:
+                raise HallRuleError("forbidden", f"该终端（{actor.role}）无权执行此操作", f"a {actor.role} terminal may not do this", 403)
+            return actor
+
+        return check
+
+    def at_window(*allowed: str) -> Callable[..., Actor]:
+        """The actor must be bound to the window in the path (a manager may act at any window)."""
+
+        def check(number: int, actor: Annotated[Actor, Depends(roles(*allowed))]) -> Actor:
+            if actor.role != "manager" and actor.window_number != number:
+                raise HallRuleError(
+                    "other_window", f"您未登录{number}号窗口，不能在此窗口操作", f"you are not logged in at window {number}", 403
+                )
+            return actor
+
+        return check
+
+    Any_ = Annotated[Actor, Depends(principal)]
+    Kiosk = Annotated[Actor, Depends(roles("kiosk", "manager"))]
+    Clerk = Annotated[Actor, Depends(at_window("clerk"))]
+    ClerkOrManager = Annotated[Actor, Depends(at_window("clerk", "manager"))]
+    Counter = Annotated[Actor, Depends(roles("counter"))]
+    Pad = Annotated[Actor, Depends(roles("pad"))]
+    Manager = Annotated[Actor, Depends(roles("manager"))]
+
+    # ------------------------------------------------------------------ hall
+
+    @app.get("/api/health")
+    def health() -> dict[str, Any]:
+        return {"ok": True, "database": store.engines.write.dialect.name, "subscribers": hub.subscriber_count}
+
+    @app.get("/api/snapshot")
+    def snapshot(actor: Any_) -> dict[str, Any]:
+        return store.snapshot(actor.hall_id)
+
+    @app.get("/api/me")
+    def me(actor: Any_) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "role": actor.role,
+            "hall_id": actor.hall_id,
+            "window": actor.window_number,
+            "device_id": actor.device_id,
+            "name": actor.name,
+        }
+        if actor.clerk_id is not None:
+            data["today"] = store.clerk_today(actor.hall_id, actor.clerk_id)
+            data["clerk_id"] = actor.clerk_id
+        return data
+
+    # ------------------------------------------------------------------ tickets
+
+    @app.post("/api/tickets", status_code=201)
+    def issue(body: s.IssueRequest, actor: Kiosk, key: IdempotencyKey = None) -> dict[str, Any]:
+        return store.issue_ticket(actor, body.series, body.items, body.priority_reason, body.source, key)
+
+    @app.get("/api/tickets/{ticket_id}")
+    def ticket(ticket_id: int, actor: Any_) -> dict[str, Any]:
+        return store.ticket_status(actor.hall_id, ticket_id=ticket_id)
+
+    @app.post("/api/tickets/{ticket_id}/reprint")
+    def reprint(ticket_id: int, actor: Kiosk) -> dict[str, Any]:
+        return store.reprint(actor, ticket_id)
+
+    @app.post("/api/tickets/{ticket_id}/requeue")
+    def requeue(ticket_id: int, actor: Annotated[Actor, Depends(roles("clerk", "manager", "kiosk"))]) -> dict[str, Any]:
+        return store.requeue(actor, ticket_id)
+
+    @app.post("/api/appointments", status_code=201)
+    def add_appointment(body: s.AppointmentRequest, actor: Manager) -> dict[str, Any]:
+        return store.add_appointment(actor, body.series, body.slot_at, body.name, body.phone, body.item_code, body.channel)
+
+    @app.post("/api/appointments/check-in", status_code=201)
+    def check_in(body: s.CheckInRequest, actor: Kiosk, key: IdempotencyKey = None) -> dict[str, Any]:
+        return store.check_in(actor, body.code, key)
+
+    # ------------------------------------------------------------------ windows (counter actions)
+
+    @app.post("/api/windows/{number}/call-next")
+    def call_next(number: int, actor: Clerk, key: IdempotencyKey = None) -> dict[str, Any]:
+        return store.call_next(actor, number, key)
+
+    @app.post("/api/windows/{number}/call-number")
+    def call_number(number: int, body: s.CallNumberRequest, actor: Clerk) -> dict[str, Any]:
+        return store.call_number(actor, number, body.number)
+
+    @app.post("/api/windows/{number}/recall")
+    def recall(number: int, actor: Clerk) -> dict[str, Any]:
+        return store.recall(actor, number)
+
+    @app.post("/api/windows/{number}/start")
+    def start(number: int, actor: Clerk) -> dict[str, Any]:
+        return store.start(actor, number)
+
+    @app.post("/api/windows/{number}/finish")
+    def finish(number: int, body: s.FinishRequest, actor: Clerk, key: IdempotencyKey = None) -> dict[str, Any]:
+        return store.finish(actor, number, body.outcome, body.item_code, body.note, key)
+
+    @app.post("/api/windows/{number}/no-show")
+    def no_show(number: int, actor: Clerk) -> dict[str, Any]:
+        return store.no_show(actor, number)
+
+    @app.post("/api/windows/{number}/transfer")
+    def transfer(number: int, body: s.TransferRequest, actor: Clerk) -> dict[str, Any]:
+        return store.transfer(actor, number, body.to_series, body.to_window, body.note)
+
+    @app.post("/api/windows/{number}/park")
+    def park(number: int, body: s.NoteRequest, actor: Clerk) -> dict[str, Any]:
+        return store.park(actor, number, body.note)
+
+    @app.post("/api/windows/{number}/call-back")
+    def call_back(number: int, body: s.CallBackRequest, actor: Clerk) -> dict[str, Any]:
+        return store.call_back(actor, number, body.ticket_id)
+
+    @app.get("/api/windows/{number}/parked")
+    def parked(number: int, actor: ClerkOrManager) -> list[dict[str, Any]]:
+        return store.parked_tickets(actor.hall_id, number)
+
+    @app.post("/api/windows/{number}/pause")
+    def pause(number: int, body: s.PauseRequest, actor: ClerkOrManager) -> dict[str, Any]:
+        return store.pause(actor, number, body.reason)
+
+    @app.post("/api/windows/{number}/resume")
+    def resume(number: int, actor: ClerkOrManager) -> dict[str, Any]:
+        return store.resume(actor, number)
+
+    @app.post("/api/windows/{number}/open")
+    def open_window(number: int, body: s.ReasonRequest, actor: ClerkOrManager) -> dict[str, Any]:
+        return store.set_window_open(actor, number, True, body.reason)
+
+    @app.post("/api/windows/{number}/close")
+    def close_window(number: int, body: s.ReasonRequest, actor: ClerkOrManager) -> dict[str, Any]:
+        return store.set_window_open(actor, number, False, body.reason)
+
+    @app.put("/api/windows/{number}/categories")
+    def window_categories(number: int, body: s.CategoriesRequest, actor: Manager) -> dict[str, Any]:
+        return store.set_window_categories(actor, number, body.primary, body.secondary, body.reason)
+
+    # ------------------------------------------------------------------ clerks
+
+    @app.post("/api/login")
+    def login(body: s.LoginRequest, actor: Counter) -> dict[str, Any]:
+        return store.login(actor, body.staff_no, body.pin, body.handover)
+
+    @app.post("/api/logout")
+    def logout(actor: Annotated[Actor, Depends(roles("clerk"))]) -> dict[str, Any]:
+        return store.logout(actor)
+
+    # ------------------------------------------------------------------ ratings
+
+    @app.post("/api/ratings", status_code=201)
+    def rate(body: s.RatingRequest, actor: Pad, key: IdempotencyKey = None) -> dict[str, Any]:
+        return store.rate(actor, body.service_id, body.level, body.reasons, body.comment, body.channel, key)
+
+    @app.get("/api/followups")
+    def followups(actor: Manager) -> list[dict[str, Any]]:
+        return store.followups(actor.hall_id)
+
+    @app.put("/api/followups/{followup_id}")
+    def update_followup(followup_id: int, body: s.FollowUpRequest, actor: Manager) -> dict[str, Any]:
+        return store.update_followup(actor, followup_id, body.status, body.notes, body.citizen_view)
+
+    @app.post("/api/ratings/apply-defaults")
+    def apply_defaults(actor: Manager) -> dict[str, Any]:
+        return store.apply_default_ratings(actor)
+
+    # ------------------------------------------------------------------ management
+
+    @app.post("/api/devices", status_code=201)
+    def enroll(body: s.EnrollRequest, actor: Manager) -> dict[str, Any]:
+        return store.enroll_device(actor, actor.hall_id, body.role, body.name, body.window)
+
+    @app.get("/api/devices")
+    def devices(actor: Manager) -> list[dict[str, Any]]:
+        return store.devices(actor.hall_id)
+
+    @app.delete("/api/devices/{device_id}")
+    def revoke(device_id: int, actor: Manager) -> dict[str, Any]:
+        return store.revoke_device(actor, device_id)
+
+    @app.get("/api/audit")
+    def audit(actor: Manager, limit: int = 200) -> list[dict[str, Any]]:
+        return store.audit_log(actor.hall_id, min(max(limit, 1), 2000))
+
+    @app.put("/api/config/hall")
+    def edit_hall(body: s.HallSettingsRequest, actor: Manager) -> dict[str, Any]:
+        return store.update_hall(actor, s.changes(body))
+
+    @app.put("/api/config/categories/{series}")
+    def edit_category(series: str, body: s.CategoryEdit, actor: Manager) -> dict[str, Any]:
+        return store.upsert_category(actor, series, s.changes(body))
+
+    @app.put("/api/config/items/{code}")
+    def edit_item(code: str, body: s.ItemEdit, actor: Manager) -> dict[str, Any]:
+        return store.upsert_item(actor, code[:32], s.changes(body))
+
+    @app.put("/api/config/windows/{number}")
+    def edit_window(number: int, body: s.WindowEdit, actor: Manager) -> dict[str, Any]:
+        return store.upsert_window(actor, number, s.changes(body))
+
+    @app.put("/api/config/clerks/{staff_no}")
+    def edit_clerk(staff_no: str, body: s.ClerkEdit, actor: Manager) -> dict[str, Any]:
+        return store.upsert_clerk(actor, staff_no[:32], s.changes(body))
+
+    @app.get("/api/config/clerks")
+    def list_clerks(actor: Manager) -> list[dict[str, Any]]:
+        return store.clerks(actor.hall_id)
+
+    # ------------------------------------------------------------------ phone page (public)
+
+    @app.get("/t/{public_id}", response_class=HTMLResponse)
+    def phone_page(public_id: str) -> HTMLResponse:
+        return HTMLResponse(PHONE_PAGE.replace("{{PUBLIC_ID}}", "".join(ch for ch in public_id if ch.isalnum())[:32]))
+
+    @app.get("/api/public/tickets/{public_id}")
+    def public_ticket(public_id: str) -> dict[str, Any]:
+        data = store.ticket_status(0, public_id=public_id[:32])
+        allowed = (
+            "number",
+            "status",
+            "category",
+            "window",
+            "people_ahead",
+            "estimated_wait_minutes",
+            "now_calling",
+            "hall",
+            "issued_at",
+            "waiting_in_category",
+        )
+        return {k: data[k] for k in allowed if k in data}
+
+    # ------------------------------------------------------------------ event stream
+
+    @app.websocket("/ws/events")
+    async def events(websocket: WebSocket) -> None:
+        token = bearer(websocket.headers.get("authorization")) or websocket.query_params.get("token")
+        actor = await asyncio.to_thread(store.authenticate, token) if token else None
+        if actor is None:
+            await websocket.close(code=4401, reason="unauthorized")
+            return
+        await websocket.accept()
+        subscriber = hub.subscribe(actor.hall_id)
+        try:
+            after_text = websocket.query_params.get("after")
+            last_sent = -1
+            if after_text is not None and after_text.isdigit():
+                last_sent = int(after_text)
+                while True:
+                    missed = await asyncio.to_thread(store.events_after, actor.hall_id, last_sent, 1000)
+                    for event in missed:
+                        await websocket.send_json({"type": "event", **event})
+                        last_sent = event["seq"]
+                    if len(missed) < 1000:
+                        break
+            else:
+                snap = await asyncio.to_thread(store.snapshot, actor.hall_id)
+                await websocket.send_json({"type": "snapshot", "seq": snap["seq"], "data": snap})
+                last_sent = snap["seq"]
+
+            # Watch for the client going away while waiting for events, so a closed display
+            # does not linger as a subscriber until the next event tries to reach it.
+            async def wait_closed() -> None:
+                while (await websocket.receive())["type"] != "websocket.disconnect":
+                    pass
+
+            async def forward() -> None:
+                nonlocal last_sent
+                while True:
+                    event = await subscriber.queue.get()
+                    if subscriber.overflowed:
+                        await websocket.close(code=4408, reason="too slow; reconnect with after=last seq")
+                        return
+                    if event["seq"] <= last_sent:
+                        continue  # already sent during catch-up
+                    await websocket.send_json({"type": "event", **event})
+                    last_sent = event["seq"]
+
+            tasks = {asyncio.create_task(wait_closed()), asyncio.create_task(forward())}
+            try:
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in tasks:
+                    task.cancel()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            hub.unsubscribe(subscriber)
+
+    return app

@@ -1,0 +1,202 @@
+"""A Python client of the hall server API — what ui/ wraps for Qt, and what benchmarks,
+the simulator and tests drive. Errors arrive as :class:`ApiError` with the server's
+bilingual message; a server that cannot be reached is an :class:`Offline` error."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, zh: str, en: str) -> None:
+        super().__init__(f"{status} {code}: {zh} / {en}")
+        self.status, self.code, self.zh, self.en = status, code, zh, en
+
+
+class Offline(ApiError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(0, "offline", "无法连接服务器，正在重试", f"cannot reach the hall server ({detail})")
+
+
+class HallClient:
+    def __init__(
+        self, base_url: str, token: str | None = None, timeout: float = 10.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def with_token(self, token: str) -> HallClient:
+        return HallClient(self.base_url, token)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def request(self, method: str, path: str, body: Any = None, idempotency_key: str | None = None) -> Any:
+        headers = {}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        try:
+            response = self._http.request(method, path, json=body, headers=headers)
+        except httpx.TransportError as error:
+            raise Offline(type(error).__name__) from error
+        if response.status_code >= 400:
+            try:
+                data = response.json()
+                message = data.get("message", {})
+                raise ApiError(response.status_code, data.get("error", "error"), message.get("zh", ""), message.get("en", ""))
+            except (ValueError, AttributeError):
+                raise ApiError(response.status_code, "error", "服务器错误", response.text[:200]) from None
+        return response.json()
+
+    @staticmethod
+    def new_key() -> str:
+        return uuid.uuid4().hex
+
+    # ------------------------------------------------------------------ API
+
+    def health(self) -> dict[str, Any]:
+        return self.request("GET", "/api/health")
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.request("GET", "/api/snapshot")
+
+    def me(self) -> dict[str, Any]:
+        return self.request("GET", "/api/me")
+
+    def issue(
+        self, series: str, items: list[str] | None = None, priority_reason: str | None = None, source: str = "kiosk", key: str | None = None
+    ) -> dict[str, Any]:
+        body = {"series": series, "items": items or [], "priority_reason": priority_reason, "source": source}
+        return self.request("POST", "/api/tickets", body, key or self.new_key())
+
+    def ticket(self, ticket_id: int) -> dict[str, Any]:
+        return self.request("GET", f"/api/tickets/{ticket_id}")
+
+    def reprint(self, ticket_id: int) -> dict[str, Any]:
+        return self.request("POST", f"/api/tickets/{ticket_id}/reprint")
+
+    def requeue(self, ticket_id: int) -> dict[str, Any]:
+        return self.request("POST", f"/api/tickets/{ticket_id}/requeue")
+
+    def check_in(self, code: str, key: str | None = None) -> dict[str, Any]:
+        return self.request("POST", "/api/appointments/check-in", {"code": code}, key or self.new_key())
+
+    def add_appointment(self, series: str, slot_at: str, name: str = "", phone: str = "", item_code: str = "") -> dict[str, Any]:
+        return self.request(
+            "POST", "/api/appointments", {"series": series, "slot_at": slot_at, "name": name, "phone": phone, "item_code": item_code}
+        )
+
+    def login(self, staff_no: str, pin: str, handover: bool = False) -> dict[str, Any]:
+        return self.request("POST", "/api/login", {"staff_no": staff_no, "pin": pin, "handover": handover})
+
+    def logout(self) -> dict[str, Any]:
+        return self.request("POST", "/api/logout")
+
+    def call_next(self, window: int, key: str | None = None) -> dict[str, Any]:
+        return self.request("POST", f"/api/windows/{window}/call-next", None, key or self.new_key())
+
+    def call_number(self, window: int, number: str) -> dict[str, Any]:
+        return self.request("POST", f"/api/windows/{window}/call-number", {"number": number})
+
+    def recall(self, window: int) -> dict[str, Any]:
+        return self.request("POST", f"/api/windows/{window}/recall")
+
+    def start(self, window: int) -> dict[str, Any]:
+        return self.request("POST", f"/api/windows/{window}/start")
+
+    def finish(self, window: int, outcome: str, item_code: str | None = None, note: str = "", key: str | None = None) -> dict[str, Any]:
+        return self.request(
+            "POST", f"/api/windows/{window}/finish", {"outcome": outcome, "item_code": item_code, "note": note}, key or self.new_key()
+        )
+
+    def no_show(self, window: int) -> dict[str, Any]:
+        return self.request("POST", f"/api/windows/{window}/no-show")
+
+    def transfer(self, window: int, to_series: str | None = None, to_window: int | None = None, note: str = "") -> dict[str, Any]:
+        return self.request("POST", f"/api/windows/{window}/transfer", {"to_series": to_series, "to_window": to_window, "note": note})
+
+    def park(self, window: int, note: str = "") -> dict[str, Any]:
+        return self.request("POST", f"/api/windows/{window}/park", {"note": note})
+
+    def call_back(self, window: int, ticket_id: int) -> dict[str, Any]:
+        return self.request("POST", f"/api/windows/{window}/call-back", {"ticket_id": ticket_id})
+
+    def parked(self, window: int) -> list[dict[str, Any]]:
+        return self.request("GET", f"/api/windows/{window}/parked")
+
+    def pause(self, window: int, reason: str) -> dict[str, Any]:
+        return self.request("POST", f"/api/windows/{window}/pause", {"reason": reason})
+
+    def resume(self, window: int) -> dict[str, Any]:
+        return self.request("POST", f"/api/windows/{window}/resume")
+
+    def open_window(self, window: int, reason: str = "") -> dict[str, Any]:
+        return self.request("POST", f"/api/windows/{window}/open", {"reason": reason})
+
+    def close_window(self, window: int, reason: str = "") -> dict[str, Any]:
+        return self.request("POST", f"/api/windows/{window}/close", {"reason": reason})
+
+    def set_window_categories(
+        self, window: int, primary: list[str], secondary: list[str] | None = None, reason: str = ""
+    ) -> dict[str, Any]:
+        return self.request(
+            "PUT", f"/api/windows/{window}/categories", {"primary": primary, "secondary": secondary or [], "reason": reason}
+        )
+
+    def rate(
+        self,
+        service_id: int,
+        level: str | None,
+        reasons: list[str] | None = None,
+        comment: str = "",
+        channel: str = "pad",
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        body = {"service_id": service_id, "level": level, "reasons": reasons or [], "comment": comment, "channel": channel}
+        return self.request("POST", "/api/ratings", body, key or self.new_key())
+
+    def followups(self) -> list[dict[str, Any]]:
+        return self.request("GET", "/api/followups")
+
+    def update_followup(self, followup_id: int, status: str, notes: str = "", citizen_view: str = "") -> dict[str, Any]:
+        return self.request("PUT", f"/api/followups/{followup_id}", {"status": status, "notes": notes, "citizen_view": citizen_view})
+
+    def enroll(self, role: str, name: str, window: int | None = None) -> dict[str, Any]:
+        return self.request("POST", "/api/devices", {"role": role, "name": name, "window": window})
+
+    def devices(self) -> list[dict[str, Any]]:
+        return self.request("GET", "/api/devices")
+
+    def revoke(self, device_id: int) -> dict[str, Any]:
+        return self.request("DELETE", f"/api/devices/{device_id}")
+
+    def audit(self, limit: int = 200) -> list[dict[str, Any]]:
+        return self.request("GET", f"/api/audit?limit={limit}")
+
+    def public_ticket(self, public_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/api/public/tickets/{public_id}")
+
+    def events_after(self, after: int, timeout: float = 5.0, until: int | None = None) -> Iterator[dict[str, Any]]:
+        """Read the event stream (blocking) from ``after``; ends after ``timeout`` s of silence."""
+        from websockets.sync.client import connect
+
+        ws_url = self.base_url.replace("http", "ws", 1) + f"/ws/events?after={after}"
+        with connect(ws_url, additional_headers={"Authorization": f"Bearer {self.token}"}) as ws:
+            while True:
+                try:
+                    message = json.loads(ws.recv(timeout=timeout))
+                except TimeoutError:
+                    return
+                yield message
+                if until is not None and message.get("seq", 0) >= until:
+                    return

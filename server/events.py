@@ -1,0 +1,130 @@
+"""Fan-out of outbox events to WebSocket subscribers.
+
+One pump per server process reads new events from the database in sequence order and hands
+them to every subscriber of that hall. It wakes on a commit in this process, on PostgreSQL
+``NOTIFY`` from another process, or at the latest after ``poll_seconds``. Because subscribers
+get events from the database and not from the committing thread, each one sees every event,
+in order, once — and a client that reconnects with its last seq is served the rest from the
+table before live events resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from db.operations import HallStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class Subscriber:
+    hall_id: int
+    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(maxsize=10_000))
+    overflowed: bool = False
+
+
+class EventHub:
+    def __init__(self, store: HallStore, poll_seconds: float = 1.0) -> None:
+        self.store = store
+        self.poll_seconds = poll_seconds
+        self._subscribers: set[Subscriber] = set()
+        self._last_seq: dict[int, int] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._listen_thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        store.add_commit_listener(self._on_commit)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._pump())
+        if self.store.engines.is_postgres:
+            self._listen_thread = threading.Thread(target=self._listen_postgres, name="hallq-pg-listen", daemon=True)
+            self._listen_thread.start()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def _on_commit(self, hall_id: int, last_seq: int) -> None:
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(wake.set)
+
+    def _listen_postgres(self) -> None:
+        """Another server process committed: PostgreSQL tells us through LISTEN/NOTIFY."""
+        import psycopg
+
+        url = self.store.engines.write.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute("LISTEN hallq_events")
+                    while not self._stopping.is_set():
+                        for _ in conn.notifies(timeout=1.0):
+                            self._on_commit(0, 0)
+            except Exception as error:  # reconnect: a restarted database must not end the stream
+                log.warning("LISTEN connection lost (%s); retrying", error)
+                self._stopping.wait(1.0)
+
+    # ------------------------------------------------------------------ subscribers
+
+    def subscribe(self, hall_id: int) -> Subscriber:
+        subscriber = Subscriber(hall_id)
+        self._subscribers.add(subscriber)
+        if hall_id not in self._last_seq:
+            self._last_seq[hall_id] = self.store.last_event_seq(hall_id)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.discard(subscriber)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    async def _pump(self) -> None:
+        assert self._wake is not None
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            self._wake.clear()
+            halls = {s.hall_id for s in self._subscribers}
+            for hall_id in halls:
+                try:
+                    await self._deliver(hall_id)
+                except Exception:
+                    log.exception("event delivery failed for hall %s", hall_id)
+
+    async def _deliver(self, hall_id: int) -> None:
+        while True:
+            after = self._last_seq.get(hall_id, 0)
+            events = await asyncio.to_thread(self.store.events_after, hall_id, after, 500)
+            if not events:
+                return
+            self._last_seq[hall_id] = events[-1]["seq"]
+            for subscriber in list(self._subscribers):
+                if subscriber.hall_id != hall_id:
+                    continue
+                for event in events:
+                    try:
+                        subscriber.queue.put_nowait(event)
+                    except asyncio.QueueFull:
+                        # A stuck client is cut off; it reconnects with its last seq and catches up.
+                        subscriber.overflowed = True
+                        break
+            if len(events) < 500:
+                return

@@ -1,0 +1,78 @@
+"""Running the hall server: in a background thread (embedded default, demo and tests) or as
+the foreground ``hallq server`` process."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from db.config_ops import ConfigStore
+from db.engine import Engines, make_engines
+from db.schema import import_hall, upgrade
+from hall.clock import Clock, SystemClock
+from hall.config import HallConfig, load_sample_hall
+from server.app import create_app
+
+log = logging.getLogger(__name__)
+
+
+def default_database_url() -> str:
+    from platformdirs import user_data_dir
+
+    return f"sqlite:///{Path(user_data_dir('hallq')) / 'hall.db'}"
+
+
+@dataclass
+class Hall:
+    """A prepared hall: migrated database, imported configuration, the store over it."""
+
+    engines: Engines
+    store: ConfigStore
+    hall_id: int
+    config: HallConfig
+
+
+def prepare_hall(url: str, config: HallConfig | None = None, clock: Clock | None = None, synchronous: str = "FULL") -> Hall:
+    engines = make_engines(url, synchronous=synchronous)
+    upgrade(engines)
+    config = config or load_sample_hall()
+    hall_id = import_hall(engines, config)
+    return Hall(engines, ConfigStore(engines, clock or SystemClock()), hall_id, config)
+
+
+class ServerThread:
+    """uvicorn on 127.0.0.1 in a daemon thread; ``port=0`` picks a free port."""
+
+    def __init__(self, store: ConfigStore, host: str = "127.0.0.1", port: int = 0, poll_seconds: float = 1.0) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.host, self.port = self.sock.getsockname()[:2]
+        self.app = create_app(store, poll_seconds)
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, ws_ping_interval=20, timeout_graceful_shutdown=2)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, name="hallq-server", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("hall server did not start / 服务器未能启动")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()

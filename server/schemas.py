@@ -1,0 +1,149 @@
+"""Request bodies. pydantic refuses wrong types, unknown fields and oversized strings before
+any operation runs, so bad input changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Short = Annotated[str, Field(max_length=100)]
+Code = Annotated[str, Field(min_length=1, max_length=32)]
+Series = Annotated[str, Field(min_length=1, max_length=2, pattern=r"^[A-Z]{1,2}$")]
+Note = Annotated[str, Field(max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class IssueRequest(Strict):
+    series: Series
+    items: list[Code] = Field(default_factory=list, max_length=20)
+    priority_reason: Annotated[str, Field(max_length=20)] | None = None
+    source: Annotated[str, Field(max_length=16)] = "kiosk"
+
+
+class CheckInRequest(Strict):
+    code: Annotated[str, Field(min_length=4, max_length=16, pattern=r"^[0-9A-Za-z]+$")]
+
+
+class AppointmentRequest(Strict):
+    series: Series
+    slot_at: datetime
+    name: Short = ""
+    phone: Annotated[str, Field(max_length=20)] = ""
+    item_code: Annotated[str, Field(max_length=32)] = ""
+    channel: Annotated[str, Field(max_length=16)] = "online"
+
+
+class CallNumberRequest(Strict):
+    number: Annotated[str, Field(min_length=2, max_length=10)]
+
+
+class FinishRequest(Strict):
+    outcome: Annotated[str, Field(max_length=12)]
+    item_code: Annotated[str, Field(max_length=32)] | None = None
+    note: Note = ""
+
+
+class TransferRequest(Strict):
+    to_series: Series | None = None
+    to_window: Annotated[int, Field(ge=1, le=9999)] | None = None
+    note: Note = ""
+
+
+class NoteRequest(Strict):
+    note: Note = ""
+
+
+class CallBackRequest(Strict):
+    ticket_id: Annotated[int, Field(ge=1)]
+
+
+class PauseRequest(Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class ReasonRequest(Strict):
+    reason: Annotated[str, Field(max_length=300)] = ""
+
+
+class CategoriesRequest(Strict):
+    primary: list[Series] = Field(default_factory=list, max_length=30)
+    secondary: list[Series] = Field(default_factory=list, max_length=30)
+    reason: Annotated[str, Field(max_length=300)] = ""
+
+
+class LoginRequest(Strict):
+    staff_no: Annotated[str, Field(min_length=1, max_length=32)]
+    pin: Annotated[str, Field(min_length=4, max_length=12)]
+    handover: bool = False
+
+
+class RatingRequest(Strict):
+    service_id: Annotated[int, Field(ge=1)]
+    level: Annotated[str, Field(max_length=24)] | None
+    reasons: list[Annotated[str, Field(max_length=20)]] = Field(default_factory=list, max_length=10)
+    comment: Annotated[str, Field(max_length=500)] = ""
+    channel: Annotated[str, Field(max_length=16)] = "pad"
+
+
+class FollowUpRequest(Strict):
+    status: Annotated[str, Field(max_length=12)]
+    notes: Annotated[str, Field(max_length=2000)] = ""
+    citizen_view: Annotated[str, Field(max_length=200)] = ""
+
+
+class EnrollRequest(Strict):
+    role: Annotated[str, Field(max_length=16)]
+    name: Short
+    window: Annotated[int, Field(ge=1, le=9999)] | None = None
+
+
+class HallSettingsRequest(Strict):
+    name_zh: Short | None = None
+    name_en: Short | None = None
+    complaint_phone: Annotated[str, Field(max_length=40)] | None = None
+    public_url: Annotated[str, Field(max_length=300)] | None = None
+    notices: list[Annotated[str, Field(max_length=300)]] | None = Field(default=None, max_length=50)
+    hours: dict[str, Any] | None = None
+    rules: dict[str, Any] | None = None
+
+
+class CategoryEdit(Strict):
+    name_zh: Short | None = None
+    name_en: Short | None = None
+    department: Short | None = None
+    expected_service_minutes: Annotated[float, Field(gt=0, le=480)] | None = None
+    target_wait_minutes: Annotated[float, Field(gt=0, le=480)] | None = None
+    active: bool | None = None
+
+
+class ItemEdit(Strict):
+    series: Series | None = None
+    name_zh: Annotated[str, Field(max_length=200)] | None = None
+    name_en: Annotated[str, Field(max_length=200)] | None = None
+    materials: list[Annotated[str, Field(max_length=200)]] | None = Field(default=None, max_length=50)
+    promised_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    fee: Annotated[str, Field(max_length=60)] | None = None
+
+
+class WindowEdit(Strict):
+    name_zh: Short | None = None
+    name_en: Short | None = None
+    department: Short | None = None
+
+
+class ClerkEdit(Strict):
+    name: Annotated[str, Field(max_length=60)] | None = None
+    department: Short | None = None
+    photo: Annotated[str, Field(max_length=300)] | None = None
+    skills: list[Series] | None = None
+    pin: Annotated[str, Field(min_length=4, max_length=12)] | None = None
+    active: bool | None = None
+
+
+def changes(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(exclude_none=True)
