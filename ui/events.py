@@ -1,0 +1,98 @@
+"""The hall's event stream as Qt signals, over a WebSocket that reconnects by itself.
+
+On first connect the server sends a snapshot; after a drop the stream reconnects with the last
+seq it saw and the server replays exactly what was missed, so no call is lost because a
+display blinked. Screens get ``snapshot_received`` (redraw everything) and ``event_received``
+(apply one change), plus ``connection_changed`` to show an offline state.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtNetwork import QAbstractSocket, QNetworkRequest
+from PySide6.QtWebSockets import QWebSocket
+
+
+class EventStream(QObject):
+    snapshot_received = Signal(dict)
+    event_received = Signal(dict)
+    connection_changed = Signal(bool)
+
+    MAX_BACKOFF_MS = 5000
+
+    def __init__(self, base_url: str, token: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.last_seq: int | None = None
+        self.connected = False
+        self._backoff_ms = 250
+        self._stopped = False
+        self._socket = QWebSocket()
+        self._socket.setParent(self)
+        self._socket.connected.connect(self._on_connected)
+        self._socket.disconnected.connect(self._on_disconnected)
+        self._socket.textMessageReceived.connect(self._on_message)
+        self._socket.errorOccurred.connect(self._on_error)
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self._open)
+
+    def start(self) -> None:
+        self._stopped = False
+        self._open()
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._retry.stop()
+        self._socket.close()
+
+    def resync(self) -> None:
+        """Ask for a fresh snapshot (e.g. after the screen changed zone)."""
+        self.last_seq = None
+        self._socket.close()
+
+    def _open(self) -> None:
+        if self._stopped:
+            return
+        ws = self.base_url.replace("http", "ws", 1) + "/ws/events"
+        if self.last_seq is not None:
+            ws += f"?after={self.last_seq}"
+        request = QNetworkRequest(QUrl(ws))
+        request.setRawHeader(b"Authorization", f"Bearer {self.token}".encode())
+        self._socket.open(request)
+
+    def _on_connected(self) -> None:
+        self._backoff_ms = 250
+        self.connected = True
+        self.connection_changed.emit(True)
+
+    def _on_disconnected(self) -> None:
+        if self.connected:
+            self.connected = False
+            self.connection_changed.emit(False)
+        if not self._stopped:
+            self._retry.start(self._backoff_ms)
+            self._backoff_ms = min(self._backoff_ms * 2, self.MAX_BACKOFF_MS)
+
+    def _on_error(self, _error: QAbstractSocket.SocketError) -> None:
+        if self._socket.state() == QAbstractSocket.SocketState.UnconnectedState and not self._retry.isActive() and not self._stopped:
+            self._on_disconnected()
+
+    def _on_message(self, text: str) -> None:
+        try:
+            message: dict[str, Any] = json.loads(text)
+        except ValueError:
+            return
+        if message.get("type") == "snapshot":
+            self.last_seq = int(message.get("seq", 0))
+            self.snapshot_received.emit(message["data"])
+        elif message.get("type") == "event":
+            seq = int(message.get("seq", 0))
+            if self.last_seq is not None and seq <= self.last_seq:
+                return
+            self.last_seq = seq
+            self.event_received.emit(message)
