@@ -1,0 +1,60 @@
+# hallq — two commands do all the set-up on a fresh Debian/Ubuntu machine:
+#   make demo   installs what is missing, then runs the whole hall with simulated devices
+#   make test   installs what is missing, then runs every test (PostgreSQL ones included)
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian packages: CJK font (Chinese renders as boxes without it), Qt's xcb/EGL libraries,
+# a virtual screen, espeak-ng for the voice, socat for serial pty pairs, PostgreSQL for the
+# database tests, zbar to decode QR codes from rendered tickets, poppler for PDF reports.
+APT_PACKAGES := fonts-wqy-microhei libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
+  libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxkbcommon-x11-0 libegl1 libgl1 \
+  libfontconfig1 libdbus-1-3 libpulse0 xvfb xauth espeak-ng sox socat libusb-1.0-0 libzbar0 \
+  poppler-utils postgresql python3-venv
+
+.PHONY: demo test deps lint bench simulate clean
+
+.stamp-apt: Makefile
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "安装系统软件包 / installing system packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@touch $@
+
+$(VENV)/.stamp: pyproject.toml .stamp-apt
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev,postgres]"
+	@touch $@
+
+deps: $(VENV)/.stamp
+
+demo: deps
+	@if [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; then \
+	  $(PY) -m hallq demo; \
+	else \
+	  echo "没有显示器：在虚拟屏幕上运行 30 秒并把截图保存到 docs/demo/ / no display: running 30 s on a virtual screen, screenshots in docs/demo/"; \
+	  xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) -m hallq demo --seconds 30 --screenshots docs/demo; \
+	fi
+
+test: deps
+	$(VENV)/bin/ruff check .
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q -p no:cacheprovider
+
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports || true
+
+bench: deps
+	$(PY) -m hallq bench server --quick
+
+simulate: deps
+	$(PY) -m hallq simulate --days 30
+
+clean:
+	rm -rf $(VENV) .stamp-apt build *.egg-info

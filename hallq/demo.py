@@ -1,0 +1,193 @@
+"""``hallq demo``: the whole hall on one machine, on the embedded default.
+
+The real server runs in-process on 127.0.0.1 over a SQLite file in the user's data directory
+(a fresh one each run); every program opens with simulated devices (preview printer, recorded
+or spoken voice, on-screen pads). Simulated citizens take numbers and simulated clerks serve the
+windows that have no counter open on screen, so the hall is alive. Same code paths as a real
+deployment: the programs talk to the server over HTTP and WebSocket only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import logging
+import random
+import threading
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hall.config import HallConfig, HoursConfig, TimeRange, WeekendMode, load_sample_hall
+
+log = logging.getLogger("hallq.demo")
+DEMO_COUNTER_WINDOWS = (1, 8)
+
+
+def demo_config() -> HallConfig:
+    """The sample hall, open around the clock so the demo works whenever it is started."""
+    config = load_sample_hall()
+    always = TimeRange(datetime.strptime("00:00", "%H:%M").time(), datetime.strptime("23:59", "%H:%M").time())
+    hours = HoursConfig(
+        timezone=config.hours.timezone,
+        workdays=(1, 2, 3, 4, 5, 6, 7),
+        regular=(always,),
+        weekend=always,
+        weekend_mode=WeekendMode.OPEN,
+    )
+    return replace(config, hours=hours)
+
+
+class SimulatedHall:
+    """Citizens arriving and clerks serving, through the real API, so the screens have life."""
+
+    def __init__(self, url: str, store: Any, hall_id: int, counter_windows: tuple[int, ...], speed: float = 1.0) -> None:
+        from server.client import HallClient
+
+        self.url, self.stop_event = url, threading.Event()
+        self.rng = random.Random(7)
+        self.guide = HallClient(url, store.enroll_device(None, hall_id, "kiosk", "导办台（模拟）")["token"])
+        self.clerks: dict[int, HallClient] = {}
+        config = demo_config()
+        for window in config.windows:
+            if window.number in counter_windows or not window.open:
+                continue
+            clerk = config.clerks[window.number - 1]
+            counter = HallClient(url, store.enroll_device(None, hall_id, "counter", f"模拟窗口{window.number}", window.number)["token"])
+            self.clerks[window.number] = HallClient(url, counter.login(clerk.staff_no, clerk.pin or "")["token"])
+        self.series = [c.series for c in config.categories]
+        self.weights = [4, 6, 5, 8, 5, 4, 5, 3, 4][: len(self.series)]
+        self.speed = speed
+
+    def start(self) -> None:
+        threading.Thread(target=self._arrivals, name="demo-arrivals", daemon=True).start()
+        for window, client in self.clerks.items():
+            threading.Thread(target=self._serve, args=(window, client), name=f"demo-window-{window}", daemon=True).start()
+
+    def _arrivals(self) -> None:
+        for _ in range(12):  # a queue is already there when the screens open
+            self._issue()
+        while not self.stop_event.wait(self.rng.expovariate(1 / 2.5) / self.speed):
+            self._issue()
+
+    def _issue(self) -> None:
+        series = self.rng.choices(self.series, self.weights)[0]
+        priority = "elderly" if self.rng.random() < 0.05 else None
+        with contextlib.suppress(Exception):
+            self.guide.issue(series, priority_reason=priority, source="guide_desk")
+
+    def _serve(self, window: int, client: Any) -> None:
+        self.stop_event.wait(self.rng.uniform(1, 6))
+        while not self.stop_event.is_set():
+            try:
+                called = client.call_next(window)
+                if called.get("ticket") is None:
+                    self.stop_event.wait(4 / self.speed)
+                    continue
+                self.stop_event.wait(self.rng.uniform(2, 5) / self.speed)
+                client.start(window)
+                self.stop_event.wait(self.rng.lognormvariate(3.0, 0.4) / self.speed)
+                outcome = self.rng.choices(["immediate", "promised", "joint", "reported", "refused"], [70, 20, 4, 3, 3])[0]
+                client.finish(window, outcome)
+            except Exception as error:  # keep the demo alive; the real terminals show errors
+                log.debug("simulated window %s: %s", window, error)
+                self.stop_event.wait(3)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+def _program(name: str) -> Any | None:
+    try:
+        return importlib.import_module(f"{name}.app")
+    except ImportError as error:
+        print(f"（{name} 尚未实现 / not built yet: {error}）")
+        return None
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from platformdirs import user_data_dir
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from server.runner import ServerThread, prepare_hall
+    from ui.theme import apply_theme
+
+    data = Path(user_data_dir("hallq")) / "demo"
+    data.mkdir(parents=True, exist_ok=True)
+    database = args.database or f"sqlite:///{data / f'demo-{int(time.time())}.db'}"
+    hall = prepare_hall(database, demo_config(), synchronous="NORMAL")
+    try:
+        server = ServerThread(hall.store, port=8760, poll_seconds=0.5).start()
+    except OSError:
+        server = ServerThread(hall.store, port=0, poll_seconds=0.5).start()
+    enroll = hall.store.enroll_device
+    manager_token = enroll(None, hall.hall_id, "manager", "管理端（演示）")["token"]
+    print(f"hallq demo: server {server.url}  database {database}")
+    print(f"  phone page of any ticket: {server.url}/t/<public id on the ticket>; API docs: {server.url}/docs")
+    print(f"  manager token: {manager_token}")
+    simulation = SimulatedHall(server.url, hall.store, hall.hall_id, DEMO_COUNTER_WINDOWS)
+    simulation.start()
+    if args.no_gui:
+        try:
+            time.sleep(args.seconds or 1e9)
+        finally:
+            simulation.stop()
+            server.stop()
+        return 0
+
+    app = QApplication.instance() or QApplication([])
+    apply_theme(app)
+    previews = Path(tempfile.mkdtemp(prefix="hallq-tickets-"))
+    windows: dict[str, Any] = {}
+    if (kiosk := _program("kiosk")) is not None:
+        windows["kiosk"] = kiosk.create_window(
+            server.url, enroll(None, hall.hall_id, "kiosk", "自助取号机1")["token"], printer_url=f"preview://{previews}"
+        )
+        print(f"  kiosk ticket previews: {previews}")
+    if (counter := _program("counter")) is not None:
+        for number in DEMO_COUNTER_WINDOWS:
+            windows[f"counter-{number}"] = counter.create_window(
+                server.url, enroll(None, hall.hall_id, "counter", f"{number}号窗口", number)["token"]
+            )
+    if (pad := _program("pad")) is not None:
+        for number in DEMO_COUNTER_WINDOWS:
+            windows[f"pad-{number}"] = pad.create_window(
+                server.url, enroll(None, hall.hall_id, "pad", f"{number}号评价器", number)["token"], number
+            )
+    if (display := _program("display")) is not None:
+        windows["display"] = display.create_window(server.url, enroll(None, hall.hall_id, "display", "大厅主屏")["token"], mode="hall")
+        windows["window-screen-1"] = display.create_window(
+            server.url, enroll(None, hall.hall_id, "display", "1号窗口屏")["token"], mode="window", window_number=1
+        )
+    if (manager := _program("manager")) is not None:
+        windows["manager"] = manager.create_window(server.url, manager_token)
+    for index, (name, window) in enumerate(windows.items()):
+        window.setWindowTitle(f"hallq — {name}")
+        if not window.isVisible():
+            window.move(40 + 30 * index, 40 + 30 * index)
+            window.show()
+    print("  counters log in with staff number = PIN, e.g. 1001/1001 at window 1, 1008/1008 at window 8")
+
+    def finish() -> None:
+        if args.screenshots:
+            out = Path(args.screenshots)
+            out.mkdir(parents=True, exist_ok=True)
+            for name, window in windows.items():
+                window.grab().save(str(out / f"{name}.png"))
+            print(f"  screenshots: {out}")
+        app.quit()
+
+    if args.seconds:
+        QTimer.singleShot(int(args.seconds * 1000), finish)
+    try:
+        app.exec()
+    finally:
+        simulation.stop()
+        server.stop()
+    return 0
