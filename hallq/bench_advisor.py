@@ -78,3 +78,8 @@ def bench_advisor(runs: int = 200) -> str:
 
 if __name__ == "__main__":
     print(bench_advisor())
+
+
+def main(args: object) -> str:
+    """``hallq bench advisor``."""
+    return bench_advisor(50 if getattr(args, "quick", False) else 200)
