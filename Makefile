@@ -44,11 +44,12 @@ demo: deps
 
 test: deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q -p no:cacheprovider
 
 lint: deps
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/lint-imports || true
+	$(VENV)/bin/lint-imports
 
 bench: deps
 	$(PY) -m hallq bench server --quick

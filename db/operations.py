@@ -1344,6 +1344,21 @@ class HallStore(StoreCore):
 
         return self.write(hall_id, work)
 
+    def device_alert(self, actor: Actor, kind: str, zh: str, en: str) -> dict[str, Any]:
+        """A device reports trouble (printer out of paper, keypad bus offline ...) to the manager."""
+
+        def work(uow: UnitOfWork) -> dict[str, Any]:
+            detail = {"device": actor.device_id, "name": actor.name, "role": actor.role, "window": actor.window_number, "kind": kind}
+            uow.session.add(
+                AuditEntry(
+                    hall_id=uow.hall.id, actor=actor.label, action="device_alert", detail=detail, reason=zh[:300], created_at=uow.now
+                )
+            )
+            uow.emit("device_alert", **detail, message={"zh": zh, "en": en}, at=uow.now.isoformat())
+            return {"reported": True}
+
+        return self.write(actor.hall_id, work)
+
     def revoke_device(self, actor: Actor, device_id: int) -> dict[str, Any]:
         def work(uow: UnitOfWork) -> dict[str, Any]:
             device = uow.session.scalar(select(Device).where(Device.id == device_id, Device.hall_id == uow.hall.id))

@@ -281,6 +281,10 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
     def revoke(device_id: int, actor: Manager) -> dict[str, Any]:
         return store.revoke_device(actor, device_id)
 
+    @app.post("/api/alerts", status_code=201)
+    def device_alert(body: s.AlertRequest, actor: Any_) -> dict[str, Any]:
+        return store.device_alert(actor, body.kind, body.zh, body.en)
+
     @app.get("/api/audit")
     def audit(actor: Manager, limit: int = 200) -> list[dict[str, Any]]:
         return store.audit_log(actor.hall_id, min(max(limit, 1), 2000))

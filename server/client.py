@@ -180,6 +180,10 @@ class HallClient:
     def revoke(self, device_id: int) -> dict[str, Any]:
         return self.request("DELETE", f"/api/devices/{device_id}")
 
+    def alert(self, kind: str, zh: str, en: str = "") -> dict[str, Any]:
+        """Report a device problem to the manager console (event ``device_alert``)."""
+        return self.request("POST", "/api/alerts", {"kind": kind, "zh": zh, "en": en})
+
     def audit(self, limit: int = 200) -> list[dict[str, Any]]:
         return self.request("GET", f"/api/audit?limit={limit}")
 

@@ -147,3 +147,9 @@ class ClerkEdit(Strict):
 
 def changes(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(exclude_none=True)
+
+
+class AlertRequest(Strict):
+    kind: Annotated[str, Field(min_length=1, max_length=40)]
+    zh: Annotated[str, Field(max_length=300)]
+    en: Annotated[str, Field(max_length=300)] = ""
