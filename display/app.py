@@ -1,0 +1,212 @@
+"""The display program's composition root: the event stream, the screen model, the hall or
+window screen, and the voice (speech renderer + player), wired from a server URL, a display
+token and a few settings.
+
+``create_window(...)`` builds the whole display as one widget for the demo (it never runs the
+event loop); ``main()`` is ``hallq-display`` / ``python -m display.app`` on a hall's screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+
+from display.hall_screen import HallScreen
+from display.model import HallScreenModel, Update
+from display.voice import Player, QtPlayer, VoiceController
+from display.window_screen import WindowScreen
+from hall.announcements import AnnouncementQueue, Zone
+from hardware.speech import PhraseRenderer, open_announcer
+from server.client import HallClient
+from ui.events import EventStream
+from ui.theme import apply_theme
+from ui.worker import run_in_background
+
+log = logging.getLogger(__name__)
+
+LAYOUTS = {"landscape": (1920, 1080), "portrait": (1080, 1920), "4k": (3840, 2160), "4k-portrait": (2160, 3840)}
+RESYNC_EVERY_MS = 60_000   # waiting counts drift with transfers and requeues: refresh now and then
+
+
+class DisplayWindow(QWidget):
+    """One display: hall screen or window monitor, with its stream and (hall mode) its voice."""
+
+    def __init__(
+        self,
+        server_url: str,
+        token: str,
+        *,
+        mode: str = "hall",
+        window_number: int | None = None,
+        zone: Zone | None = None,
+        renderer: PhraseRenderer | None = None,
+        player: Player | None = None,
+        clock: Callable[[], datetime] | None = None,
+        speak_within_seconds: float = 20.0,
+        voice_now: Callable[[], float] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        if mode not in ("hall", "window"):
+            raise ValueError("mode must be 'hall' or 'window'")
+        if mode == "window" and window_number is None:
+            raise ValueError("a window screen needs window_number")
+        self.mode = mode
+        self.client = HallClient(server_url, token)
+        kwargs: dict[str, Any] = {"speak_within_seconds": speak_within_seconds}
+        if clock is not None:
+            kwargs["clock"] = clock
+        zone = zone or Zone()
+        self.model = HallScreenModel(zone, **kwargs)
+        self.screen: HallScreen | WindowScreen
+        if mode == "hall":
+            self.screen = HallScreen(self.model, self)
+            self.setWindowTitle("hallq 叫号屏 / hall display")
+        else:
+            assert window_number is not None
+            self.screen = WindowScreen(self.model, window_number, self)
+            self.setWindowTitle(f"hallq {window_number} 号窗口屏 / window {window_number}")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.screen)
+
+        self.voice: VoiceController | None = None
+        self.renderer = renderer
+        if mode == "hall" and renderer is not None:
+            queue = AnnouncementQueue(zone=zone, repetitions=2, max_lag_seconds=30)
+            voice_kwargs: dict[str, Any] = {}
+            if voice_now is not None:
+                voice_kwargs["now"] = voice_now
+            self.voice = VoiceController(renderer, player or QtPlayer(self), queue, parent=self, **voice_kwargs)
+            self.voice.status_changed.connect(self._voice_status)
+            if self.voice.warning:
+                self._voice_status(self.voice.warning)
+        self.not_spoken: list[Any] = []   # calls shown but too old to speak (catch-up)
+
+        self.stream = EventStream(server_url, token, self)
+        self.stream.snapshot_received.connect(self._snapshot)
+        self.stream.event_received.connect(self._event)
+        self.stream.connection_changed.connect(self.screen.set_online)
+        self._resync_pending = False
+        self._resync_timer = QTimer(self)
+        self._resync_timer.timeout.connect(self.refresh_snapshot)
+        self._resync_timer.start(RESYNC_EVERY_MS)
+        self.stream.start()
+
+    # -- stream ---------------------------------------------------------------------------------
+
+    def _snapshot(self, data: dict[str, Any]) -> None:
+        self.screen.model_updated(self.model.apply_snapshot(data))
+
+    def _event(self, message: dict[str, Any]) -> None:
+        update = self.model.apply_event(message)
+        if self.voice is not None:
+            for call in update.speak:
+                self.voice.announce(call)
+        self.not_spoken.extend(update.shown_only)
+        if update.resync:
+            self.refresh_snapshot()
+        self.screen.model_updated(update)
+
+    def refresh_snapshot(self) -> None:
+        """Fetch the snapshot over HTTP in the background (counts the events cannot carry)."""
+        if self._resync_pending:
+            return
+        self._resync_pending = True
+
+        def done(data: dict[str, Any]) -> None:
+            self._resync_pending = False
+            if int(data.get("seq", 0)) >= self.model.seq:   # never step back behind events already shown
+                self.screen.model_updated(self.model.apply_snapshot(data))
+
+        def failed(error: Exception) -> None:
+            self._resync_pending = False
+            log.info("snapshot refresh failed: %s", error)
+
+        run_in_background(self.client.snapshot, done, failed)
+
+    def _voice_status(self, text: str) -> None:
+        if isinstance(self.screen, HallScreen):
+            self.screen.set_voice_warning(text)
+
+    @property
+    def voice_warning(self) -> str:
+        return self.screen.voice_warning if isinstance(self.screen, HallScreen) else ""
+
+    def shutdown(self) -> None:
+        self._resync_timer.stop()
+        self.stream.stop()
+        if self.voice is not None:
+            self.voice.stop()
+        if self.renderer is not None:
+            self.renderer.close()
+        self.client.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def create_window(
+    server_url: str,
+    token: str,
+    mode: str = "hall",
+    window_number: int | None = None,
+    zone: str | Zone | None = None,
+    voice_url: str | None = "tts://",
+    layout: str = "landscape",
+    *,
+    player: Player | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> DisplayWindow:
+    """The display as one widget, sized for ``layout`` (landscape / portrait / 4k / 4k-portrait).
+    Hall mode speaks through ``voice_url`` (``tts://``, ``silent://``, ``record://DIR``, or None
+    for no voice); window mode never speaks. The caller shows it; no event loop is run here."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {sorted(LAYOUTS)}")
+    zone_value = zone if isinstance(zone, Zone) else Zone.parse(zone or "")
+    renderer = open_announcer(voice_url) if (voice_url and mode == "hall") else None
+    window = DisplayWindow(
+        server_url, token, mode=mode, window_number=window_number, zone=zone_value, renderer=renderer, player=player, clock=clock
+    )
+    width, height = LAYOUTS[layout]
+    if mode == "window":
+        width, height = (1280, 720) if layout == "landscape" else (width // 2, height // 2)
+    window.resize(width, height)
+    return window
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hallq-display", description="叫号显示屏 / hall display")
+    parser.add_argument("--server", required=True, help="http://host:port of the hall server")
+    parser.add_argument("--token", required=True, help="display device token (enrolled by the manager)")
+    parser.add_argument("--mode", choices=["hall", "window"], default="hall")
+    parser.add_argument("--window", type=int, help="window number (window mode)")
+    parser.add_argument("--zone", default="", help='windows and series this display covers, e.g. "1-20, V" (default: whole hall)')
+    parser.add_argument("--voice", default="tts://", help="speech URL: tts://, silent://, record://DIR")
+    parser.add_argument("--layout", choices=sorted(LAYOUTS), default="landscape")
+    parser.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    apply_theme(app)  # type: ignore[arg-type]
+    window = create_window(args.server, args.token, args.mode, args.window, args.zone, args.voice, args.layout)
+    if args.windowed:
+        window.show()
+    else:
+        window.showFullScreen()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = ["DisplayWindow", "Update", "create_window", "main"]

@@ -1,0 +1,99 @@
+"""Regenerate the display screenshots in docs/ (a developer tool, not part of the display).
+
+Starts a hall server in-process on a fixed Tuesday morning, issues tickets, logs clerks in and
+calls numbers through the real API, then saves ``widget.grab()`` of the hall screen (landscape
+1920×1080, portrait 1080×1920) and of a window screen (serving, then paused)::
+
+    QT_QPA_PLATFORM=offscreen python -m display.screenshots [docs]
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from hall.clock import FakeClock
+from server.client import HallClient
+from server.runner import ServerThread, prepare_hall
+from ui.theme import apply_theme
+
+
+def wait_until(app: QApplication, condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the display did not reach the expected state")
+        app.processEvents()
+        time.sleep(0.01)
+    for _ in range(5):
+        app.processEvents()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from display.app import create_window
+
+    out = Path((argv or sys.argv[1:] or ["docs"])[0])
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    apply_theme(app)  # type: ignore[arg-type]
+    clock = FakeClock(datetime(2026, 11, 17, 2, 0, tzinfo=UTC))
+    with tempfile.TemporaryDirectory() as tmp:
+        hall = prepare_hall(f"sqlite:///{tmp}/hall.db", clock=clock, synchronous="NORMAL")
+        server = ServerThread(hall.store, poll_seconds=0.2).start()
+        try:
+            store, hid = hall.store, hall.hall_id
+            kiosk = HallClient(server.url, store.enroll_device(None, hid, "kiosk", "k1")["token"])
+            display_token = store.enroll_device(None, hid, "display", "d1")["token"]
+            for series, count in (("A", 6), ("B", 9), ("C", 12), ("D", 7), ("E", 3), ("F", 4), ("G", 5), ("H", 2), ("J", 1)):
+                for _ in range(count):
+                    kiosk.issue(series)
+                    clock.advance(20)
+            clerks: dict[int, HallClient] = {}
+            for window, staff in ((1, "1001"), (3, "1002"), (5, "1003"), (8, "1004"), (11, "1005"), (13, "1006")):
+                counter = HallClient(server.url, store.enroll_device(None, hid, "counter", f"c{window}", window)["token"])
+                clerks[window] = HallClient(server.url, counter.login(staff, staff)["token"])
+            hall_screen = create_window(server.url, display_token, "hall", voice_url=None, layout="landscape", clock=clock.now)
+            portrait = create_window(server.url, display_token, "hall", voice_url=None, layout="portrait", clock=clock.now)
+            window_screen = create_window(server.url, display_token, "window", window_number=5, voice_url=None, clock=clock.now)
+            for w in (hall_screen, portrait, window_screen):
+                w.show()
+            wait_until(app, lambda: all(w.model.has_snapshot for w in (hall_screen, portrait, window_screen)))
+            for window in (1, 3, 8, 11, 13, 5):
+                clerks[window].call_next(window)
+                clock.advance(45)
+            wait_until(app, lambda: hall_screen.model.latest_call is not None and hall_screen.model.latest_call.window == 5
+                       and portrait.model.latest_call is not None and portrait.model.latest_call.window == 5)
+            for w in (hall_screen, portrait):
+                w.screen.flash_on = False
+                w.screen._flash.stop()
+                w.screen._ticker.stop()
+                w.screen._ticker_offset = w.width() * 0.95   # the ticker's text well on screen
+                w.screen.update()
+            app.processEvents()
+            hall_screen.grab().save(str(out / "display-hall-landscape.png"))
+            portrait.grab().save(str(out / "display-hall-portrait.png"))
+            window_screen.screen._flash.stop()
+            window_screen.screen.flash_on = False
+            window_screen.grab().save(str(out / "display-window.png"))
+            clerks[5].start(5)
+            clerks[5].finish(5, "immediate")
+            clerks[5].pause(5, "AB岗交接，3分钟内返回")
+            wait_until(app, lambda: window_screen.model.windows[5].paused)
+            window_screen.grab().save(str(out / "display-window-paused.png"))
+            for w in (hall_screen, portrait, window_screen):
+                w.close()
+        finally:
+            server.stop()
+            hall.engines.dispose()
+    print(f"screenshots written to {out}/display-*.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

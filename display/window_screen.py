@@ -1,0 +1,152 @@
+"""The monitor above one window: its number and name, the number being served (large, flashing
+when called), the clerk's card (岗位公示: name, staff number, department), and
+"暂停服务 / Paused" with the reason while the window is paused. Painted in proportion to its size
+like the hall screen; draws the same :class:`~display.model.HallScreenModel`."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import QWidget
+
+from display.hall_screen import BG, FLASH, LOCAL, MUTED, NUMBER, OFFLINE, PANEL, TEXT, WARN, _draw, fit_font
+from display.model import HallScreenModel, Update
+from ui import theme
+
+PAUSED_TEXT = "暂停服务"
+PAUSED_TEXT_EN = "Paused"
+CLOSED_TEXT = "暂停办理  Closed"
+
+
+class WindowScreen(QWidget):
+    def __init__(self, model: HallScreenModel, window_number: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.window_number = window_number
+        self.online = False
+        self.flash_on = False
+        self._flash_left = 0
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMinimumSize(320, 180)
+        self._flash = QTimer(self)
+        self._flash.timeout.connect(self._blink)
+        self._clock = QTimer(self)
+        self._clock.timeout.connect(self.update)
+        self._clock.start(1000)
+
+    def sizeHint(self) -> QSize:
+        return QSize(1280, 720)
+
+    def model_updated(self, update: Update) -> None:
+        call = update.new_call
+        if call is not None and call.window == self.window_number:
+            self._flash_left = 12
+            self.flash_on = True
+            self._flash.start(500)
+        self.update()
+
+    def set_online(self, online: bool) -> None:
+        self.online = online
+        self.update()
+
+    def _blink(self) -> None:
+        self._flash_left -= 1
+        self.flash_on = self._flash_left > 0 and not self.flash_on
+        if self._flash_left <= 0:
+            self._flash.stop()
+        self.update()
+
+    # -- what is shown (also read by tests) ------------------------------------------------------
+
+    @property
+    def status_text(self) -> str:
+        window = self.model.windows.get(self.window_number)
+        if window is None:
+            return ""
+        if window.paused:
+            return f"{PAUSED_TEXT} / {PAUSED_TEXT_EN}"
+        if window.state == "closed":
+            return CLOSED_TEXT
+        return window.current or ""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = float(self.width()), float(self.height())
+        u = h / 100
+        p.fillRect(QRectF(0, 0, w, h), BG)
+        window = self.model.windows.get(self.window_number)
+        left, right = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        center = Qt.AlignmentFlag.AlignCenter
+        # Header: window number and name, clock.
+        header = QRectF(0, 0, w, 18 * u)
+        p.fillRect(header, QColor(theme.BLUE_DARK))
+        badge = QRectF(2 * u, 2 * u, 22 * u, 14 * u)
+        p.fillRect(badge, QColor(theme.BLUE))
+        number = f"{self.window_number}"
+        _draw(p, badge, number, fit_font(number, badge, 11 * u, True), TEXT, center)
+        name = window.name_zh if window else f"{self.window_number} 号窗口"
+        name_rect = QRectF(badge.right() + 2 * u, 1.5 * u, w * 0.62 - badge.right(), 9 * u)
+        _draw(p, name_rect, name, fit_font(name, name_rect, 8 * u, True), TEXT, left)
+        en = f"Window {self.window_number}" + (f" · {window.name_en}" if window and window.name_en else "")
+        en_rect = QRectF(name_rect.left(), name_rect.bottom(), name_rect.width(), 6 * u)
+        _draw(p, en_rect, en, fit_font(en, en_rect, 4.5 * u), MUTED, left)
+        clock = self.model.server_now().astimezone(LOCAL).strftime("%H:%M")
+        _draw(p, QRectF(w * 0.7, 0, w * 0.3 - 2 * u, header.height()), clock, fit_font(clock, QRectF(0, 0, w * 0.28, 1), 9 * u, True),
+              TEXT, right)
+        # Body: the current number, or paused / closed.
+        card_w = w * 0.32
+        body = QRectF(2 * u, header.bottom() + 2 * u, w - card_w - 6 * u, h - header.bottom() - 4 * u)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(FLASH if self.flash_on else PANEL)
+        p.drawRoundedRect(body, 1.5 * u, 1.5 * u)
+        if window is not None and window.paused:
+            p.setBrush(QColor("#5a4200"))
+            p.drawRoundedRect(body, 1.5 * u, 1.5 * u)
+            main = QRectF(body.left(), body.top() + body.height() * 0.12, body.width(), body.height() * 0.4)
+            _draw(p, main, PAUSED_TEXT, fit_font(PAUSED_TEXT, main.adjusted(2 * u, 0, -2 * u, 0), main.height() * 0.8, True), WARN, center)
+            sub = QRectF(body.left(), main.bottom(), body.width(), body.height() * 0.18)
+            _draw(p, sub, PAUSED_TEXT_EN, fit_font(PAUSED_TEXT_EN, sub, sub.height() * 0.7, True), TEXT, center)
+            reason = window.pause_reason or ""
+            if window.paused_since is not None:
+                reason = (reason + "  " if reason else "") + "自 " + window.paused_since.astimezone(LOCAL).strftime("%H:%M") + " 起"
+            why = QRectF(body.left() + 2 * u, sub.bottom(), body.width() - 4 * u, body.height() * 0.2)
+            _draw(p, why, reason, fit_font(reason, why, why.height() * 0.5), MUTED, center)
+        elif window is not None and window.state == "closed":
+            _draw(p, body, CLOSED_TEXT, fit_font(CLOSED_TEXT, body.adjusted(2 * u, 0, -2 * u, 0), body.height() * 0.2, True), MUTED, center)
+        else:
+            title = QRectF(body.left(), body.top() + u, body.width(), body.height() * 0.16)
+            _draw(p, title, "正在办理  Now serving", fit_font("正在办理  Now serving", title, title.height() * 0.6), MUTED, center)
+            current = window.current if window else None
+            main = QRectF(body.left() + 2 * u, title.bottom(), body.width() - 4 * u, body.height() * 0.7)
+            if current:
+                _draw(p, main, current, fit_font(current, main, main.height() * 0.75, True), NUMBER, center)
+            else:
+                idle = "请稍候  Please wait"
+                _draw(p, main, idle, fit_font(idle, main, main.height() * 0.2), MUTED, center)
+        # Clerk card.
+        card = QRectF(body.right() + 2 * u, body.top(), card_w, body.height())
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(PANEL)
+        p.drawRoundedRect(card, 1.5 * u, 1.5 * u)
+        rows = [("岗位公示  Clerk on duty", MUTED, 4.5 * u, False)]
+        clerk = window.clerk if window else None
+        if clerk:
+            rows += [
+                (str(clerk.get("name", "")), TEXT, 10 * u, True),
+                (f"工号 No. {clerk.get('staff_no', '')}", TEXT, 5.5 * u, False),
+                (str(clerk.get("department", "") or ""), MUTED, 5 * u, False),
+            ]
+        else:
+            rows += [("暂无人员登录", MUTED, 6 * u, False), ("No clerk signed in", MUTED, 4.5 * u, False)]
+        y = card.top() + 3 * u
+        for text, color, px, bold in rows:
+            rr = QRectF(card.left() + 2 * u, y, card.width() - 4 * u, px * 1.5)
+            _draw(p, rr, text, fit_font(text, rr, px, bold), color, center)
+            y += px * 1.8
+        if not self.online:
+            band = QRectF(0, h - 9 * u, w, 9 * u)
+            p.fillRect(band, OFFLINE)
+            text = "网络中断，正在重新连接…  Offline, reconnecting…"
+            _draw(p, band, text, fit_font(text, band, 5 * u, True), TEXT, center)
+        p.end()
