@@ -1,0 +1,84 @@
+"""The kiosk's composition root: server connection, event stream, printer by URL, flow, window.
+
+``create_window`` wires the parts for a running QApplication (the demo calls it in-process);
+``main`` is the ``hallq-kiosk`` program: it makes the application, shows the window and runs Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+
+from hardware.printer import open_printer
+from kiosk.flow import KioskFlow
+from kiosk.window import KioskWindow
+from ui.connection import ServerConnection
+from ui.events import EventStream
+from ui.theme import apply_theme
+
+DEFAULT_PRINTER_URL = f"preview://{Path(tempfile.gettempdir()) / 'hallq-kiosk-tickets'}"
+LANDSCAPE = (1920, 1080)
+PORTRAIT = (1080, 1920)
+
+
+def create_window(
+    server_url: str,
+    token: str,
+    printer_url: str = DEFAULT_PRINTER_URL,
+    fullscreen: bool = False,
+    language: str = "zh",
+    portrait: bool | None = None,
+) -> QWidget:
+    """A ready kiosk window (not shown yet: call ``show()``). Needs a QApplication; never runs Qt's loop.
+
+    ``portrait=None`` follows the window's shape; True/False forces the 1080×1920 or 1920×1080 layout.
+    The printer URL is opened lazily, so a missing printer shows up as a fault at the first ticket.
+    """
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        apply_theme(app, 14)
+    connection = ServerConnection(server_url, token)
+    events = EventStream(server_url, token)
+    printer = open_printer(printer_url)
+    flow = KioskFlow(language="en" if language == "en" else "zh")
+    window = KioskWindow(connection, printer, flow=flow, events=events, portrait=portrait)
+    connection.setParent(window)
+    events.setParent(window)
+    width, height = PORTRAIT if portrait else LANDSCAPE
+    window.resize(width, height)
+    if fullscreen:
+        window.setWindowState(Qt.WindowState.WindowFullScreen)
+        window.setCursor(Qt.CursorShape.BlankCursor)  # a touch screen has no pointer to show
+    # A printer fault reaches the manager console as a device alert; the kiosk keeps issuing on screen.
+    window.printer_fault_reported.connect(
+        lambda message: connection.call("alert", "printer_fault", message, "printer fault at a kiosk", on_error=lambda _e: None)
+    )
+    events.start()
+    window.refresh_snapshot()
+    return window
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hallq-kiosk", description="取号机 / ticket kiosk")
+    parser.add_argument("--server", default="http://127.0.0.1:8760", help="hall server URL")
+    parser.add_argument("--token", required=True, help="kiosk device token (hallq enroll kiosk ...)")
+    parser.add_argument("--printer", default=DEFAULT_PRINTER_URL, help="printer URL: usb://VID:PID, tcp://host:9100, dummy://, preview://DIR ...")
+    parser.add_argument("--portrait", action="store_true", help="1080×1920 portrait screen")
+    parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    parser.add_argument("--language", choices=("zh", "en"), default="zh")
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = create_window(
+        args.server, args.token, args.printer, fullscreen=not args.windowed, language=args.language, portrait=True if args.portrait else None
+    )
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
