@@ -56,7 +56,13 @@ def create_window(
         window.setCursor(Qt.CursorShape.BlankCursor)  # a touch screen has no pointer to show
     # A printer fault reaches the manager console as a device alert; the kiosk keeps issuing on screen.
     window.printer_fault_reported.connect(
-        lambda message: connection.call("alert", "printer_fault", message, "printer fault at a kiosk", on_error=lambda _e: None)
+        lambda kind: connection.call(
+            "alert",
+            "printer_fault",
+            f"取号机打印机故障（{kind}），已改为屏幕出号",
+            f"kiosk printer fault ({kind}); tickets shown on screen",
+            on_error=lambda _e: None,
+        )
     )
     events.start()
     window.refresh_snapshot()
@@ -67,14 +73,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hallq-kiosk", description="取号机 / ticket kiosk")
     parser.add_argument("--server", default="http://127.0.0.1:8760", help="hall server URL")
     parser.add_argument("--token", required=True, help="kiosk device token (hallq enroll kiosk ...)")
-    parser.add_argument("--printer", default=DEFAULT_PRINTER_URL, help="printer URL: usb://VID:PID, tcp://host:9100, dummy://, preview://DIR ...")
+    parser.add_argument(
+        "--printer", default=DEFAULT_PRINTER_URL, help="printer URL: usb://VID:PID, tcp://host:9100, dummy://, preview://DIR ..."
+    )
     parser.add_argument("--portrait", action="store_true", help="1080×1920 portrait screen")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument("--language", choices=("zh", "en"), default="zh")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     window = create_window(
-        args.server, args.token, args.printer, fullscreen=not args.windowed, language=args.language, portrait=True if args.portrait else None
+        args.server,
+        args.token,
+        args.printer,
+        fullscreen=not args.windowed,
+        language=args.language,
+        portrait=True if args.portrait else None,
     )
     window.show()
     return app.exec()
