@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -1086,7 +1086,13 @@ class HallStore(StoreCore):
 
     def followups(self, hall_id: int) -> list[dict[str, Any]]:
         with self.read() as session:
-            today = datetime.now(UTC).date()
+            hall = session.get(Hall, hall_id)
+            if hall is None:
+                raise HallRuleError("unknown_hall", "未知的服务大厅", "unknown hall", 404)
+            hours, _ = self.settings(session, hall)
+            from hall.calendar import business_day
+
+            today = business_day(hours, self.clock.now())
             rows = session.execute(
                 select(FollowUp, Rating, Window.number, Clerk.name, Ticket.display_number)
                 .join(Rating, Rating.id == FollowUp.rating_id)

@@ -1,0 +1,111 @@
+"""Regenerate the manager console screenshots in docs/ (a developer tool, not part of the console).
+
+Starts a hall server in-process on a fixed Tuesday morning, issues about 40 tickets, logs clerks
+in, calls and serves some, pauses a window and leaves two 差评, then saves ``widget.grab()`` of
+the console at 1600×1000 on its live, reallocation, recommendation and follow-up tabs::
+
+    QT_QPA_PLATFORM=offscreen python -m manager.screenshots [docs]
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from hall.clock import FakeClock
+from server.client import HallClient
+from server.runner import ServerThread, prepare_hall
+from ui.theme import apply_theme
+
+# (series, how many) — a morning with a real-estate rush and a busy 户籍 queue
+TICKETS = [("C", 12), ("G", 9), ("B", 5), ("D", 5), ("A", 3), ("E", 3), ("F", 2), ("H", 1), ("J", 2)]
+CLERKS = {1: "1001", 2: "1002", 3: "1003", 4: "1004", 5: "1005", 6: "1006", 7: "1007", 8: "1008", 9: "1009",
+          11: "1011", 12: "1012", 13: "1013", 15: "1015", 16: "1016", 17: "1017", 18: "1018", 19: "1019", 20: "1020"}
+
+
+def wait_until(app: QApplication, condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the console did not reach the expected state")
+        app.processEvents()
+        time.sleep(0.01)
+    for _ in range(5):
+        app.processEvents()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from manager.app import create_window
+    from manager.window import ManagerWindow
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    out = Path(args[0] if args else "docs")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    apply_theme(app)  # type: ignore[arg-type]
+    clock = FakeClock(datetime(2026, 11, 17, 1, 0, tzinfo=UTC))  # 09:00 in the hall
+    with tempfile.TemporaryDirectory() as tmp:
+        hall = prepare_hall(f"sqlite:///{tmp}/hall.db", clock=clock, synchronous="NORMAL")
+        server = ServerThread(hall.store, poll_seconds=0.2).start()
+        try:
+            enroll = hall.store.enroll_device
+            manager = HallClient(server.url, enroll(None, hall.hall_id, "manager", "值班长")["token"])
+            kiosk = HallClient(server.url, enroll(None, hall.hall_id, "kiosk", "取号机1")["token"])
+            clerks: dict[int, HallClient] = {}
+            for number, staff in CLERKS.items():
+                counter = HallClient(server.url, enroll(None, hall.hall_id, "counter", f"{number}号窗口", number)["token"])
+                clerks[number] = HallClient(server.url, counter.login(staff, staff)["token"])
+            # two services that end in 差评
+            for window, series in ((2, "A"), (9, "D")):
+                kiosk.issue(series)
+                clock.advance(120)
+                clerks[window].call_next(window)
+                clerks[window].start(window)
+                clock.advance(600)
+                service = clerks[window].finish(window, "immediate")["service_id"]
+                pad = HallClient(server.url, enroll(None, hall.hall_id, "pad", f"{window}号评价器", window)["token"])
+                pad.rate(service, "dissatisfied" if series == "A" else "very_dissatisfied",
+                         reasons=["slow"] if series == "A" else ["attitude"], comment="等候时间太长" if series == "A" else "")
+            for series, count in TICKETS:
+                for _ in range(count):
+                    kiosk.issue(series)
+                    clock.advance(25)
+            clock.advance(20 * 60)
+            for window in (1, 3, 5, 6, 8, 11, 13, 15, 18, 19):
+                try:
+                    clerks[window].call_next(window)
+                except Exception:
+                    pass
+            clerks[16].pause(16, "AB岗交接")
+            clock.advance(5 * 60)
+
+            window = create_window(server.url, manager.token or "")
+            assert isinstance(window, ManagerWindow)
+            window.resize(1600, 1000)
+            window.show()
+            wait_until(app, lambda: bool(window.snapshot.get("windows")) and window.followup_table.rowCount() == 2)
+            shots = [("manager-live.png", 0), ("manager-reallocate.png", 1), ("manager-recommendations.png", 2),
+                     ("manager-followups.png", 4)]
+            window.select_window(3)
+            for name, tab in shots:
+                window.tabs.setCurrentIndex(tab)
+                if tab == 4:
+                    window.followup_table.selectRow(0)
+                wait_until(app, lambda: True)
+                window.grab().save(str(out / name))
+                print(out / name)
+            window.close()
+        finally:
+            server.stop()
+            hall.engines.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

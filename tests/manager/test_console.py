@@ -1,0 +1,181 @@
+"""The manager console against a real hall server: reallocation, recommendations, alerts and
+差评 follow-ups go through the widgets, the server applies them, and clerks see the effect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from manager.app import create_window
+from manager.window import ManagerWindow
+from tests.counter.live import LiveHall, wait_for
+
+
+def console(qtbot: Any, live: LiveHall) -> ManagerWindow:
+    window = create_window(live.url, live.token("manager"))
+    assert isinstance(window, ManagerWindow)
+    qtbot.addWidget(window)
+    live.widgets.append(window)
+    wait_for(qtbot, lambda: window.snapshot.get("windows"))
+    return window
+
+
+def refreshed(qtbot: Any, window: ManagerWindow, live: LiveHall) -> None:
+    """Redraw from a snapshot taken now (not one the event stream delivered a moment ago)."""
+    now = live.clock.now().isoformat()
+    with qtbot.waitSignal(window.snapshot_applied, timeout=5000, check_params_cb=lambda: window.snapshot.get("now") == now):
+        window.refresh()
+
+
+def applied(qtbot: Any, window: ManagerWindow, action: Any) -> None:
+    with qtbot.waitSignal(window.action_finished, timeout=5000) as blocker:
+        action()
+    assert blocker.args[0] is True, window.message.text()
+
+
+def test_moving_category_c_from_window_5_to_window_3_changes_window_3s_next_call(qtbot: Any, live: LiveHall) -> None:
+    live.issue("B", advance=30)
+    c_ticket = live.issue("C", advance=30)
+    live.issue("B", advance=30)
+    clerk3 = live.clerk_client(3, "1003")
+    window = console(qtbot, live)
+
+    window.select_window(5)
+    window.primary_boxes["C"].setChecked(False)
+    window.primary_boxes["E"].setChecked(True)
+    window.realloc_reason.setText("不动产移到3号")
+    applied(qtbot, window, lambda: qtbot.mouseClick(window.apply_categories_button, Qt.MouseButton.LeftButton))
+
+    window.select_window(3)
+    assert window.primary_boxes["B"].isChecked()
+    window.primary_boxes["C"].setChecked(True)
+    window.secondary_boxes["B"].setChecked(True)  # unticks B as primary
+    assert not window.primary_boxes["B"].isChecked()
+    assert "C" in window.skill_warning.text()  # 1003 has no real-estate skill: a warning, not a refusal
+    window.realloc_reason.setText("不动产等候多，3号窗口改办")
+    applied(qtbot, window, lambda: qtbot.mouseClick(window.apply_categories_button, Qt.MouseButton.LeftButton))
+
+    snapshot = live.client("manager").snapshot()
+    by_number = {w["number"]: w for w in snapshot["windows"]}
+    assert (by_number[3]["primary"], by_number[3]["secondary"]) == (["C"], ["B"])
+    assert (by_number[5]["primary"], by_number[5]["secondary"]) == (["E"], [])
+    called = clerk3.call_next(3)
+    assert called["ticket"]["number"] == c_ticket["number"]
+    audit = live.client("manager").audit(10)
+    reasons = [a["reason"] for a in audit if a["action"] == "reallocate"]
+    assert reasons[:2] == ["不动产等候多，3号窗口改办", "不动产移到3号"]
+    wait_for(qtbot, lambda: window.cards[3].current.text().endswith(c_ticket["number"]))
+
+
+def test_applying_a_recommendation_moves_a_window(qtbot: Any, live: LiveHall) -> None:
+    for _ in range(30):
+        live.issue("G", advance=20)  # 户籍: two windows, 30 waiting
+    live.clerk_client(15, "1015")
+    live.clerk_client(16, "1016")
+    live.clerk_client(20, "1020")  # the reserve comprehensive window, closed, its clerk can do everything
+    window = console(qtbot, live)
+    refreshed(qtbot, window, live)
+    assert "G" in window.over_target_series()
+    assert window.rec_cards, "a long G queue should produce a recommendation"
+    card = window.rec_cards[0]
+    rec = card.recommendation
+    assert rec.series == "G"
+    before = {w["number"]: w for w in live.client("manager").snapshot()["windows"]}[rec.window]
+    applied(qtbot, window, lambda: qtbot.mouseClick(card.apply_button, Qt.MouseButton.LeftButton))
+    after = {w["number"]: w for w in live.client("manager").snapshot()["windows"]}[rec.window]
+    assert (after["primary"], after["secondary"]) == (list(rec.primary), list(rec.secondary))
+    assert (after["primary"], after["secondary"], after["state"]) != (before["primary"], before["secondary"], before["state"])
+    assert "G" in after["primary"] + after["secondary"] and after["state"] == "open"
+    audit = live.client("manager").audit(5)
+    assert any(a["reason"].startswith("采纳系统建议") for a in audit)
+
+
+def test_auto_apply_moves_at_most_the_hourly_limit(qtbot: Any, live: LiveHall) -> None:
+    for _ in range(30):
+        live.issue("G", advance=20)
+    for number, staff in ((15, "1015"), (16, "1016"), (20, "1020"), (19, "1019")):
+        live.clerk_client(number, staff)
+    window = console(qtbot, live)
+    refreshed(qtbot, window, live)
+    window.auto_limit.setValue(1)
+    with qtbot.waitSignal(window.action_finished, timeout=5000):
+        window.auto_check.setChecked(True)
+    refreshed(qtbot, window, live)
+    refreshed(qtbot, window, live)
+    audit = live.client("manager").audit(20)
+    automatic = [a for a in audit if a["reason"].startswith("自动执行系统建议")]
+    assert automatic and len({a["detail"]["window"] for a in automatic}) == 1  # one move (an opening is two calls)
+    assert len(window.auto.applied) == 1
+    assert "1/1" in window.auto_status.text()
+
+
+def test_long_wait_alert_appears_and_clears_after_serving(qtbot: Any, live: LiveHall) -> None:
+    ticket = live.issue("C", advance=0)
+    window = console(qtbot, live)
+    assert not any(k.startswith("long_wait") for k in window.alert_keys())
+    live.clock.advance(40 * 60)
+    refreshed(qtbot, window, live)
+    assert "long_wait:C:" in window.alert_keys()
+    assert "告警 Alerts (" in window.tabs.tabText(3)
+    clerk = live.clerk_client(5, "1005")
+    assert clerk.call_next(5)["ticket"]["number"] == ticket["number"]
+    refreshed(qtbot, window, live)
+    assert "long_wait:C:" not in window.alert_keys()
+
+
+def test_followup_status_round_trips(qtbot: Any, live: LiveHall) -> None:
+    live.issue("A", items=["A01"])
+    clerk = live.clerk_client(2, "1002")
+    clerk.call_next(2)
+    clerk.start(2)
+    service_id = clerk.finish(2, "immediate")["service_id"]
+    live.client("pad", 2).rate(service_id, "dissatisfied", reasons=["slow"], comment="等了很久")
+    window = console(qtbot, live)
+    window.tabs.setCurrentWidget(window.followups_page)
+    wait_for(qtbot, lambda: window.followup_table.rowCount() == 1)
+    assert "待处理" in window.followup_table.item(0, 8).text()
+    window.followup_table.selectRow(0)
+    window.followup_status.setCurrentIndex(window.followup_status.findData("resolved"))
+    window.followup_notes.setPlainText("已核实并电话回访")
+    window.followup_view.setText("满意")
+    applied(qtbot, window, lambda: qtbot.mouseClick(window.followup_save, Qt.MouseButton.LeftButton))
+    (row,) = live.client("manager").followups()
+    assert (row["status"], row["notes"], row["citizen_view"]) == ("resolved", "已核实并电话回访", "满意")
+    wait_for(qtbot, lambda: "已办结" in window.followup_table.item(0, 8).text())
+
+
+def test_enrolled_token_is_shown_once_and_revoked_devices_are_marked(qtbot: Any, live: LiveHall) -> None:
+    window = console(qtbot, live)
+    window.tabs.setCurrentWidget(window.devices_page)
+    window.enroll_role.setCurrentIndex(window.enroll_role.findData("display"))
+    window.enroll_name.setText("大厅屏2")
+    window.enroll_button.click()
+    wait_for(qtbot, lambda: window.enroll_token.text())
+    token = window.enroll_token.text()
+    assert live.client("manager").with_token(token).snapshot()["windows"]
+    wait_for(qtbot, lambda: any(d["name"] == "大厅屏2" for d in window.device_rows))
+    row = next(i for i, d in enumerate(window.device_rows) if d["name"] == "大厅屏2")
+    window.device_table.selectRow(row)
+    applied(qtbot, window, window.revoke_selected)
+    wait_for(qtbot, lambda: next(d for d in window.device_rows if d["name"] == "大厅屏2")["revoked"])
+
+
+def test_settings_save_target_waits_and_notices(qtbot: Any, live: LiveHall) -> None:
+    window = console(qtbot, live)
+    target, _service = window.target_spins["C"]
+    target.setValue(25)
+    applied(qtbot, window, window.save_targets)
+    window.notices_edit.setPlainText("第一条\n\n第二条")
+    applied(qtbot, window, window.save_notices)
+    snapshot = live.client("manager").snapshot()
+    assert next(c for c in snapshot["categories"] if c["series"] == "C")["target_wait_minutes"] == 25
+    assert snapshot["hall"]["notices"] == ["第一条", "第二条"]
+
+
+def test_offline_banner_shows_when_the_server_goes_away(qtbot: Any, live: LiveHall) -> None:
+    window = console(qtbot, live)
+    assert not window.banner.isVisibleTo(window)
+    live.server.stop()
+    window.refresh()
+    wait_for(qtbot, lambda: window.banner.isVisibleTo(window))
