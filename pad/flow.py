@@ -1,0 +1,176 @@
+"""The rating pad's state machine, in plain Python (no Qt).
+
+idle (岗位公示: the clerk's card) -> serving (ticket and item) -> rating (when *this* window's
+service finishes: five levels, none pre-selected) -> [差评: reasons + optional comment] ->
+thanks -> idle. The flow never talks to the server: methods return a :class:`RateRequest`
+when something must be recorded, the widget sends it and reports back with
+:meth:`PadFlow.rate_done` / :meth:`PadFlow.rate_failed`.
+
+Rules it keeps (好差评, GB/T 39734): one rating per service; no level pre-selected; nobody but
+the citizen picks; a rating screen left alone for ``rating_timeout`` seconds records
+"not rated" (``level=None``), never a level. A 差评 whose reasons screen times out keeps the
+level the citizen chose, with the reasons ticked so far.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from hall.tickets import RatingLevel
+
+
+class PadState(StrEnum):
+    IDLE = "idle"
+    SERVING = "serving"
+    RATING = "rating"
+    REASONS = "reasons"
+    SENDING = "sending"
+    THANKS = "thanks"
+
+
+@dataclass(frozen=True)
+class RateRequest:
+    service_id: int
+    level: RatingLevel | None
+    reasons: tuple[str, ...] = ()
+    comment: str = ""
+    channel: str = "pad"
+
+
+SERVING_EVENTS = ("ticket_called", "service_started")
+LEAVING_EVENTS = ("ticket_no_show", "ticket_parked")
+
+
+@dataclass
+class PadFlow:
+    window: int
+    rating_timeout: float = 30.0
+    thanks_seconds: float = 4.0
+    state: PadState = PadState.IDLE
+    clerk: dict[str, Any] | None = None
+    window_info: dict[str, Any] | None = None
+    ticket: dict[str, Any] | None = None  # the ticket now at the window (serving screen)
+    service: dict[str, Any] | None = None  # the finished service waiting for its rating
+    level: RatingLevel | None = None
+    reasons: set[str] = field(default_factory=set)
+    deadline: float | None = None
+    outcome: str = ""  # what the thanks screen says: "rated", "not_rated", "already", "error"
+    error: str = ""
+
+    # ------------------------------------------------------------------ the hall tells us
+
+    def on_snapshot(self, snapshot: dict[str, Any], now: float) -> None:
+        for window in snapshot.get("windows", []):
+            if window.get("number") == self.window:
+                self.window_info = {k: window.get(k) for k in ("number", "name_zh", "name_en", "department")}
+                self.clerk = window.get("clerk")
+                current = window.get("current")
+                self.ticket = current if current and current.get("status") in ("called", "serving") else None
+                break
+        if self.state in (PadState.IDLE, PadState.SERVING):
+            self._rest()
+
+    def on_event(self, kind: str, data: dict[str, Any], now: float) -> None:
+        if data.get("window") != self.window and data.get("from_window") != self.window:
+            return
+        if kind == "clerk_logged_in":
+            self.clerk = data.get("clerk")
+        elif kind == "clerk_logged_out":
+            self.clerk = None
+        elif kind in SERVING_EVENTS:
+            ticket = dict(data.get("ticket") or {})
+            ticket["status"] = "serving" if kind == "service_started" else "called"
+            self.ticket = ticket
+            if self.state in (PadState.IDLE, PadState.SERVING):
+                self.state = PadState.SERVING
+        elif kind in LEAVING_EVENTS or kind == "ticket_transferred":
+            self.ticket = None
+            if self.state is PadState.SERVING:
+                self.state = PadState.IDLE
+        elif kind == "service_finished":
+            self.ticket = None
+            self.service = {"service_id": data["service_id"], "ticket": data.get("ticket"), "item": data.get("item")}
+            self.level, self.reasons, self.error = None, set(), ""
+            self.state = PadState.RATING
+            self.deadline = now + self.rating_timeout
+        elif kind == "service_rated":
+            if self.service and data.get("service_id") == self.service["service_id"] and self.state in (PadState.RATING, PadState.REASONS):
+                self._thank("already", now)  # rated elsewhere (the 4-key rater, another path)
+
+    # ------------------------------------------------------------------ the citizen acts
+
+    def choose(self, level: RatingLevel, now: float) -> RateRequest | None:
+        """A level button (or a 4-key rater key). A 差评 first asks for reasons."""
+        if self.state is not PadState.RATING or self.service is None:
+            return None
+        self.level = level
+        if level.is_bad:
+            self.state = PadState.REASONS
+            self.deadline = now + self.rating_timeout
+            return None
+        return self._send(level, (), "")
+
+    def toggle_reason(self, code: str, now: float) -> None:
+        if self.state is PadState.REASONS:
+            self.reasons.symmetric_difference_update({code})
+            self.deadline = now + self.rating_timeout
+
+    def back(self, now: float) -> None:
+        """Changed their mind on the reasons screen: pick the level again."""
+        if self.state is PadState.REASONS:
+            self.state, self.level, self.reasons = PadState.RATING, None, set()
+            self.deadline = now + self.rating_timeout
+
+    def submit(self, comment: str = "") -> RateRequest | None:
+        if self.state is not PadState.REASONS or self.level is None:
+            return None
+        return self._send(self.level, tuple(sorted(self.reasons)), comment.strip()[:500])
+
+    def touched(self, now: float) -> None:
+        """Any touch on a rating screen restarts its countdown."""
+        if self.state in (PadState.RATING, PadState.REASONS):
+            self.deadline = now + self.rating_timeout
+
+    def tick(self, now: float) -> RateRequest | None:
+        if self.deadline is None or now < self.deadline:
+            return None
+        if self.state is PadState.RATING:
+            return self._send(None, (), "", channel="timeout")
+        if self.state is PadState.REASONS and self.level is not None:
+            return self._send(self.level, tuple(sorted(self.reasons)), "")
+        if self.state is PadState.THANKS:
+            self.service, self.deadline = None, None
+            self._rest()
+        return None
+
+    def seconds_left(self, now: float) -> int:
+        return max(0, round(self.deadline - now)) if self.deadline is not None else 0
+
+    # ------------------------------------------------------------------ the server answered
+
+    def rate_done(self, now: float) -> None:
+        self._thank("rated" if self.level is not None else "not_rated", now)
+
+    def rate_failed(self, code: str, message: str, now: float) -> None:
+        self.error = message
+        self._thank("already" if code == "already_rated" else "error", now)
+
+    # ------------------------------------------------------------------ internals
+
+    def _send(self, level: RatingLevel | None, reasons: tuple[str, ...], comment: str, channel: str = "pad") -> RateRequest:
+        assert self.service is not None
+        self.level = level
+        self.state, self.deadline = PadState.SENDING, None
+        return RateRequest(int(self.service["service_id"]), level, reasons, comment, channel)
+
+    def _thank(self, outcome: str, now: float) -> None:
+        if outcome == "not_rated":  # nobody there to thank
+            self.service, self.deadline, self.outcome = None, None, outcome
+            self._rest()
+            return
+        self.state, self.outcome, self.deadline = PadState.THANKS, outcome, now + self.thanks_seconds
+
+    def _rest(self) -> None:
+        self.state = PadState.SERVING if self.ticket else PadState.IDLE

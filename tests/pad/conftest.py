@@ -1,0 +1,1 @@
+from tests.counter.live import live, live_template  # noqa: F401 - fixtures
