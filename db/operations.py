@@ -476,7 +476,9 @@ class HallStore(StoreCore):
             for ticket in session.scalars(query):
                 found[ticket.id] = Candidate(
                     ticket_id=ticket.id,
-                    series=ticket.series,
+                    # A ticket transferred to another category keeps its printed series letter
+                    # but queues in the new category: rank it by the category it waits in.
+                    series=category_ids.get(ticket.category_id, ticket.series),
                     queue_key=ticket.queue_key,
                     priority=ticket.priority,
                     appointment_at=ticket.appointment_at,
@@ -824,7 +826,8 @@ class HallStore(StoreCore):
                         f"请先处理当前号码 {current.display_number}",
                         f"deal with the current ticket {current.display_number} first",
                     )
-                uow.session.execute(update(Pause).where(Pause.window_id == window.id, Pause.ended_at.is_(None)).values(ended_at=uow.now))
+            # Opening or closing ends any pause: its duration is kept, the window is no longer paused.
+            uow.session.execute(update(Pause).where(Pause.window_id == window.id, Pause.ended_at.is_(None)).values(ended_at=uow.now))
             window.state, window.changed_at = ("open" if is_open else "closed"), uow.now
             uow.session.add(
                 AuditEntry(
@@ -1255,6 +1258,8 @@ class HallStore(StoreCore):
             for w in session.scalars(select(Window).where(Window.hall_id == hall_id).order_by(Window.number)):
                 queues, _ = _window_queues(session, w)
                 active = _active_ticket(session, w)
+                if active is not None and active.business_day != today:
+                    active = None   # yesterday's ticket, closed at the first write of the new day
                 clerk_session = session.scalar(select(ClerkSession).where(ClerkSession.window_id == w.id, ClerkSession.ended_at.is_(None)))
                 clerk = session.get(Clerk, clerk_session.clerk_id) if clerk_session else None
                 pause = session.scalar(select(Pause).where(Pause.window_id == w.id, Pause.ended_at.is_(None)))

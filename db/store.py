@@ -46,7 +46,7 @@ class UnitOfWork:
     rules: RulesConfig
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    def emit(self, kind: str, **data: Any) -> None:
+    def emit(self, kind: str, /, **data: Any) -> None:
         self.events.append((kind, data))
 
 

@@ -12,6 +12,7 @@ rows, not the whole queue); the simulator hands it its in-memory queues. Both ge
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -93,4 +94,9 @@ def requeue_key(keys_in_order: Sequence[float], places: int, fallback: float) ->
         return max([fallback, *(k + 1e-3 for k in keys_in_order)])
     if len(keys_in_order) == places:
         return keys_in_order[-1] + 1e-3
-    return (keys_in_order[places - 1] + keys_in_order[places]) / 2.0
+    before, after = keys_in_order[places - 1], keys_in_order[places]
+    if before == after:
+        # Tickets issued in the same instant share a key; ids break the tie, and the late
+        # ticket's id is older, so it must sort strictly after them to keep ``places`` ahead.
+        return math.nextafter(before, math.inf)
+    return (before + after) / 2.0

@@ -18,7 +18,7 @@ def format_number(series: str, number: int) -> str:
 
 def parse_number(text: str) -> tuple[str, int]:
     """``a023`` or ``A23`` -> (``A``, 23), for 'call a specific number' typed by a clerk."""
-    match = re.fullmatch(r"\s*([A-Za-z]{1,2})\s*0*(\d{1,6})\s*", text)
+    match = re.fullmatch(r"\s*([A-Za-z]{1,2})\s*0*([1-9]\d{0,5})\s*", text)
     if not match:
         raise HallRuleError(
             "bad_ticket_number",

@@ -1,0 +1,142 @@
+"""Taking a number: numbering, priority, items, refusals, and no cap on tickets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import AuditEntry, DayCounter, Ticket
+from hall.text import HallRuleError
+from tests.db.conftest import HallEnv
+
+
+def test_numbers_count_per_series(env: HallEnv) -> None:
+    numbers = [env.issue(series)["number"] for series in "AABACB"]
+    assert numbers == ["A001", "A002", "B001", "A003", "C001", "B002"]
+
+
+def test_issue_result(env: HallEnv) -> None:
+    first = env.issue("A", items=["A01"])
+    assert first["status"] == "waiting" and first["series"] == "A" and first["items"] == ["A01"]
+    assert first["business_day"] == "2026-11-17" and first["hall_period"] == "regular"
+    assert first["category"]["name_zh"] == "投资建设项目"
+    assert first["source"] == "kiosk" and first["priority"] is False
+    assert (first["people_ahead"], first["waiting_in_category"]) == (0, 1)
+    # A is served by window 2 (alone) and window 1 (shared with B); window 20 is closed
+    assert first["windows_serving"] == 1.5
+    assert first["estimated_wait_minutes"] == 0
+    second = env.issue("A")
+    assert (second["people_ahead"], second["waiting_in_category"]) == (1, 2)
+    assert second["estimated_wait_minutes"] == 15  # 1 ahead x 18 min / 1.5 windows = 12 -> 15
+    assert len(first["public_id"]) == 16 and first["public_id"] != second["public_id"]
+    row = env.ticket(first["id"])
+    assert row.queue_key == datetime(2026, 11, 17, 2, 0, tzinfo=UTC).timestamp()
+    assert row.issued_at == datetime(2026, 11, 17, 2, 0, tzinfo=UTC)
+
+
+def test_priority_ticket_goes_ahead_of_regular_ones(env: HallEnv) -> None:
+    env.issue("D")
+    env.issue("D")
+    green = env.issue("D", priority_reason="elderly")
+    assert green["priority"] is True and green["priority_reason"] == "elderly"
+    assert green["people_ahead"] == 0  # only earlier priority tickets are ahead
+    later = env.issue("D")
+    assert later["people_ahead"] == 3
+    second_green = env.issue("D", priority_reason="pregnant")
+    assert second_green["people_ahead"] == 1
+    clerk = env.clerk(8)
+    assert env.store.call_next(clerk, 8)["ticket"]["number"] == green["number"]
+    assert env.store.ticket_status(env.hall_id, ticket_id=later["id"])["people_ahead"] == 3
+
+
+@pytest.mark.parametrize("source", ["kiosk", "guide_desk", "counter"])
+def test_sources(env: HallEnv, source: str) -> None:
+    assert env.issue("B", source=source)["source"] == source
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code", "status"),
+    [
+        ({"series": "Z"}, "not_found", 404),
+        ({"series": "a"}, "not_found", 404),
+        ({"series": "A", "items": ["A09"]}, "unknown_item", 404),
+        ({"series": "A", "items": ["A01", "B01"]}, "unknown_item", 404),  # an item of another category
+        ({"series": "A", "priority_reason": "vip"}, "bad_priority_reason", 422),
+        ({"series": "A", "source": "fax"}, "bad_source", 422),
+    ],
+)
+def test_bad_requests_are_refused_and_change_nothing(env: HallEnv, kwargs: dict, code: str, status: int) -> None:
+    series = kwargs.pop("series")
+    with env.refused(code, status):
+        env.store.issue_ticket(env.kiosk, series, **kwargs)
+    assert env.rows(Ticket) == []
+    assert env.issue("A")["number"] == "A001"  # no number was used up
+
+
+def test_items_of_the_category_are_accepted(env: HallEnv) -> None:
+    assert env.issue("C", items=["C01", "C02"])["items"] == ["C01", "C02"]
+
+
+@pytest.mark.parametrize(
+    ("utc", "period", "accepted"),
+    [
+        (datetime(2026, 11, 17, 0, 29, tzinfo=UTC), "closed", False),  # 08:29 local
+        (datetime(2026, 11, 17, 0, 30, tzinfo=UTC), "regular", True),
+        (datetime(2026, 11, 17, 4, 15, tzinfo=UTC), "lunch", True),  # 12:15 午间服务
+        (datetime(2026, 11, 17, 10, 0, tzinfo=UTC), "extended", True),  # 18:00 延时服务
+        (datetime(2026, 11, 17, 12, 0, tzinfo=UTC), "closed", False),  # 20:00
+        (datetime(2026, 11, 21, 2, 0, tzinfo=UTC), "appointment_only", False),  # Saturday 10:00
+        (datetime(2026, 10, 1, 2, 0, tzinfo=UTC), "closed", False),  # National Day
+    ],
+)
+def test_walk_ins_by_period(env: HallEnv, utc: datetime, period: str, accepted: bool) -> None:
+    env.clock.set(utc)
+    if accepted:
+        assert env.issue("A")["hall_period"] == period
+        return
+    with env.refused("hall_not_taking_walk_ins", 409) as caught:
+        env.store.issue_ticket(env.kiosk, "A")
+    if period == "appointment_only":
+        assert "预约" in caught.value.message.zh and "appointment" in caught.value.message.en
+    assert env.rows(Ticket) == []
+
+
+def test_no_cap_twelve_hundred_tickets_in_one_series(env: HallEnv) -> None:
+    # 限号 is forbidden: the counter grows past 999 and keeps going
+    issued = [env.store.issue_ticket(env.kiosk, "A")["number"] for _ in range(1200)]
+    assert issued[0] == "A001" and issued[998] == "A999" and issued[999] == "A1000" and issued[-1] == "A1200"
+    assert len(set(issued)) == 1200
+    with env.session() as session:
+        assert session.scalar(select(func.count()).select_from(Ticket).where(Ticket.display_number == "A1200")) == 1
+        assert session.scalar(select(DayCounter.last_number).where(DayCounter.series == "A")) == 1200
+    assert env.store.ticket_status(env.hall_id, ticket_id=env.rows(Ticket, Ticket.number == 1200)[0].id)["people_ahead"] == 1199
+
+
+def test_reprint_is_counted_and_audited(env: HallEnv) -> None:
+    ticket = env.issue("B")
+    assert env.store.reprint(env.kiosk, ticket["id"])["print_count"] == 1
+    assert env.store.reprint(env.kiosk, ticket["id"])["print_count"] == 2
+    entries = env.rows(AuditEntry, AuditEntry.action == "reprint")
+    assert [e.detail for e in entries] == [{"ticket": "B001"}] * 2
+    assert entries[0].actor.startswith("kiosk:")
+    with env.refused("not_found", 404):
+        env.store.reprint(env.kiosk, 9999)
+
+
+def test_ticket_status_by_public_id(env: HallEnv) -> None:
+    env.issue("E")
+    ticket = env.issue("E")
+    status = env.store.ticket_status(env.hall_id, public_id=ticket["public_id"])
+    assert status["number"] == "E002" and status["people_ahead"] == 1 and status["status"] == "waiting"
+    assert status["hall"]["name_zh"] == "示范县政务服务中心"
+    assert status["now_calling"] == []
+    clerk = env.clerk(11)
+    env.store.call_next(clerk, 11)
+    status = env.store.ticket_status(env.hall_id, public_id=ticket["public_id"])
+    assert status["people_ahead"] == 0
+    assert status["now_calling"][0]["number"] == "E001" and status["now_calling"][0]["window"] == 11
+    with pytest.raises(HallRuleError) as caught:
+        env.store.ticket_status(env.hall_id, public_id="nope")
+    assert caught.value.status == 404

@@ -1,0 +1,106 @@
+"""Alembic migrations: a fresh database gets every table; upgrading again changes nothing and
+keeps every row; the migrated schema matches the models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.orm import Session
+
+from db.engine import Engines, make_engines
+from db.models import Base, Category, Hall, Item, Window, WindowCategory
+from db.schema import _hours_json, _rules_json, import_hall, upgrade
+from db.store import hours_from_json, rules_from_json
+from hall.config import HallConfig, parse_config
+
+TINY = parse_config(
+    {
+        "hall": {"code": "tiny", "name_zh": "小厅"},
+        "categories": [{"series": "A", "name_zh": "甲", "items": [{"code": "A01", "name_zh": "一"}]}],
+        "windows": [{"number": 1, "name_zh": "一号", "primary": ["A"]}],
+    }
+)
+
+
+@pytest.fixture
+def engines(tmp_path: Path) -> Iterator[Engines]:
+    made = make_engines(f"sqlite:///{tmp_path}/fresh.db", synchronous="NORMAL")
+    yield made
+    made.dispose()
+
+
+def test_upgrade_creates_every_table(engines: Engines) -> None:
+    upgrade(engines)
+    tables = set(inspect(engines.write).get_table_names())
+    assert tables == set(Base.metadata.tables) | {"alembic_version"}
+    with engines.write.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+
+
+def test_migrated_schema_matches_the_models(engines: Engines) -> None:
+    upgrade(engines)
+    with engines.write.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_partial_unique_indexes_exist(engines: Engines) -> None:
+    upgrade(engines)
+    inspector = inspect(engines.write)
+    unique = {
+        index["name"]
+        for table in ("tickets", "services", "pauses", "clerk_sessions")
+        for index in inspector.get_indexes(table)
+        if index["unique"]
+    }
+    assert {"one_ticket_at_window", "one_open_service_per_ticket", "one_open_pause_per_window", "one_clerk_per_window"} <= unique
+
+
+def test_upgrade_twice_is_a_no_op_and_keeps_rows(engines: Engines) -> None:
+    upgrade(engines)
+    hall_id = import_hall(engines, TINY)
+    with Session(engines.write) as session, session.begin():
+        session.get(Hall, hall_id).event_seq = 7  # type: ignore[union-attr]
+    upgrade(engines)
+    upgrade(engines)
+    assert import_hall(engines, TINY) == hall_id  # importing again finds the hall
+    with Session(engines.read) as session:
+        assert session.scalar(select(func.count()).select_from(Hall)) == 1
+        assert session.get(Hall, hall_id).event_seq == 7  # type: ignore[union-attr]
+        assert session.scalars(select(Category.series)).all() == ["A"]
+        assert session.scalars(select(Item.code)).all() == ["A01"]
+        assert session.scalars(select(Window.number)).all() == [1]
+        assert session.scalar(select(func.count()).select_from(WindowCategory)) == 1
+
+
+def test_upgrade_on_a_new_directory(tmp_path: Path) -> None:
+    made = make_engines(f"sqlite:///{tmp_path}/deeper/still/hall.db")
+    try:
+        upgrade(made)
+        assert (tmp_path / "deeper" / "still" / "hall.db").exists()
+    finally:
+        made.dispose()
+
+
+def test_sqlite_pragmas(engines: Engines) -> None:
+    upgrade(engines)
+    with engines.write.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+
+
+def test_hours_and_rules_survive_the_database(sample_hall: HallConfig) -> None:
+    # stored as JSON on the hall row, read back through the same parser
+    assert hours_from_json(_hours_json(sample_hall)) == sample_hall.hours
+    assert rules_from_json(_rules_json(sample_hall)) == sample_hall.rules
+
+
+def test_unsupported_database_is_refused() -> None:
+    with pytest.raises(ValueError, match="unsupported database"):
+        make_engines("mysql://localhost/hall")
