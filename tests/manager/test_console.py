@@ -120,6 +120,8 @@ def test_long_wait_alert_appears_and_clears_after_serving(qtbot: Any, live: Live
     assert "告警 Alerts (" in window.tabs.tabText(3)
     clerk = live.clerk_client(5, "1005")
     assert clerk.call_next(5)["ticket"]["number"] == ticket["number"]
+    # Move the clock so `refreshed` cannot accept a snapshot taken before the call (same "now").
+    live.clock.advance(1)
     refreshed(qtbot, window, live)
     assert "long_wait:C:" not in window.alert_keys()
 
