@@ -1,0 +1,85 @@
+"""What anyone may see without a token: the phone status page, a ticket's public status without
+personal data, and the OpenAPI description of the API."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from tests.server.conftest import HallServer
+
+PUBLIC_FIELDS = {
+    "number",
+    "status",
+    "category",
+    "window",
+    "people_ahead",
+    "estimated_wait_minutes",
+    "now_calling",
+    "hall",
+    "issued_at",
+    "waiting_in_category",
+}
+
+
+def test_phone_page_is_html_for_the_ticket(hall_server: HallServer) -> None:
+    hs = hall_server
+    ticket = hs.kiosk().issue("C")
+    response = httpx.get(f"{hs.url}/t/{ticket['public_id']}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert ticket["public_id"] in response.text
+    assert "排队" in response.text
+    # whatever is in the path, nothing but letters and digits reaches the page
+    hostile = httpx.get(f"{hs.url}/t/ab%3Cscript%3Ealert(1)%22%3E")
+    assert hostile.status_code == 200
+    assert "<script>alert" not in hostile.text and "abscriptalert1" in hostile.text
+
+
+def test_public_ticket_has_no_personal_data(hall_server: HallServer) -> None:
+    hs = hall_server
+    appointment = hs.manager.add_appointment("D", "2026-11-17T11:00:00+08:00", name="张三丰", phone="13812345678", item_code="D01")
+    assert appointment["name"] == "张**" and appointment["phone"] == "138****5678"
+    kiosk = hs.kiosk()
+    ticket = kiosk.check_in(appointment["code"])
+    walk_in = kiosk.issue("D", priority_reason=None)
+
+    for public_id in (ticket["public_id"], walk_in["public_id"]):
+        response = httpx.get(f"{hs.url}/api/public/tickets/{public_id}")  # no token
+        assert response.status_code == 200
+        data = response.json()
+        assert set(data) <= PUBLIC_FIELDS, set(data) - PUBLIC_FIELDS
+        text = json.dumps(data, ensure_ascii=False)
+        for secret in ("三丰", "13812345678", "5678", "138", "public_id", appointment["code"]):
+            assert secret not in text, secret
+    assert httpx.get(f"{hs.url}/api/public/tickets/{ticket['public_id']}").json()["number"] == ticket["number"]
+    missing = httpx.get(f"{hs.url}/api/public/tickets/0000000000000000")
+    assert missing.status_code == 404 and missing.json()["message"]["en"]
+
+
+def test_openapi_lists_the_routes(hall_server: HallServer) -> None:
+    response = httpx.get(f"{hall_server.url}/openapi.json")
+    assert response.status_code == 200
+    spec = response.json()
+    paths = spec["paths"]
+    for path, method in [
+        ("/api/tickets", "post"),
+        ("/api/tickets/{ticket_id}", "get"),
+        ("/api/windows/{number}/call-next", "post"),
+        ("/api/windows/{number}/start", "post"),
+        ("/api/windows/{number}/finish", "post"),
+        ("/api/windows/{number}/recall", "post"),
+        ("/api/windows/{number}/transfer", "post"),
+        ("/api/windows/{number}/pause", "post"),
+        ("/api/windows/{number}/categories", "put"),
+        ("/api/login", "post"),
+        ("/api/ratings", "post"),
+        ("/api/devices", "post"),
+        ("/api/config/clerks/{staff_no}", "put"),
+        ("/api/public/tickets/{public_id}", "get"),
+        ("/api/snapshot", "get"),
+        ("/t/{public_id}", "get"),
+    ]:
+        assert method in paths.get(path, {}), f"{method.upper()} {path} missing from /openapi.json"
+    assert "IssueRequest" in json.dumps(spec["components"]["schemas"])
