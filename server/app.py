@@ -12,10 +12,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Request, WebSocket, WebSocketDisconnect
+from fastapi import Depends, FastAPI, Header, Path, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -27,8 +27,12 @@ from server import schemas as s
 from server.events import EventHub
 
 log = logging.getLogger(__name__)
-PHONE_PAGE = (Path(__file__).with_name("phone.html")).read_text(encoding="utf-8")
+PHONE_PAGE = (FilePath(__file__).with_name("phone.html")).read_text(encoding="utf-8")
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
+# Bounded path parameters: an id beyond the database's integer range is a 422, not a 500.
+DbId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+WindowNo = Annotated[int, Path(ge=1, le=9999)]
+PathCode = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_-]+$")]
 
 
 def error_body(code: str, zh: str, en: str, **extra: Any) -> dict[str, Any]:
@@ -110,7 +114,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
     def at_window(*allowed: str) -> Callable[..., Actor]:
         """The actor must be bound to the window in the path (a manager may act at any window)."""
 
-        def check(number: int, actor: Annotated[Actor, Depends(roles(*allowed))]) -> Actor:
+        def check(number: WindowNo, actor: Annotated[Actor, Depends(roles(*allowed))]) -> Actor:
             if actor.role != "manager" and actor.window_number != number:
                 raise HallRuleError(
                     "other_window", f"您未登录{number}号窗口，不能在此窗口操作", f"you are not logged in at window {number}", 403
@@ -158,15 +162,15 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
         return store.issue_ticket(actor, body.series, body.items, body.priority_reason, body.source, key)
 
     @app.get("/api/tickets/{ticket_id}")
-    def ticket(ticket_id: int, actor: Any_) -> dict[str, Any]:
+    def ticket(ticket_id: DbId, actor: Any_) -> dict[str, Any]:
         return store.ticket_status(actor.hall_id, ticket_id=ticket_id)
 
     @app.post("/api/tickets/{ticket_id}/reprint")
-    def reprint(ticket_id: int, actor: Kiosk) -> dict[str, Any]:
+    def reprint(ticket_id: DbId, actor: Kiosk) -> dict[str, Any]:
         return store.reprint(actor, ticket_id)
 
     @app.post("/api/tickets/{ticket_id}/requeue")
-    def requeue(ticket_id: int, actor: Annotated[Actor, Depends(roles("clerk", "manager", "kiosk"))]) -> dict[str, Any]:
+    def requeue(ticket_id: DbId, actor: Annotated[Actor, Depends(roles("clerk", "manager", "kiosk"))]) -> dict[str, Any]:
         return store.requeue(actor, ticket_id)
 
     @app.post("/api/appointments", status_code=201)
@@ -180,63 +184,63 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
     # ------------------------------------------------------------------ windows (counter actions)
 
     @app.post("/api/windows/{number}/call-next")
-    def call_next(number: int, actor: Clerk, key: IdempotencyKey = None) -> dict[str, Any]:
+    def call_next(number: WindowNo, actor: Clerk, key: IdempotencyKey = None) -> dict[str, Any]:
         return store.call_next(actor, number, key)
 
     @app.post("/api/windows/{number}/call-number")
-    def call_number(number: int, body: s.CallNumberRequest, actor: Clerk) -> dict[str, Any]:
+    def call_number(number: WindowNo, body: s.CallNumberRequest, actor: Clerk) -> dict[str, Any]:
         return store.call_number(actor, number, body.number)
 
     @app.post("/api/windows/{number}/recall")
-    def recall(number: int, actor: Clerk) -> dict[str, Any]:
+    def recall(number: WindowNo, actor: Clerk) -> dict[str, Any]:
         return store.recall(actor, number)
 
     @app.post("/api/windows/{number}/start")
-    def start(number: int, actor: Clerk) -> dict[str, Any]:
+    def start(number: WindowNo, actor: Clerk) -> dict[str, Any]:
         return store.start(actor, number)
 
     @app.post("/api/windows/{number}/finish")
-    def finish(number: int, body: s.FinishRequest, actor: Clerk, key: IdempotencyKey = None) -> dict[str, Any]:
+    def finish(number: WindowNo, body: s.FinishRequest, actor: Clerk, key: IdempotencyKey = None) -> dict[str, Any]:
         return store.finish(actor, number, body.outcome, body.item_code, body.note, key)
 
     @app.post("/api/windows/{number}/no-show")
-    def no_show(number: int, actor: Clerk) -> dict[str, Any]:
+    def no_show(number: WindowNo, actor: Clerk) -> dict[str, Any]:
         return store.no_show(actor, number)
 
     @app.post("/api/windows/{number}/transfer")
-    def transfer(number: int, body: s.TransferRequest, actor: Clerk) -> dict[str, Any]:
+    def transfer(number: WindowNo, body: s.TransferRequest, actor: Clerk) -> dict[str, Any]:
         return store.transfer(actor, number, body.to_series, body.to_window, body.note)
 
     @app.post("/api/windows/{number}/park")
-    def park(number: int, body: s.NoteRequest, actor: Clerk) -> dict[str, Any]:
+    def park(number: WindowNo, body: s.NoteRequest, actor: Clerk) -> dict[str, Any]:
         return store.park(actor, number, body.note)
 
     @app.post("/api/windows/{number}/call-back")
-    def call_back(number: int, body: s.CallBackRequest, actor: Clerk) -> dict[str, Any]:
+    def call_back(number: WindowNo, body: s.CallBackRequest, actor: Clerk) -> dict[str, Any]:
         return store.call_back(actor, number, body.ticket_id)
 
     @app.get("/api/windows/{number}/parked")
-    def parked(number: int, actor: ClerkOrManager) -> list[dict[str, Any]]:
+    def parked(number: WindowNo, actor: ClerkOrManager) -> list[dict[str, Any]]:
         return store.parked_tickets(actor.hall_id, number)
 
     @app.post("/api/windows/{number}/pause")
-    def pause(number: int, body: s.PauseRequest, actor: ClerkOrManager) -> dict[str, Any]:
+    def pause(number: WindowNo, body: s.PauseRequest, actor: ClerkOrManager) -> dict[str, Any]:
         return store.pause(actor, number, body.reason)
 
     @app.post("/api/windows/{number}/resume")
-    def resume(number: int, actor: ClerkOrManager) -> dict[str, Any]:
+    def resume(number: WindowNo, actor: ClerkOrManager) -> dict[str, Any]:
         return store.resume(actor, number)
 
     @app.post("/api/windows/{number}/open")
-    def open_window(number: int, body: s.ReasonRequest, actor: ClerkOrManager) -> dict[str, Any]:
+    def open_window(number: WindowNo, body: s.ReasonRequest, actor: ClerkOrManager) -> dict[str, Any]:
         return store.set_window_open(actor, number, True, body.reason)
 
     @app.post("/api/windows/{number}/close")
-    def close_window(number: int, body: s.ReasonRequest, actor: ClerkOrManager) -> dict[str, Any]:
+    def close_window(number: WindowNo, body: s.ReasonRequest, actor: ClerkOrManager) -> dict[str, Any]:
         return store.set_window_open(actor, number, False, body.reason)
 
     @app.put("/api/windows/{number}/categories")
-    def window_categories(number: int, body: s.CategoriesRequest, actor: Manager) -> dict[str, Any]:
+    def window_categories(number: WindowNo, body: s.CategoriesRequest, actor: Manager) -> dict[str, Any]:
         return store.set_window_categories(actor, number, body.primary, body.secondary, body.reason)
 
     # ------------------------------------------------------------------ clerks
@@ -260,7 +264,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
         return store.followups(actor.hall_id)
 
     @app.put("/api/followups/{followup_id}")
-    def update_followup(followup_id: int, body: s.FollowUpRequest, actor: Manager) -> dict[str, Any]:
+    def update_followup(followup_id: DbId, body: s.FollowUpRequest, actor: Manager) -> dict[str, Any]:
         return store.update_followup(actor, followup_id, body.status, body.notes, body.citizen_view)
 
     @app.post("/api/ratings/apply-defaults")
@@ -278,7 +282,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
         return store.devices(actor.hall_id)
 
     @app.delete("/api/devices/{device_id}")
-    def revoke(device_id: int, actor: Manager) -> dict[str, Any]:
+    def revoke(device_id: DbId, actor: Manager) -> dict[str, Any]:
         return store.revoke_device(actor, device_id)
 
     @app.post("/api/alerts", status_code=201)
@@ -294,19 +298,19 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
         return store.update_hall(actor, s.changes(body))
 
     @app.put("/api/config/categories/{series}")
-    def edit_category(series: str, body: s.CategoryEdit, actor: Manager) -> dict[str, Any]:
+    def edit_category(series: PathCode, body: s.CategoryEdit, actor: Manager) -> dict[str, Any]:
         return store.upsert_category(actor, series, s.changes(body))
 
     @app.put("/api/config/items/{code}")
-    def edit_item(code: str, body: s.ItemEdit, actor: Manager) -> dict[str, Any]:
+    def edit_item(code: PathCode, body: s.ItemEdit, actor: Manager) -> dict[str, Any]:
         return store.upsert_item(actor, code[:32], s.changes(body))
 
     @app.put("/api/config/windows/{number}")
-    def edit_window(number: int, body: s.WindowEdit, actor: Manager) -> dict[str, Any]:
+    def edit_window(number: WindowNo, body: s.WindowEdit, actor: Manager) -> dict[str, Any]:
         return store.upsert_window(actor, number, s.changes(body))
 
     @app.put("/api/config/clerks/{staff_no}")
-    def edit_clerk(staff_no: str, body: s.ClerkEdit, actor: Manager) -> dict[str, Any]:
+    def edit_clerk(staff_no: PathCode, body: s.ClerkEdit, actor: Manager) -> dict[str, Any]:
         return store.upsert_clerk(actor, staff_no[:32], s.changes(body))
 
     @app.get("/api/config/clerks")
@@ -320,7 +324,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
         return HTMLResponse(PHONE_PAGE.replace("{{PUBLIC_ID}}", "".join(ch for ch in public_id if ch.isalnum())[:32]))
 
     @app.get("/api/public/tickets/{public_id}")
-    def public_ticket(public_id: str) -> dict[str, Any]:
+    def public_ticket(public_id: PathCode) -> dict[str, Any]:
         data = store.ticket_status(0, public_id=public_id[:32])
         allowed = (
             "number",

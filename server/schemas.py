@@ -3,10 +3,9 @@ any operation runs, so bad input changes nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 Short = Annotated[str, Field(max_length=100)]
 Code = Annotated[str, Field(min_length=1, max_length=32)]
@@ -14,8 +13,24 @@ Series = Annotated[str, Field(min_length=1, max_length=2, pattern=r"^[A-Z]{1,2}$
 Note = Annotated[str, Field(max_length=200)]
 
 
+def _refuse_control_characters(value: Any) -> Any:
+    """NUL and other control characters never belong in hall data (PostgreSQL refuses NUL)."""
+    if isinstance(value, str):
+        if any(ord(ch) < 0x20 and ch not in "\t\n\r" for ch in value):
+            raise ValueError("contains control characters / 含有控制字符")
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_control_characters(item)
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def no_control_characters(cls, value: Any) -> Any:
+        return _refuse_control_characters(value)
 
 
 class IssueRequest(Strict):
@@ -31,7 +46,7 @@ class CheckInRequest(Strict):
 
 class AppointmentRequest(Strict):
     series: Series
-    slot_at: datetime
+    slot_at: AwareDatetime   # with its zone: a naive time is ambiguous across halls
     name: Short = ""
     phone: Annotated[str, Field(max_length=20)] = ""
     item_code: Annotated[str, Field(max_length=32)] = ""
@@ -59,7 +74,7 @@ class NoteRequest(Strict):
 
 
 class CallBackRequest(Strict):
-    ticket_id: Annotated[int, Field(ge=1)]
+    ticket_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class PauseRequest(Strict):
@@ -83,7 +98,7 @@ class LoginRequest(Strict):
 
 
 class RatingRequest(Strict):
-    service_id: Annotated[int, Field(ge=1)]
+    service_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
     level: Annotated[str, Field(max_length=24)] | None
     reasons: list[Annotated[str, Field(max_length=20)]] = Field(default_factory=list, max_length=10)
     comment: Annotated[str, Field(max_length=500)] = ""

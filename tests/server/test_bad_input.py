@@ -246,15 +246,16 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(bad_input_hall: BadInp
 # 500 (or accepts it). Strict xfail: the day the bug is fixed these start passing and must be
 # un-marked.
 
+# Bugs these tests found, now fixed; kept as regression cases (an entry naming a backend would be an xfail).
 BUGS = [
     (
         Case("ticket id beyond 64 bits", "kiosk", "GET", f"/api/tickets/{HUGE}", status=(404, 422)),
-        "both",
+        "fixed",
         "BUG: path ids are unbounded ints; SQLite raises OverflowError, PostgreSQL NumericValueOutOfRange -> 500",
     ),
     (
         Case("call back a ticket id beyond 64 bits", "clerk2", "POST", "/api/windows/2/call-back", {"ticket_id": HUGE}, status=(404, 422)),
-        "both",
+        "fixed",
         "BUG: CallBackRequest.ticket_id has no upper bound -> 500",
     ),
     (
@@ -266,32 +267,32 @@ BUGS = [
             {"service_id": HUGE, "level": "satisfied"},
             status=(404, 422),
         ),
-        "both",
+        "fixed",
         "BUG: RatingRequest.service_id has no upper bound -> 500",
     ),
     (
         Case("window number beyond int32", "manager", "PUT", "/api/config/windows/99999999999999", {"name_zh": "x"}, status=(422,)),
-        "both",
+        "fixed",
         "BUG: /api/config/windows/{number} is unbounded (other window fields are 1..9999): SQLite stores it, PostgreSQL -> 500",
     ),
     (
         Case("appointment time without a zone", "manager", "POST", "/api/appointments", {"series": "A", "slot_at": "2026-11-17T11:00:00"}),
-        "both",
+        "fixed",
         "BUG: a naive slot_at reaches UTCDateTime, which raises ValueError -> 500",
     ),
     (
         Case("NUL character in a reason", "clerk2", "POST", "/api/windows/2/pause", {"reason": "休\x00息"}),
-        "both",
+        "fixed",
         "BUG: NUL characters are accepted (SQLite stores them; PostgreSQL text refuses them -> 500)",
     ),
     (
         Case("NUL character in an item code", "manager", "PUT", "/api/config/items/A%00", {"series": "A", "name_zh": "x"}),
-        "both",
+        "fixed",
         "BUG: NUL in the item code path: SQLite stores it; PostgreSQL -> 500",
     ),
     (
         Case("NUL character in a public ticket id", "anon", "GET", "/api/public/tickets/ab%00cd", status=(404, 422)),
-        "postgres",
+        "fixed",
         "BUG: unauthenticated /api/public/tickets/{id} with a NUL -> 500 on PostgreSQL",
     ),
 ]
