@@ -928,7 +928,9 @@ class HallStore(StoreCore):
             uow.emit("clerk_logged_in", window=window.number, clerk=card, post=post, handover_from=previous)
             return {"token": token, "session_id": session_row.id, "window": window.number, "clerk": card, "post": post}
 
-        return self.write(actor.hall_id, work)
+        result = self.write(actor.hall_id, work)
+        self.forget_tokens()
+        return result
 
     def logout(self, actor: Actor) -> dict[str, Any]:
         def work(uow: UnitOfWork) -> dict[str, Any]:
@@ -940,7 +942,9 @@ class HallStore(StoreCore):
             uow.emit("clerk_logged_out", window=window.number if window else None, clerk_id=row.clerk_id)
             return {"ended": True}
 
-        return self.write(actor.hall_id, work)
+        result = self.write(actor.hall_id, work)
+        self.forget_tokens()
+        return result
 
     # ============================================================ ratings
 
@@ -1259,7 +1263,7 @@ class HallStore(StoreCore):
                 queues, _ = _window_queues(session, w)
                 active = _active_ticket(session, w)
                 if active is not None and active.business_day != today:
-                    active = None   # yesterday's ticket, closed at the first write of the new day
+                    active = None  # yesterday's ticket, closed at the first write of the new day
                 clerk_session = session.scalar(select(ClerkSession).where(ClerkSession.window_id == w.id, ClerkSession.ended_at.is_(None)))
                 clerk = session.get(Clerk, clerk_session.clerk_id) if clerk_session else None
                 pause = session.scalar(select(Pause).where(Pause.window_id == w.id, Pause.ended_at.is_(None)))
@@ -1381,7 +1385,9 @@ class HallStore(StoreCore):
             )
             return {"device_id": device_id, "revoked": True}
 
-        return self.write(actor.hall_id, work)
+        result = self.write(actor.hall_id, work)
+        self.forget_tokens()
+        return result
 
     def devices(self, hall_id: int) -> list[dict[str, Any]]:
         with self.read() as session:
@@ -1403,8 +1409,29 @@ class HallStore(StoreCore):
                 for d, n in rows
             ]
 
+    AUTH_CACHE_SECONDS = 2.0  # how long another server process may still honour a revoked token
+
     def authenticate(self, token: str) -> Actor | None:
+        """The device or clerk behind a token. Cached briefly: it runs on every request."""
+        import time as _time
+
         digest = token_hash(token)
+        cache: dict[str, tuple[float, Actor | None]] = self.__dict__.setdefault("_auth_cache", {})
+        hit = cache.get(digest)
+        if hit is not None and _time.monotonic() - hit[0] < self.AUTH_CACHE_SECONDS:
+            return hit[1]
+        actor = self._authenticate(digest)
+        if actor is not None:
+            if len(cache) > 10_000:
+                cache.clear()
+            cache[digest] = (_time.monotonic(), actor)
+        return actor
+
+    def forget_tokens(self) -> None:
+        """After a logout, handover or revocation this process stops honouring old tokens at once."""
+        self.__dict__.setdefault("_auth_cache", {}).clear()
+
+    def _authenticate(self, digest: str) -> Actor | None:
         with self.read() as session:
             device = session.scalar(select(Device).where(Device.token_hash == digest, Device.revoked_at.is_(None)))
             if device is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time as _time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -80,6 +81,9 @@ class StoreCore:
         self._listeners: list[CommitListener] = []
         self._settings_cache: dict[int, tuple[float, HoursConfig, RulesConfig]] = {}
         # Snapshots read under REPEATABLE READ on PostgreSQL so a snapshot and its event seq agree.
+        # SQLite has one writer at a time anyway; queueing writers on a lock in this process
+        # replaces SQLite's sleep-and-retry busy wait, which made the slowest writes seconds long.
+        self._sqlite_write_lock = threading.Lock() if engines.is_sqlite else None
         self._read_bind = engines.read.execution_options(isolation_level="REPEATABLE READ") if engines.is_postgres else engines.read
 
     # ------------------------------------------------------------------ plumbing
@@ -113,6 +117,9 @@ class StoreCore:
         """Run ``work`` in one write transaction; ``idempotency`` is (scope, key, request hash)."""
         for attempt in range(8):
             try:
+                if self._sqlite_write_lock is not None:
+                    with self._sqlite_write_lock:
+                        return self._write_once(hall_id, work, idempotency)
                 return self._write_once(hall_id, work, idempotency)
             except IntegrityError as error:
                 # Two retries of one idempotent request racing on PostgreSQL: the loser finds
