@@ -113,6 +113,17 @@ def _active_ticket(session: Session, window: Window) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.window_id == window.id, Ticket.status.in_(("called", "serving"))))
 
 
+def _require_no_current_ticket(session: Session, window: Window) -> None:
+    """Calling, pausing or closing needs the window's current citizen dealt with first."""
+    current = _active_ticket(session, window)
+    if current is not None:
+        raise HallRuleError(
+            "window_busy",
+            f"请先办结、过号或挂起当前号码 {current.display_number}",
+            f"finish, no-show or park the current ticket {current.display_number} first",
+        )
+
+
 def _open_service(session: Session, ticket: Ticket) -> Service | None:
     return session.scalar(select(Service).where(Service.ticket_id == ticket.id, Service.ended_at.is_(None)))
 
@@ -435,13 +446,7 @@ class HallStore(StoreCore):
             raise HallRuleError(
                 "window_paused", f"{window_number}号窗口暂停服务中，请先恢复", f"window {window_number} is paused; resume first"
             )
-        current = _active_ticket(uow.session, window)
-        if current is not None:
-            raise HallRuleError(
-                "window_busy",
-                f"请先办结、过号或挂起当前号码 {current.display_number}",
-                f"finish, no-show or park the current ticket {current.display_number} first",
-            )
+        _require_no_current_ticket(uow.session, window)
         return window
 
     def _head_candidates(self, uow: UnitOfWork, window: Window, category_ids: dict[int, str]) -> list[Candidate]:
@@ -785,13 +790,7 @@ class HallStore(StoreCore):
                 raise HallRuleError(
                     "window_not_open", f"{window_number}号窗口未在服务，不能暂停", f"window {window_number} is not open, cannot pause"
                 )
-            current = _active_ticket(uow.session, window)
-            if current is not None:
-                raise HallRuleError(
-                    "window_busy",
-                    f"请先处理当前号码 {current.display_number}",
-                    f"deal with the current ticket {current.display_number} first",
-                )
+            _require_no_current_ticket(uow.session, window)
             window.state, window.changed_at = "paused", uow.now
             pause = Pause(hall_id=uow.hall.id, window_id=window.id, clerk_id=actor.clerk_id, reason=reason[:100], started_at=uow.now)
             uow.session.add(pause)
@@ -819,13 +818,7 @@ class HallStore(StoreCore):
         def work(uow: UnitOfWork) -> dict[str, Any]:
             window = _window_by_number(uow.session, uow.hall.id, window_number, lock=True)
             if not is_open:
-                current = _active_ticket(uow.session, window)
-                if current is not None:
-                    raise HallRuleError(
-                        "window_busy",
-                        f"请先处理当前号码 {current.display_number}",
-                        f"deal with the current ticket {current.display_number} first",
-                    )
+                _require_no_current_ticket(uow.session, window)
             # Opening or closing ends any pause: its duration is kept, the window is no longer paused.
             uow.session.execute(update(Pause).where(Pause.window_id == window.id, Pause.ended_at.is_(None)).values(ended_at=uow.now))
             window.state, window.changed_at = ("open" if is_open else "closed"), uow.now
