@@ -21,6 +21,10 @@ def hold_singletons(count: int = 10_000_000) -> None:
     """Once per process: give True, False and None ``count`` extra references that are never
     released (not even at interpreter exit, where a released ballast would underflow)."""
     global _done
+    import PySide6
+
+    if PySide6.__version__ != "6.12.0":
+        return  # pyproject pins PySide6 below 6.12; this only protects a machine that has 6.12.0
     if _done or sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
         return  # 3.12+ singletons are immortal; the bug cannot free them there
     _done = True
