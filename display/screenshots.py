@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,18 +19,8 @@ from PySide6.QtWidgets import QApplication
 from hall.clock import FakeClock
 from server.client import HallClient
 from server.runner import ServerThread, prepare_hall
+from ui.screenshots import wait_until
 from ui.theme import apply_theme
-
-
-def wait_until(app: QApplication, condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the display did not reach the expected state")
-        app.processEvents()
-        time.sleep(0.01)
-    for _ in range(5):
-        app.processEvents()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,13 +55,20 @@ def main(argv: list[str] | None = None) -> int:
             for window in (1, 3, 8, 11, 13, 5):
                 clerks[window].call_next(window)
                 clock.advance(45)
-            wait_until(app, lambda: hall_screen.model.latest_call is not None and hall_screen.model.latest_call.window == 5
-                       and portrait.model.latest_call is not None and portrait.model.latest_call.window == 5)
+            wait_until(
+                app,
+                lambda: (
+                    hall_screen.model.latest_call is not None
+                    and hall_screen.model.latest_call.window == 5
+                    and portrait.model.latest_call is not None
+                    and portrait.model.latest_call.window == 5
+                ),
+            )
             for w in (hall_screen, portrait):
                 w.screen.flash_on = False
                 w.screen._flash.stop()
                 w.screen._ticker.stop()
-                w.screen._ticker_offset = w.width() * 0.95   # the ticker's text well on screen
+                w.screen._ticker_offset = w.width() * 0.95  # the ticker's text well on screen
                 w.screen.update()
             app.processEvents()
             hall_screen.grab().save(str(out / "display-hall-landscape.png"))

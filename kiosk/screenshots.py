@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,17 +18,7 @@ from PySide6.QtWidgets import QApplication
 from hall.clock import FakeClock
 from server.client import HallClient
 from server.runner import ServerThread, prepare_hall
-
-
-def _wait(app: QApplication, condition, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("kiosk did not reach the expected state")
-        app.processEvents()
-        time.sleep(0.01)
-    for _ in range(5):
-        app.processEvents()
+from ui.screenshots import wait_until
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             window = create_window(server.url, token, printer, language=language, portrait=portrait)
             window.show()
             flow = window.flow  # type: ignore[attr-defined]
-            _wait(app, lambda flow=flow: bool(flow.categories))
+            wait_until(app, lambda flow=flow: bool(flow.categories))
             if page in ("items", "materials", "confirm", "done", "fault"):
                 window._intent(lambda flow=flow: flow.choose_category("C"))()  # type: ignore[attr-defined]
             if page in ("materials", "confirm", "done", "fault"):
@@ -75,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                 window._intent(flow.accept_materials)()  # type: ignore[attr-defined]
             if page in ("done", "fault"):
                 window._confirm()  # type: ignore[attr-defined]
-                _wait(app, lambda flow=flow: flow.step is Step.DONE)
+                wait_until(app, lambda flow=flow: flow.step is Step.DONE)
             if page == "priority":
                 window._intent(flow.start_priority)()  # type: ignore[attr-defined]
             if page == "check_in":

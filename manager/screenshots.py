@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,23 +19,31 @@ from PySide6.QtWidgets import QApplication
 from hall.clock import FakeClock
 from server.client import HallClient
 from server.runner import ServerThread, prepare_hall
+from ui.screenshots import wait_until
 from ui.theme import apply_theme
 
 # (series, how many) — a morning with a real-estate rush and a busy 户籍 queue
 TICKETS = [("C", 12), ("G", 9), ("B", 5), ("D", 5), ("A", 3), ("E", 3), ("F", 2), ("H", 1), ("J", 2)]
-CLERKS = {1: "1001", 2: "1002", 3: "1003", 4: "1004", 5: "1005", 6: "1006", 7: "1007", 8: "1008", 9: "1009",
-          11: "1011", 12: "1012", 13: "1013", 15: "1015", 16: "1016", 17: "1017", 18: "1018", 19: "1019", 20: "1020"}
-
-
-def wait_until(app: QApplication, condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the console did not reach the expected state")
-        app.processEvents()
-        time.sleep(0.01)
-    for _ in range(5):
-        app.processEvents()
+CLERKS = {
+    1: "1001",
+    2: "1002",
+    3: "1003",
+    4: "1004",
+    5: "1005",
+    6: "1006",
+    7: "1007",
+    8: "1008",
+    9: "1009",
+    11: "1011",
+    12: "1012",
+    13: "1013",
+    15: "1015",
+    16: "1016",
+    17: "1017",
+    18: "1018",
+    19: "1019",
+    20: "1020",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,8 +76,12 @@ def main(argv: list[str] | None = None) -> int:
                 clock.advance(600)
                 service = clerks[window].finish(window, "immediate")["service_id"]
                 pad = HallClient(server.url, enroll(None, hall.hall_id, "pad", f"{window}号评价器", window)["token"])
-                pad.rate(service, "dissatisfied" if series == "A" else "very_dissatisfied",
-                         reasons=["slow"] if series == "A" else ["attitude"], comment="等候时间太长" if series == "A" else "")
+                pad.rate(
+                    service,
+                    "dissatisfied" if series == "A" else "very_dissatisfied",
+                    reasons=["slow"] if series == "A" else ["attitude"],
+                    comment="等候时间太长" if series == "A" else "",
+                )
             for series, count in TICKETS:
                 for _ in range(count):
                     kiosk.issue(series)
@@ -90,8 +100,12 @@ def main(argv: list[str] | None = None) -> int:
             window.resize(1600, 1000)
             window.show()
             wait_until(app, lambda: bool(window.snapshot.get("windows")) and window.followup_table.rowCount() == 2)
-            shots = [("manager-live.png", 0), ("manager-reallocate.png", 1), ("manager-recommendations.png", 2),
-                     ("manager-followups.png", 4)]
+            shots = [
+                ("manager-live.png", 0),
+                ("manager-reallocate.png", 1),
+                ("manager-recommendations.png", 2),
+                ("manager-followups.png", 4),
+            ]
             window.select_window(3)
             for name, tab in shots:
                 window.tabs.setCurrentIndex(tab)
