@@ -29,7 +29,7 @@ APT_PACKAGES := fonts-wqy-microhei libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 
 $(VENV)/.stamp: pyproject.toml .stamp-apt
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev,postgres]"
+	$(PY) -m pip install -q -e ".[dev,postgres,usb]"
 	@touch $@
 
 deps: $(VENV)/.stamp
