@@ -20,10 +20,12 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from display.hall_screen import HallScreen
+from display.led import LedMirror, parse_addresses
 from display.model import HallScreenModel, Update
 from display.voice import Player, QtPlayer, VoiceController
 from display.window_screen import WindowScreen
 from hall.announcements import AnnouncementQueue, Zone
+from hardware.serial.led_strip import LedStrip, WindowStrip
 from hardware.speech import PhraseRenderer, open_announcer
 from server.client import HallClient
 from ui.events import EventStream
@@ -52,6 +54,8 @@ class DisplayWindow(QWidget):
         clock: Callable[[], datetime] | None = None,
         speak_within_seconds: float = 20.0,
         voice_now: Callable[[], float] | None = None,
+        led: WindowStrip | None = None,
+        led_addresses: dict[int, int] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -90,6 +94,11 @@ class DisplayWindow(QWidget):
             if self.voice.warning:
                 self._voice_status(self.voice.warning)
         self.not_spoken: list[Any] = []   # calls shown but too old to speak (catch-up)
+        # The window strips follow the same model as the screen (a window screen drives its own strip).
+        if led is not None and mode == "window" and led_addresses is None:
+            assert window_number is not None
+            led_addresses = {window_number: window_number}
+        self.led = LedMirror(led, led_addresses) if led is not None else None
 
         self.stream = EventStream(server_url, token, self)
         self.stream.snapshot_received.connect(self._snapshot)
@@ -105,6 +114,7 @@ class DisplayWindow(QWidget):
 
     def _snapshot(self, data: dict[str, Any]) -> None:
         self.screen.model_updated(self.model.apply_snapshot(data))
+        self._update_led()
 
     def _event(self, message: dict[str, Any]) -> None:
         update = self.model.apply_event(message)
@@ -115,6 +125,12 @@ class DisplayWindow(QWidget):
         if update.resync:
             self.refresh_snapshot()
         self.screen.model_updated(update)
+        if update.changed & {"calls", "windows"}:
+            self._update_led()
+
+    def _update_led(self) -> None:
+        if self.led is not None:
+            self.led.update(self.model)
 
     def refresh_snapshot(self) -> None:
         """Fetch the snapshot over HTTP in the background (counts the events cannot carry)."""
@@ -126,6 +142,7 @@ class DisplayWindow(QWidget):
             self._resync_pending = False
             if int(data.get("seq", 0)) >= self.model.seq:   # never step back behind events already shown
                 self.screen.model_updated(self.model.apply_snapshot(data))
+                self._update_led()
 
         def failed(error: Exception) -> None:
             self._resync_pending = False
@@ -148,6 +165,8 @@ class DisplayWindow(QWidget):
             self.voice.stop()
         if self.renderer is not None:
             self.renderer.close()
+        if self.led is not None and isinstance(self.led.strip, LedStrip):
+            self.led.strip.stop()
         self.client.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -166,16 +185,24 @@ def create_window(
     *,
     player: Player | None = None,
     clock: Callable[[], datetime] | None = None,
+    led: str | WindowStrip | None = None,
+    led_addresses: str = "",
 ) -> DisplayWindow:
     """The display as one widget, sized for ``layout`` (landscape / portrait / 4k / 4k-portrait).
     Hall mode speaks through ``voice_url`` (``tts://``, ``silent://``, ``record://DIR``, or None
-    for no voice); window mode never speaks. The caller shows it; no event loop is run here."""
+    for no voice); window mode never speaks. ``led`` drives the LED window strips: a pyserial URL
+    (``/dev/ttyUSB0``, ``socket://host:port``, ``loop://``) or a strip object; ``led_addresses``
+    maps windows to strip addresses ("1:11,2:12"; default: address = window number). The caller
+    shows it; no event loop is run here."""
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {sorted(LAYOUTS)}")
     zone_value = zone if isinstance(zone, Zone) else Zone.parse(zone or "")
     renderer = open_announcer(voice_url) if (voice_url and mode == "hall") else None
+    addresses = parse_addresses(led_addresses) if led_addresses else None
+    strip = LedStrip(led).start() if isinstance(led, str) else led
     window = DisplayWindow(
-        server_url, token, mode=mode, window_number=window_number, zone=zone_value, renderer=renderer, player=player, clock=clock
+        server_url, token, mode=mode, window_number=window_number, zone=zone_value, renderer=renderer, player=player, clock=clock,
+        led=strip, led_addresses=addresses,
     )
     width, height = LAYOUTS[layout]
     if mode == "window":
@@ -194,10 +221,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--voice", default="tts://", help="speech URL: tts://, silent://, record://DIR")
     parser.add_argument("--layout", choices=sorted(LAYOUTS), default="landscape")
     parser.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
+    parser.add_argument("--led", help="LED window strips on this serial URL, e.g. /dev/ttyUSB0 or socket://10.0.0.5:4001")
+    parser.add_argument("--led-addresses", default="", help='window:address pairs, e.g. "1:11,2:12" (default: address = window number)')
     args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.led_addresses:
+        try:
+            parse_addresses(args.led_addresses)
+        except ValueError as error:
+            parser.error(str(error))
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_theme(app)  # type: ignore[arg-type]
-    window = create_window(args.server, args.token, args.mode, args.window, args.zone, args.voice, args.layout)
+    window = create_window(
+        args.server, args.token, args.mode, args.window, args.zone, args.voice, args.layout, led=args.led, led_addresses=args.led_addresses
+    )
     if args.windowed:
         window.show()
     else:
