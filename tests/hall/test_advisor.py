@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -321,3 +322,24 @@ def test_promotion_rule_bounds_a_secondary_category_wait() -> None:
     with_rule = predict(snapshot, rules=RulesConfig(secondary_promote_minutes=30))["Y"].wait_minutes
     assert with_rule < without
     assert with_rule >= 30.0
+
+
+def test_pooling_adds_the_clerks_other_quiet_categories_before_a_queue_builds() -> None:
+    snapshot = HallSnapshot(
+        (cat("X", per_hour=2.0), cat("Y", waiting=1, per_hour=2.0, oldest=4.0), cat("Z", waiting=1, per_hour=2.0, oldest=3.0),
+         cat("W", per_hour=3.0)),
+        (win(1, ("X",), skills=("X", "Y", "Z", "V")), win(2, ("Y",)), win(3, ("Z",)), win(4, ("W",))),
+    )
+    settings = AdvisorSettings()
+    assert all(p.wait_minutes <= settings.act_ratio * p.target_wait_minutes for p in predict(snapshot).values())  # nobody strained
+    (rec,) = recommend(snapshot)
+    # W: the clerk is not trained for it; V: the clerk's skill is not a category of this hall
+    assert (rec.kind, rec.window, rec.primary, set(rec.secondary)) == (MoveKind.ADD_CATEGORY, 1, ("X",), {"Y", "Z"})
+    bar = settings.min_gain_ticket_minutes
+    assert settings.pool_gain_share * bar <= rec.gain_ticket_minutes < bar   # under a move's bar, over pooling's
+    assert "业务Y、业务Z" in rec.reason.zh and "Cat Y, Cat Z" in rec.reason.en
+    assert recommend(snapshot, AdvisorSettings(pool_secondaries=False)) == ()
+    # pooled and settled: nothing is taken back (pooling only adds, so it cannot flap)
+    pooled = apply_recommendation(snapshot, rec)
+    settled = replace(pooled, windows=tuple(replace(w, minutes_since_change=math.inf) for w in pooled.windows))
+    assert recommend(settled) == ()

@@ -135,3 +135,10 @@ def test_simulate_main_prints_the_table() -> None:
 def test_bench_prints_figures() -> None:
     text = bench_advisor(runs=3)
     assert "30 categories × 100 windows" in text and "p99" in text
+
+
+def test_the_advisor_closes_most_of_the_gap_on_the_sample_hall(sample_hall: HallConfig) -> None:
+    """Issue 6's target on 30 seeded days: at least 70 % of the static–pooled mean-wait gap."""
+    comparison = compare(sample_hall, days=30, seed=1, every_minutes=[15], skills_reference=False)
+    assert comparison.gap_closed("advisor/15min") >= 0.7
+    assert comparison.policy("advisor/15min").p90 < comparison.policy("static").p90
