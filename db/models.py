@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -332,3 +333,48 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reason: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------------------- report rollups
+# Daily rollups behind the reports (db/reports.py): a closed business day is reduced once to one row
+# per (dimension, key); the raw rows stay the truth, and a day whose ratings change is rebuilt.
+
+
+class ReportRollup(Base):
+    """One closed business day's figures for one report row: additive counters and two histograms."""
+
+    __tablename__ = "report_rollups"
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), primary_key=True)
+    # dimension before day: one dimension's rows of a period are read together, the others never touched
+    dimension: Mapped[str] = mapped_column(String(12), primary_key=True)
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    counters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    wait_histogram: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    service_histogram: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+
+
+class ReportDay(Base):
+    """A closed business day whose rollups are built: when, and the 'not rated' count they saw."""
+
+    __tablename__ = "report_days"
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), primary_key=True)
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    built_at: Mapped[datetime]
+    pending_ratings: Mapped[int] = mapped_column(Integer, default=0)  # 'not rated' rows a default rating may replace
+
+
+class ReportWatermark(Base):
+    """Ratings created before this instant have been checked against the rollups of their days."""
+
+    __tablename__ = "report_watermarks"
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), primary_key=True)
+    ratings_checked_to: Mapped[datetime]
+
+
+# Late ratings are found by creation time; 'not rated' rows awaiting a default through a partial index;
+# a day's pauses by their start.
+Index("ratings_by_created_at", Rating.hall_id, Rating.created_at)
+Index("ratings_not_rated", Rating.hall_id, **_partial("level IS NULL"))
+Index("pauses_by_start", Pause.hall_id, Pause.started_at)
+Index("audit_by_time", AuditEntry.hall_id, AuditEntry.created_at)  # follow-up changes since the last rollup check

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import queue
 import threading
 import time as _time
 from collections.abc import Callable, Iterator
@@ -21,34 +22,103 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, String, Table, bindparam, cast, func, insert, literal, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from db.engine import Engines
 from db.models import Event, Hall, IdempotencyRecord
+from hall.calendar import business_day
 from hall.clock import Clock
 from hall.config import HoursConfig, RulesConfig
 from hall.text import HallRuleError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+HALLS: Table = Hall.__table__  # type: ignore[assignment]
+EVENTS: Table = Event.__table__  # type: ignore[assignment]
+IDEMPOTENCY: Table = IdempotencyRecord.__table__  # type: ignore[assignment]
 
 CommitListener = Callable[[int, int], None]  # (hall_id, last event seq)
+
+# Built once: SQLAlchemy then skips building and keying the statement on every operation.
+IDEMPOTENCY_LOOKUP = select(IDEMPOTENCY.c.request_hash, IDEMPOTENCY.c.response).where(
+    IDEMPOTENCY.c.scope == bindparam("scope"), IDEMPOTENCY.c.key == bindparam("key")
+)
+IDEMPOTENCY_SAVE = insert(IDEMPOTENCY)
+TAKE_SEQ = (
+    update(HALLS)
+    .where(HALLS.c.id == bindparam("hall"))
+    .values(event_seq=HALLS.c.event_seq + bindparam("count"))
+    .returning(HALLS.c.event_seq)
+)
+# PostgreSQL: the NOTIFY rides on the same statement (it is delivered at commit), one round trip less.
+TAKE_SEQ_AND_NOTIFY = TAKE_SEQ.returning(
+    func.pg_notify("hallq_events", cast(HALLS.c.id, String) + literal(":") + cast(HALLS.c.event_seq, String))
+)
 
 
 @dataclass
 class UnitOfWork:
-    session: Session
-    hall: Hall
+    """One write transaction on ``connection``. The hot paths (issue, call-next, start, finish)
+    use SQLAlchemy Core on the connection; the rarer operations use ``session`` (an ORM session
+    joined to the same transaction, made on first use) and ``hall`` (the ORM hall row)."""
+
+    connection: Connection
+    hall_id: int
     now: datetime
     today: date
     hours: HoursConfig
     rules: RulesConfig
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    last_seq: int = 0  # the hall's event seq after this unit's events
+    _session: Session | None = None
+    _hall: Hall | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            # Joined to the connection's transaction: it never commits it; the unit of work does.
+            self._session = Session(bind=self.connection, expire_on_commit=False, join_transaction_mode="rollback_only")
+        return self._session
+
+    @property
+    def hall(self) -> Hall:
+        if self._hall is None:
+            hall = self.session.get(Hall, self.hall_id)
+            if hall is None:
+                raise HallRuleError("unknown_hall", "未知的服务大厅", "unknown hall", 404)
+            self._hall = hall
+        return self._hall
+
+    def flush(self) -> None:
+        """Write the ORM session's pending changes (if a session was used) into the transaction."""
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
     def emit(self, kind: str, /, **data: Any) -> None:
         self.events.append((kind, data))
+
+
+@dataclass
+class HallSettings:
+    """A hall's parsed hours and rules, and the last business day this process knows was rolled over."""
+
+    loaded_at: float
+    hours: HoursConfig
+    rules: RulesConfig
+    rolled_day: date | None
+
+
+# Events after which the cached windows-serving figures (estimated waits) must be recomputed.
+WINDOW_LAYOUT_EVENTS = frozenset(
+    {"window_changed", "window_paused", "window_resumed", "window_categories_changed", "config_changed", "day_rolled"}
+)
+SETTINGS_SECONDS = 5.0  # another server process sees a settings change within this time
 
 
 def hours_from_json(data: dict[str, Any]) -> HoursConfig:
@@ -79,11 +149,15 @@ class StoreCore:
         self.engines = engines
         self.clock = clock
         self._listeners: list[CommitListener] = []
-        self._settings_cache: dict[int, tuple[float, HoursConfig, RulesConfig]] = {}
+        self._settings_cache: dict[int, HallSettings] = {}
+        # Informational figures for estimated waits, recomputed at most once a second per hall
+        # (and at once after a window change in this process); never used to decide a rule.
+        self._windows_serving_cache: dict[int, tuple[float, dict[int, float]]] = {}
+        self._service_minutes_cache: dict[tuple[int, date], tuple[float, float]] = {}
+        # SQLite has one writer at a time anyway: writes queue for one writer thread in this
+        # process (instead of SQLite's sleep-and-retry busy wait), which commits them in groups.
+        self._sqlite_writer = GroupCommitWriter(self) if engines.is_sqlite else None
         # Snapshots read under REPEATABLE READ on PostgreSQL so a snapshot and its event seq agree.
-        # SQLite has one writer at a time anyway; queueing writers on a lock in this process
-        # replaces SQLite's sleep-and-retry busy wait, which made the slowest writes seconds long.
-        self._sqlite_write_lock = threading.Lock() if engines.is_sqlite else None
         self._read_bind = engines.read.execution_options(isolation_level="REPEATABLE READ") if engines.is_postgres else engines.read
 
     # ------------------------------------------------------------------ plumbing
@@ -93,14 +167,29 @@ class StoreCore:
 
     def settings(self, session: Session, hall: Hall) -> tuple[HoursConfig, RulesConfig]:
         cached = self._settings_cache.get(hall.id)
-        if cached and _time.monotonic() - cached[0] < 5.0:
-            return cached[1], cached[2]
+        if cached and _time.monotonic() - cached.loaded_at < SETTINGS_SECONDS:
+            return cached.hours, cached.rules
         hours, rules = hours_from_json(hall.hours), rules_from_json(hall.rules)
-        self._settings_cache[hall.id] = (_time.monotonic(), hours, rules)
+        self._settings_cache[hall.id] = HallSettings(_time.monotonic(), hours, rules, cached.rolled_day if cached else None)
         return hours, rules
+
+    def _hall_settings(self, connection: Connection, hall_id: int) -> HallSettings:
+        """Hours and rules without reading the hall row on every operation; the row is read when
+        the cached copy is older than ``SETTINGS_SECONDS``."""
+        cached = self._settings_cache.get(hall_id)
+        if cached and _time.monotonic() - cached.loaded_at < SETTINGS_SECONDS:
+            return cached
+        row = connection.execute(select(HALLS.c.hours, HALLS.c.rules, HALLS.c.current_day).where(HALLS.c.id == hall_id)).first()
+        if row is None:
+            raise HallRuleError("unknown_hall", "未知的服务大厅", "unknown hall", 404)
+        # current_day is a committed fact: the day it names has been rolled over.
+        settings = HallSettings(_time.monotonic(), hours_from_json(row.hours), rules_from_json(row.rules), row.current_day)
+        self._settings_cache[hall_id] = settings
+        return settings
 
     def forget_settings(self, hall_id: int) -> None:
         self._settings_cache.pop(hall_id, None)
+        self._windows_serving_cache.pop(hall_id, None)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -117,9 +206,8 @@ class StoreCore:
         """Run ``work`` in one write transaction; ``idempotency`` is (scope, key, request hash)."""
         for attempt in range(8):
             try:
-                if self._sqlite_write_lock is not None:
-                    with self._sqlite_write_lock:
-                        return self._write_once(hall_id, work, idempotency)
+                if self._sqlite_writer is not None:
+                    return self._sqlite_writer.run(hall_id, work, idempotency)
                 return self._write_once(hall_id, work, idempotency)
             except IntegrityError as error:
                 # Two retries of one idempotent request racing on PostgreSQL: the loser finds
@@ -141,80 +229,100 @@ class StoreCore:
         raise HallRuleError("busy", "系统繁忙，请稍后重试", "the hall server is busy; try again", 503)
 
     def _write_once(self, hall_id: int, work: Callable[[UnitOfWork], T], idempotency: tuple[str, str, str] | None) -> T:
-        with Session(self.engines.write, expire_on_commit=False) as session:
-            with session.begin():
-                hall = session.get(Hall, hall_id)
-                if hall is None:
-                    raise HallRuleError("unknown_hall", "未知的服务大厅", "unknown hall", 404)
-                if idempotency is not None:
-                    scope, key, digest = idempotency
-                    record = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))
-                    if record is not None:
-                        if record.request_hash != digest:
-                            raise HallRuleError(
-                                "idempotency_mismatch",
-                                "该幂等键已用于另一个不同的请求",
-                                "this idempotency key was already used for a different request",
-                                422,
-                            )
-                        return record.response["result"]  # type: ignore[no-any-return]
-                hours, rules = self.settings(session, hall)
-                now = self.clock.now()
-                from hall.calendar import business_day
+        with self.engines.write.connect() as connection, connection.begin():
+            result, uow = self._write_in(connection, hall_id, work, idempotency)
+        if uow is not None:
+            self._committed(uow)
+        return result
 
-                uow = UnitOfWork(session, hall, now, business_day(hours, now), hours, rules)
-                self._roll_over_if_needed(uow)
-                result = work(uow)
-                if idempotency is not None:
-                    session.add(
-                        IdempotencyRecord(
-                            scope=idempotency[0],
-                            key=idempotency[1],
-                            request_hash=idempotency[2],
-                            response={"result": result},
-                            created_at=now,
-                        )
+    def _write_in(
+        self, connection: Connection, hall_id: int, work: Callable[[UnitOfWork], T], idempotency: tuple[str, str, str] | None
+    ) -> tuple[T, UnitOfWork | None]:
+        """One operation inside the caller's transaction (or savepoint): an idempotent replay, or
+        the business-day rollover, the work, its idempotency record and its events. The unit of
+        work comes back for :meth:`_committed`; None for a replay, which changed nothing."""
+        if idempotency is not None:
+            scope, key, digest = idempotency
+            record = connection.execute(IDEMPOTENCY_LOOKUP, {"scope": scope, "key": key}).first()
+            if record is not None:
+                if record.request_hash != digest:
+                    raise HallRuleError(
+                        "idempotency_mismatch",
+                        "该幂等键已用于另一个不同的请求",
+                        "this idempotency key was already used for a different request",
+                        422,
                     )
-                last_seq = self._append_events(uow)
-            if uow.events:
-                for listener in self._listeners:
-                    try:
-                        listener(hall_id, last_seq)
-                    except Exception:  # a listener must never undo a committed change
-                        log.exception("commit listener failed")
-            return result
+                return record.response["result"], None
+        settings = self._hall_settings(connection, hall_id)
+        now = self.clock.now()
+        uow = UnitOfWork(connection, hall_id, now, business_day(settings.hours, now), settings.hours, settings.rules)
+        try:
+            if settings.rolled_day != uow.today:
+                from db.operations import roll_over
+
+                roll_over(uow)
+            result = work(uow)
+            uow.flush()
+            if idempotency is not None:
+                connection.execute(
+                    IDEMPOTENCY_SAVE,
+                    {
+                        "scope": idempotency[0],
+                        "key": idempotency[1],
+                        "request_hash": idempotency[2],
+                        "response": {"result": result},
+                        "created_at": now,
+                    },
+                )
+            uow.last_seq = self._append_events(uow)
+        finally:
+            uow.close()
+        return result, uow
+
+    def _committed(self, uow: UnitOfWork) -> None:
+        """After the commit: this process now knows today's rollover is done, window changes drop
+        the windows-serving figures, and the event pump is woken."""
+        settings = self._settings_cache.get(uow.hall_id)
+        if settings is not None:
+            settings.rolled_day = uow.today
+        if not uow.events:
+            return
+        if any(kind in WINDOW_LAYOUT_EVENTS for kind, _ in uow.events):
+            self._windows_serving_cache.pop(uow.hall_id, None)
+        for listener in self._listeners:
+            try:
+                listener(uow.hall_id, uow.last_seq)
+            except Exception:  # a listener must never undo a committed change
+                log.exception("commit listener failed")
 
     def _append_events(self, uow: UnitOfWork) -> int:
         if not uow.events:
-            return uow.hall.event_seq
-        session = uow.session
-        session.flush()
+            return 0
         count = len(uow.events)
         # Taking the sequence numbers is the last statement: on PostgreSQL the hall row lock is
         # held only from here to commit, so events appear in commit order and never leave gaps.
-        last = session.execute(
-            update(Hall).where(Hall.id == uow.hall.id).values(event_seq=Hall.event_seq + count).returning(Hall.event_seq)
-        ).scalar_one()
+        take = TAKE_SEQ_AND_NOTIFY if self.engines.is_postgres else TAKE_SEQ
+        last = int(uow.connection.execute(take, {"hall": uow.hall_id, "count": count}).first()[0])  # type: ignore[index]
         first = last - count + 1
-        session.add_all(
-            Event(hall_id=uow.hall.id, seq=first + i, kind=kind, data=data, created_at=uow.now) for i, (kind, data) in enumerate(uow.events)
+        uow.connection.execute(
+            insert(EVENTS),
+            [
+                {"hall_id": uow.hall_id, "seq": first + i, "kind": kind, "data": data, "created_at": uow.now}
+                for i, (kind, data) in enumerate(uow.events)
+            ],
         )
-        if self.engines.is_postgres:
-            session.execute(select(func.pg_notify("hallq_events", f"{uow.hall.id}:{last}")))
-        return int(last)
-
-    def _roll_over_if_needed(self, uow: UnitOfWork) -> None:
-        if uow.hall.current_day == uow.today:
-            return
-        from db.operations import roll_over
-
-        roll_over(uow)
+        return last
 
     # ------------------------------------------------------------------ events
 
     def events_after(self, hall_id: int, after: int, limit: int = 1000) -> list[dict[str, Any]]:
         with self.read() as session:
-            rows = session.scalars(select(Event).where(Event.hall_id == hall_id, Event.seq > after).order_by(Event.seq).limit(limit)).all()
+            rows = session.connection().execute(
+                select(EVENTS.c.seq, EVENTS.c.kind, EVENTS.c.data, EVENTS.c.created_at)
+                .where(EVENTS.c.hall_id == hall_id, EVENTS.c.seq > after)
+                .order_by(EVENTS.c.seq)
+                .limit(limit)
+            )
             return [event_dict(e) for e in rows]
 
     def last_event_seq(self, hall_id: int) -> int:
@@ -222,5 +330,124 @@ class StoreCore:
             return int(session.scalar(select(Hall.event_seq).where(Hall.id == hall_id)) or 0)
 
 
-def event_dict(event: Event) -> dict[str, Any]:
+@dataclass(eq=False)
+class _WriteJob:
+    hall_id: int
+    work: Callable[[UnitOfWork], Any]
+    idempotency: tuple[str, str, str] | None
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+    uow: UnitOfWork | None = None
+
+
+class GroupCommitWriter:
+    """SQLite's single writer. With nobody else writing, the caller's thread runs its operation
+    at once. Writes that arrive while one is running queue for the writer thread, which runs all
+    those waiting in one transaction, each in its own SAVEPOINT (a refused or failed operation
+    rolls back alone), and commits them — one fsync — together. Every caller gets its answer only
+    after the commit, so an answer always describes stored data; events keep their gapless
+    commit-order numbering because they are numbered inside the one transaction, in order."""
+
+    MAX_GROUP = 64
+
+    def __init__(self, store: StoreCore) -> None:
+        self._store = store
+        self._queue: queue.SimpleQueue[_WriteJob] = queue.SimpleQueue()
+        self._busy = threading.Lock()  # held while a transaction is open
+        self._mutex = threading.Lock()  # guards _waiting
+        self._waiting = 0  # queued writes not yet answered: while any, newcomers queue behind them
+        self._thread: threading.Thread | None = None
+        self._owner: int | None = None  # the caller thread running its write itself, if any
+
+    def run(self, hall_id: int, work: Callable[[UnitOfWork], T], idempotency: tuple[str, str, str] | None) -> T:
+        if threading.current_thread() is self._thread or self._owner == threading.get_ident():
+            raise RuntimeError("a write cannot start another write from inside its transaction")
+        job = _WriteJob(hall_id, work, idempotency)
+        with self._mutex:
+            alone = self._waiting == 0 and self._busy.acquire(blocking=False)
+            if not alone:
+                self._waiting += 1
+        if alone:
+            self._owner = threading.get_ident()
+            try:
+                self._commit_group([job])
+            finally:
+                self._owner = None
+                self._busy.release()
+        else:
+            self._ensure_thread()
+            self._queue.put(job)
+            job.done.wait()
+            with self._mutex:
+                self._waiting -= 1
+        if job.error is not None:
+            raise job.error
+        return job.result  # type: ignore[no-any-return]
+
+    @property
+    def waiting(self) -> int:
+        """Writes queued behind the one running (for monitoring and tests)."""
+        return self._waiting
+
+    def _ensure_thread(self) -> None:
+        with self._mutex:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="hallq-sqlite-writer", daemon=True)
+                self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            group = [self._queue.get()]
+            with self._busy:
+                while len(group) < self.MAX_GROUP:
+                    try:
+                        group.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                self._commit_group(group)
+
+    def _commit_group(self, group: list[_WriteJob]) -> None:
+        store = self._store
+        try:
+            try:
+                with store.engines.write.connect() as connection, connection.begin():
+                    if len(group) == 1:
+                        self._run_alone(connection, group[0])
+                    else:
+                        for job in group:
+                            self._run_in_savepoint(connection, job)
+            except Exception as error:
+                # BEGIN or COMMIT failed, or the lone operation did: nothing of the group is stored.
+                for job in group:
+                    if job.error is None:
+                        job.error, job.result, job.uow = error, None, None
+                return
+            for job in group:
+                if job.uow is not None:
+                    store._committed(job.uow)
+        finally:
+            for job in group:
+                job.done.set()
+
+    def _run_alone(self, connection: Connection, job: _WriteJob) -> None:
+        try:
+            job.result, job.uow = self._store._write_in(connection, job.hall_id, job.work, job.idempotency)
+        except Exception as error:
+            job.error = error
+            raise  # rolls the transaction back
+
+    def _run_in_savepoint(self, connection: Connection, job: _WriteJob) -> None:
+        savepoint = connection.begin_nested()
+        try:
+            job.result, job.uow = self._store._write_in(connection, job.hall_id, job.work, job.idempotency)
+            savepoint.commit()
+        except Exception as error:
+            job.error, job.uow = error, None
+            if savepoint.is_active:
+                savepoint.rollback()
+
+
+def event_dict(event: Any) -> dict[str, Any]:
+    """An event row (ORM or Core) as the API sends it."""
     return {"seq": event.seq, "kind": event.kind, "data": event.data, "at": event.created_at.isoformat()}

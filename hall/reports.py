@@ -23,9 +23,11 @@ Definitions (the monthly report's footnotes print these):
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from hall.text import Bilingual
 from hall.tickets import Outcome, RatingLevel
@@ -203,3 +205,154 @@ def nearest_rank(sorted_values: list[float], fraction: float) -> float | None:
         return None
     rank = max(1, math.ceil(fraction * len(sorted_values)))
     return sorted_values[rank - 1]
+
+
+# ---------------------------------------------------------------------- JSON
+# The API sends reports as JSON and the manager console reads them back into the same dataclasses,
+# so both ends compute 满意率 and friends with the definitions above. Derived rates are included for
+# other readers (a provincial dashboard, a spreadsheet) and ignored when read back.
+
+
+def _duration_to_json(stats: DurationStats) -> dict[str, float | int | None]:
+    return {"count": stats.count, "mean": stats.mean, "median": stats.median, "p90": stats.p90, "max": stats.max}
+
+
+def _duration_from_json(data: Mapping[str, Any]) -> DurationStats:
+    def seconds(name: str) -> float | None:
+        value = data.get(name)
+        return None if value is None else float(value)
+
+    return DurationStats(int(data.get("count", 0)), seconds("mean"), seconds("median"), seconds("p90"), seconds("max"))
+
+
+def report_row_to_json(row: ReportRow) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "label": row.label.as_dict(),
+        "issued": row.issued,
+        "served": row.served,
+        "no_shows": row.no_shows,
+        "transfers": row.transfers,
+        "wait": _duration_to_json(row.wait),
+        "service": _duration_to_json(row.service),
+        "outcomes": {outcome.value: count for outcome, count in row.outcomes.items()},
+        "ratings": {level.value: count for level, count in row.ratings.items()},
+        "default_ratings": row.default_ratings,
+        "not_rated": row.not_rated,
+        "followups_on_time": row.followups_on_time,
+        "followups_overdue": row.followups_overdue,
+        "followups_open": row.followups_open,
+        "pause_count": row.pause_count,
+        "pause_seconds": row.pause_seconds,
+        "ab_absences": row.ab_absences,
+        "derived": {
+            "rated": row.rated,
+            "bad_ratings": row.bad_ratings,
+            "satisfaction_rate": row.satisfaction_rate,
+            "rating_rate": row.rating_rate,
+            "mean_score": row.mean_score,
+        },
+    }
+
+
+def report_row_from_json(data: Mapping[str, Any]) -> ReportRow:
+    """Raises KeyError / ValueError / TypeError on data that is not a report row."""
+    label = data["label"]
+    issued = data.get("issued")
+    return ReportRow(
+        key=str(data["key"]),
+        label=Bilingual(str(label["zh"]), str(label["en"])),
+        issued=None if issued is None else int(issued),
+        served=int(data["served"]),
+        no_shows=int(data["no_shows"]),
+        transfers=int(data["transfers"]),
+        wait=_duration_from_json(data["wait"]),
+        service=_duration_from_json(data["service"]),
+        outcomes={Outcome(name): int(count) for name, count in data["outcomes"].items()},
+        ratings={RatingLevel(name): int(count) for name, count in data["ratings"].items()},
+        default_ratings=int(data["default_ratings"]),
+        not_rated=int(data["not_rated"]),
+        followups_on_time=int(data["followups_on_time"]),
+        followups_overdue=int(data["followups_overdue"]),
+        followups_open=int(data["followups_open"]),
+        pause_count=int(data["pause_count"]),
+        pause_seconds=float(data["pause_seconds"]),
+        ab_absences=int(data["ab_absences"]),
+    )
+
+
+def report_to_json(report: Report) -> dict[str, Any]:
+    request = report.request
+    return {
+        "request": {
+            "start": request.start.isoformat(),
+            "end": request.end.isoformat(),
+            "by": request.by.value,
+            "filter": {
+                "category": request.filter.category,
+                "window": request.filter.window,
+                "clerk": request.filter.clerk,
+                "department": request.filter.department,
+            },
+        },
+        "rows": [report_row_to_json(row) for row in report.rows],
+        "total": report_row_to_json(report.total),
+    }
+
+
+def report_from_json(data: Mapping[str, Any]) -> Report:
+    """The inverse of :func:`report_to_json`; raises KeyError / ValueError / TypeError on anything else."""
+    request = data["request"]
+    wanted = request["filter"]
+    window = wanted.get("window")
+    return Report(
+        request=ReportRequest(
+            start=date.fromisoformat(request["start"]),
+            end=date.fromisoformat(request["end"]),
+            by=Dimension(request["by"]),
+            filter=ReportFilter(
+                category=wanted.get("category"),
+                window=None if window is None else int(window),
+                clerk=wanted.get("clerk"),
+                department=wanted.get("department"),
+            ),
+        ),
+        rows=[report_row_from_json(row) for row in data["rows"]],
+        total=report_row_from_json(data["total"]),
+    )
+
+
+def rating_record_to_json(record: RatingRecord) -> dict[str, Any]:
+    return {
+        "case_no": record.case_no,
+        "ticket_public_id": record.ticket_public_id,
+        "item_code": record.item_code,
+        "category": record.category,
+        "department": record.department,
+        "window": record.window,
+        "clerk_staff_no": record.clerk_staff_no,
+        "clerk_name": record.clerk_name,
+        "level": record.level.value,
+        "is_default": record.is_default,
+        "reasons": list(record.reasons),
+        "channel": record.channel,
+        "rated_at": record.rated_at_iso,
+    }
+
+
+def rating_record_from_json(data: Mapping[str, Any]) -> RatingRecord:
+    return RatingRecord(
+        case_no=str(data["case_no"]),
+        ticket_public_id=str(data["ticket_public_id"]),
+        item_code=str(data["item_code"]),
+        category=str(data["category"]),
+        department=str(data["department"]),
+        window=int(data["window"]),
+        clerk_staff_no=str(data["clerk_staff_no"]),
+        clerk_name=str(data["clerk_name"]),
+        level=RatingLevel(data["level"]),
+        is_default=bool(data["is_default"]),
+        reasons=[str(reason) for reason in data["reasons"]],
+        channel=str(data["channel"]),
+        rated_at_iso=str(data["rated_at"]),
+    )

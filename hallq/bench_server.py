@@ -170,14 +170,18 @@ def preload_waiting(hall: Any, count: int) -> None:
 # ---------------------------------------------------------------------------- the server process
 
 
-def serve(url: str, port: int) -> None:
-    """The child process: the same app as ``hallq server`` over the bench hall."""
+def serve(url: str, port: int, workers: int = 1) -> None:
+    """The child process: the same app as ``hallq server`` (``--workers N`` on PostgreSQL) over the bench hall."""
     import uvicorn
 
     from server.app import create_app
-    from server.runner import prepare_hall
+    from server.runner import prepare_hall, run_workers
 
     hall = prepare_hall(url, large_hall("unused: the hall already exists"))
+    if workers > 1:
+        hall.engines.dispose()
+        run_workers(url, "127.0.0.1", port, workers, log_level="warning")
+        return
     uvicorn.run(create_app(hall.store), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -188,12 +192,13 @@ def free_port() -> int:
 
 
 class ServerChild:
-    def __init__(self, url: str, log: Path) -> None:
+    def __init__(self, url: str, log: Path, workers: int = 1) -> None:
         self.port = free_port()
         self.log = log
+        self.workers = workers
         self._log_file = open(log, "wb")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        command = [sys.executable, "-m", "hallq.bench_server", "--serve", url, str(self.port)]
+        command = [sys.executable, "-m", "hallq.bench_server", "--serve", url, str(self.port), str(workers)]
         self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -530,7 +535,7 @@ class BackendResult:
     setup_seconds: float = 0.0
 
 
-def run_backend(name: str, url: str, workdir: Path, quick: bool) -> BackendResult:
+def run_backend(name: str, url: str, workdir: Path, quick: bool, workers: int = 1) -> BackendResult:
     from db.security import hash_pin
     from server.runner import prepare_hall
 
@@ -548,12 +553,15 @@ def run_backend(name: str, url: str, workdir: Path, quick: bool) -> BackendResul
         "counters": [store.enroll_device(None, hall.hall_id, "counter", f"bench counter {n}", n)["token"] for n in range(1, WINDOWS + 1)],
     }
     hall.engines.dispose()
-    server = ServerChild(url, workdir / f"server-{name}.log")
+    server = ServerChild(url, workdir / f"server-{name}.log", workers)
+    if workers > 1:
+        result.notes.append(f"server: {workers} worker processes (`hallq server --workers {workers}`); py-spy follows them all")
     try:
         server.wait_ready()
-        result.rows, result.events, result.notes = asyncio.run(
+        result.rows, result.events, notes = asyncio.run(
             _drive(server.port, tokens, series_names(CATEGORIES), phase, server.process.pid, workdir / f"pyspy-{name}.txt")
         )
+        result.notes += notes
     finally:
         server.stop()
     result.setup_seconds = time.perf_counter() - t0 - sum(s.seconds for _, _, s in result.rows)
@@ -637,6 +645,7 @@ def start_pyspy(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes] 
         str(out),
         "--nonblocking",
         "--full-filenames",
+        "--subprocesses",  # with --workers the requests are served by child processes
     ]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -712,6 +721,8 @@ def summarize_pyspy(path: Path) -> str:
 
 def profile_store(workdir: Path, rounds: int = 150) -> str:
     """cProfile of the store's own work (no HTTP, one thread) on the bench hall over SQLite."""
+    from sqlalchemy import event
+
     from db.security import hash_pin
     from server.runner import prepare_hall
 
@@ -722,25 +733,43 @@ def profile_store(workdir: Path, rounds: int = 150) -> str:
     counter = store.authenticate(store.enroll_device(None, hall.hall_id, "counter", "p", 1)["token"])
     clerk = store.authenticate(store.login(counter, "5001", BENCH_PIN)["token"])
     names = series_names(CATEGORIES)
+    operations: list[tuple[str, Any]] = [
+        ("issue", lambda i: store.issue_ticket(kiosk, names[i % len(names)], idempotency_key=secrets.token_hex(8))),
+        ("call-next", lambda i: store.call_next(clerk, 1, secrets.token_hex(8))),
+        ("start", lambda i: store.start(clerk, 1)),
+        ("finish", lambda i: store.finish(clerk, 1, "immediate", idempotency_key=secrets.token_hex(8))),
+    ]
+    # First without the profiler: SQL statements (BEGIN included, COMMIT not), CPU and wall time per operation.
+    statements = [0]
+
+    def count(*_args: Any) -> None:
+        statements[0] += 1
+
+    event.listen(hall.engines.write, "before_cursor_execute", count)
+    measured: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
+    for i in range(rounds):
+        for op, run in operations:
+            before, cpu, wall = statements[0], time.process_time(), time.perf_counter()
+            run(i)
+            measured[op].append((statements[0] - before, time.process_time() - cpu, time.perf_counter() - wall))
+    event.remove(hall.engines.write, "before_cursor_execute", count)
+    per_op = ["store per operation, no HTTP (SQLite synchronous=FULL, one thread; p50 of statements / CPU / wall):"]
+    for op, rows in measured.items():
+        per_op.append(
+            f"  {op:10} {pct([float(r[0]) for r in rows], 50):3.0f} statements  CPU {pct([r[1] for r in rows], 50) * 1000:5.2f} ms"
+            f"  wall {pct([r[2] for r in rows], 50) * 1000:5.2f} ms"
+        )
     timings: dict[str, list[float]] = defaultdict(list)
     profiler = cProfile.Profile()
     profiler.enable()
-    for i in range(rounds):
-        t = time.perf_counter()
-        store.issue_ticket(kiosk, names[i % len(names)], idempotency_key=secrets.token_hex(8))
-        timings["issue"].append(time.perf_counter() - t)
-        t = time.perf_counter()
-        store.call_next(clerk, 1, secrets.token_hex(8))
-        timings["call-next"].append(time.perf_counter() - t)
-        t = time.perf_counter()
-        store.start(clerk, 1)
-        timings["start"].append(time.perf_counter() - t)
-        t = time.perf_counter()
-        store.finish(clerk, 1, "immediate", idempotency_key=secrets.token_hex(8))
-        timings["finish"].append(time.perf_counter() - t)
+    for i in range(rounds, 2 * rounds):
+        for op, run in operations:
+            t = time.perf_counter()
+            run(i)
+            timings[op].append(time.perf_counter() - t)
     profiler.disable()
     hall.engines.dispose()
-    lines = ["store time per operation, no HTTP (SQLite, one thread, profiler on): "
+    lines = [*per_op, "store time per operation, no HTTP (SQLite, one thread, profiler on): "
              + ", ".join(f"{op} {pct(v, 50) * 1000:.1f} ms" for op, v in timings.items())]  # fmt: skip
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
@@ -873,7 +902,7 @@ def main(args: argparse.Namespace) -> str:
                 cluster = cluster_class(max_connections=300).start()
                 pg_url = cluster.create_database("hallq_bench")
         if pg_url:
-            results.append(run_backend("postgres", pg_url, workdir, quick))
+            results.append(run_backend("postgres", pg_url, workdir, quick, max(1, int(getattr(args, "workers", 1) or 1))))
         profile = profile_store(workdir, 60 if quick else 300)
     finally:
         if cluster is not None:
@@ -883,10 +912,11 @@ def main(args: argparse.Namespace) -> str:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
-        serve(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "--serve":
+        serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) == 5 else 1)
     else:
         parser = argparse.ArgumentParser(prog="python -m hallq.bench_server")
         parser.add_argument("--database")
         parser.add_argument("--quick", action="store_true")
+        parser.add_argument("--workers", type=int, default=1, help="server processes for the PostgreSQL run")
         print(main(parser.parse_args()))

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from hall.text import HallRuleError
+from hallq.report_cli import add_report_parser
 
 
 def _config(path: str | None):  # type: ignore[no-untyped-def]
@@ -23,11 +24,23 @@ def cmd_server(args: argparse.Namespace) -> int:
     from server.runner import default_database_url, prepare_hall
 
     url = args.database or default_database_url()
+    if args.workers > 1 and not url.startswith("postgresql"):
+        raise HallRuleError(
+            "needs_postgres",
+            "多个服务进程需要 PostgreSQL（SQLite 只运行一个进程）",
+            "several server processes need PostgreSQL (SQLite runs one)",
+        )
     hall = prepare_hall(url, _config(args.config))
     if not hall.store.devices(hall.hall_id):
         first = hall.store.enroll_device(None, hall.hall_id, "manager", "first manager console")
         print(f"首个管理端令牌（只显示一次）/ first manager token (shown once): {first['token']}")
     print(f"hallq server: {hall.config.name_zh} on http://{args.host}:{args.port}  database={hall.engines.write.dialect.name}")
+    if args.workers > 1:
+        from server.runner import run_workers
+
+        hall.engines.dispose()
+        run_workers(url, args.host, args.port, args.workers)
+        return 0
     uvicorn.run(create_app(hall.store), host=args.host, port=args.port, log_level="info", access_log=False, workers=1)
     return 0
 
@@ -65,6 +78,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_seed_history(args: argparse.Namespace) -> int:
+    from hallq.seed_history import main as seed_history_main
+
+    return seed_history_main(args)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     import importlib
 
@@ -83,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--config", help="hall configuration TOML (default: the sample county hall)")
     server.add_argument("--host", default="127.0.0.1")
     server.add_argument("--port", type=int, default=8760)
+    server.add_argument(
+        "--workers", type=int, default=1, help="server processes sharing the port (PostgreSQL only) / 服务进程数（仅 PostgreSQL）"
+    )
     server.set_defaults(func=cmd_server)
 
     db = sub.add_parser("db", help="database maintenance / 数据库维护")
@@ -113,12 +135,24 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--config")
     simulate.set_defaults(func=cmd_simulate)
 
+    add_report_parser(sub)
+
+    seed = sub.add_parser("seed-history", help="write realistic synthetic history for reports and demos / 生成历史数据")
+    seed.add_argument("--days", type=int, default=365, help="business days of history, ending at --end")
+    seed.add_argument("--per-day", type=int, default=8000, help="tickets on an ordinary working day")
+    seed.add_argument("--seed", type=int, default=1, help="the same seed gives the same history")
+    seed.add_argument("--end", help="last day YYYY-MM-DD (default: yesterday, hall time)")
+    seed.add_argument("--database", help="sqlite:///path or postgresql://... (default: embedded SQLite)")
+    seed.add_argument("--config", help="hall configuration TOML (default: a large city hall sized for --per-day)")
+    seed.set_defaults(func=cmd_seed_history)
+
     bench = sub.add_parser("bench", help="benchmarks that print figures / 性能测试")
     bench.add_argument("what", choices=["server", "kiosk", "display", "reports", "advisor"])
     bench.add_argument(
         "--database", help="postgresql://... to bench PostgreSQL (default: SQLite in a temp dir, then PostgreSQL if initdb is found)"
     )
     bench.add_argument("--quick", action="store_true", help="smaller run, for CI")
+    bench.add_argument("--workers", type=int, default=1, help="server: worker processes for the PostgreSQL run / PostgreSQL 服务进程数")
     bench.set_defaults(func=cmd_bench)
     return parser
 

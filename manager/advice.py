@@ -1,36 +1,32 @@
-"""The manager console's bridge between the server's snapshot and the reallocation advisor.
+"""The manager console's bridge between the server and the reallocation advisor.
 
-No Qt here: this module turns the ``/api/snapshot`` JSON into a :class:`hall.advisor.HallSnapshot`,
-runs :func:`hall.advisor.advise`, and turns a :class:`Recommendation` into the API calls that carry
-it out. It also owns the console's small rules: how fast tickets arrive, how long a window has
-been idle, which alerts are new, and how many moves auto-apply may make per hour.
+No Qt here: this module joins the ``/api/snapshot`` JSON (window states, pauses, current tickets)
+and the manager-only ``/api/planning`` JSON (:mod:`db.planning`: per category the age of every
+waiting ticket, arrivals in the last 30 and 60 minutes, today's median service time; the hall's
+call rule) into a :class:`hall.advisor.HallSnapshot`, runs :func:`hall.advisor.advise`, and turns a
+:class:`Recommendation` into the API calls that carry it out. It also owns the console's small
+rules: how long a window has been idle, which alerts are new, and how many moves auto-apply may
+make per hour.
 
-Approximations (the snapshot carries counts, not per-ticket data)
------------------------------------------------------------------
-* **Waiting ages.** The snapshot gives, per category, the number waiting ``q`` and the longest
-  wait ``L``. The ages are taken as evenly spread: ``L, L·(q-1)/q, …, L/q`` — as if tickets had
-  arrived at a steady rate since the oldest one. Only the oldest age is exact; the long-wait alert
-  (which looks at the oldest) is therefore exact, and the count over the limit is an estimate.
-* **Arrival rate.** Counted client-side from the ``ticket_issued`` events the console has seen
-  in the last hour (server time), divided by the time actually observed (at least
-  ``MIN_OBSERVED_MINUTES``). Until the console has watched that long, the rate falls back to the
-  backlog estimate ``q / L`` per minute (the rate that would have built the queue with nobody
-  served) — an under-estimate when windows are busy, but never zero when people are waiting.
-* **Service time.** The configured ``expected_service_minutes``; observed means are not in the
-  snapshot.
+What is estimated here, and how
+-------------------------------
+* **Arrival rate.** From the planning counts: ``(n30 + n60) / (t30 + t60)`` per minute, where
+  ``t30``/``t60`` are the parts of the last 30/60 minutes the hall was open (at least
+  ``MIN_OBSERVED_MINUTES`` each, so a burst in the first minutes of the day is not read as a
+  flood). The last half hour counts twice: a rise shows within minutes, while the hour steadies
+  a category that gets a few tickets an hour.
+* **Service time.** Today's median when the server has observed enough finished services
+  (``service_minutes_observed``); otherwise the advisor uses the configured expectation.
 * **Idle time.** Tracked by this console from successive snapshots (a window is busy while it has
   a current ticket); a console that just started sees every window as busy a moment ago, so it
   proposes no closures for ``close_idle_minutes``.
-* **Rules.** The snapshot carries ``pause_warn_minutes`` and ``long_wait_alert_minutes``; the call
-  rule and ``secondary_promote_minutes`` are not published and take :class:`RulesConfig` defaults.
-* **Spare clerks.** The snapshot lists clerks only at windows, so "open a window with a free
+* **Spare clerks.** Only clerks logged in at a window are known, so "open a window with a free
   clerk" is proposed only for a closed window whose clerk is logged in.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,10 +44,9 @@ from hall.advisor import (
     WindowStatus,
     advise,
 )
-from hall.config import RulesConfig
+from hall.config import CallRule, RulesConfig
 
 MIN_OBSERVED_MINUTES = 10.0
-RATE_WINDOW_MINUTES = 60.0
 REASON_LIMIT = 300  # the server's limit on an audited reason
 
 
@@ -72,14 +67,6 @@ def minutes_between(earlier: datetime | None, later: datetime | None) -> float |
     return max(0.0, (later - earlier).total_seconds() / 60.0)
 
 
-def waiting_ages(waiting: int, longest_minutes: float) -> tuple[float, ...]:
-    """Evenly spread ages for ``waiting`` tickets, the oldest ``longest_minutes`` (see module doc)."""
-    if waiting <= 0:
-        return ()
-    longest = max(0.0, float(longest_minutes))
-    return tuple(longest * (waiting - i) / waiting for i in range(waiting))
-
-
 def window_status(state: str) -> WindowStatus:
     if state == "paused":
         return WindowStatus.PAUSED
@@ -88,50 +75,43 @@ def window_status(state: str) -> WindowStatus:
     return WindowStatus.OPEN
 
 
-def rules_from_snapshot(snapshot: Mapping[str, Any]) -> RulesConfig:
-    published = snapshot.get("rules") or {}
+def rules_from_planning(planning: Mapping[str, Any]) -> RulesConfig:
+    """The rules the advisor applies, as the server publishes them (defaults for what is missing)."""
+    published = planning.get("rules") or {}
     defaults = RulesConfig()
+    try:
+        call_rule = CallRule(published.get("call_rule", defaults.call_rule.value))
+    except ValueError:
+        call_rule = defaults.call_rule
     return RulesConfig(
+        call_rule=call_rule,
+        secondary_promote_minutes=float(published.get("secondary_promote_minutes", defaults.secondary_promote_minutes)),
         pause_warn_minutes=float(published.get("pause_warn_minutes", defaults.pause_warn_minutes)),
         long_wait_alert_minutes=float(published.get("long_wait_alert_minutes", defaults.long_wait_alert_minutes)),
     )
 
 
-class ArrivalCounter:
-    """Tickets issued per category over the last hour, from ``ticket_issued`` events."""
+def arrivals_per_hour(category: Mapping[str, Any], opened_minutes: float) -> float:
+    """Recent arrival rate of one planning category (the formula is in the module doc)."""
+    opened = max(0.0, float(opened_minutes))
+    recent = int(category.get("arrivals_last_30_minutes", 0))
+    hour = int(category.get("arrivals_last_60_minutes", 0))
+    observed = max(min(30.0, opened), MIN_OBSERVED_MINUTES) + max(min(60.0, opened), MIN_OBSERVED_MINUTES)
+    return (recent + hour) * 60.0 / observed
 
-    def __init__(self, started: datetime | None = None) -> None:
-        self.started = started
-        self._seen: dict[str, deque[datetime]] = {}
 
-    def observe_event(self, event: Mapping[str, Any]) -> None:
-        if event.get("kind") != "ticket_issued":
-            return
-        ticket = (event.get("data") or {}).get("ticket") or {}
-        series = ticket.get("series")
-        at = parse_time(ticket.get("issued_at")) or parse_time(event.get("at"))
-        if series and at is not None:
-            self.record(str(series), at)
-
-    def record(self, series: str, at: datetime) -> None:
-        if self.started is None or at < self.started:
-            self.started = at if self.started is None else min(self.started, at)
-        self._seen.setdefault(series, deque()).append(at)
-
-    def observed_minutes(self, now: datetime) -> float:
-        return min(RATE_WINDOW_MINUTES, minutes_between(self.started, now) or 0.0)
-
-    def per_hour(self, series: str, now: datetime, waiting: int = 0, longest_minutes: float = 0.0) -> float:
-        seen = self._seen.get(series, deque())
-        cutoff = now - timedelta(minutes=RATE_WINDOW_MINUTES)
-        while seen and _naive(seen[0]) < _naive(cutoff):
-            seen.popleft()
-        observed = self.observed_minutes(now)
-        if observed >= MIN_OBSERVED_MINUTES:
-            return len(seen) * 60.0 / observed
-        if waiting > 0 and longest_minutes > 0:
-            return waiting * 60.0 / max(longest_minutes, 1.0)
-        return 0.0
+def category_state(category: Mapping[str, Any], opened_minutes: float) -> CategoryState:
+    observed = bool(category.get("service_minutes_observed"))
+    return CategoryState(
+        series=category["series"],
+        waiting_ages=tuple(float(age) for age in category.get("waiting_ages_minutes", ())),
+        arrivals_per_hour=arrivals_per_hour(category, opened_minutes),
+        service_minutes=float(category["service_minutes"]) if observed else None,
+        expected_service_minutes=float(category.get("expected_service_minutes") or 10.0),
+        target_wait_minutes=float(category.get("target_wait_minutes") or 15.0),
+        name_zh=category.get("name_zh", ""),
+        name_en=category.get("name_en", ""),
+    )
 
 
 def _naive(moment: datetime) -> datetime:
@@ -151,31 +131,12 @@ class IdleTracker:
         return minutes_between(self.last_busy[number], now) or 0.0
 
 
-def build_snapshot(
-    snapshot: Mapping[str, Any],
-    arrivals: ArrivalCounter | None = None,
-    idle: IdleTracker | None = None,
-) -> HallSnapshot:
-    """The advisor's view of the hall from ``/api/snapshot`` JSON (approximations in the module doc)."""
-    now = parse_time(snapshot.get("now")) or datetime.now().astimezone()
-    arrivals = arrivals or ArrivalCounter()
+def build_snapshot(snapshot: Mapping[str, Any], planning: Mapping[str, Any], idle: IdleTracker | None = None) -> HallSnapshot:
+    """The advisor's view of the hall: queues from ``planning``, window states from ``snapshot``."""
+    now = parse_time(snapshot.get("now")) or parse_time(planning.get("now")) or datetime.now().astimezone()
     idle = idle or IdleTracker()
-    categories = []
-    for c in snapshot.get("categories", []):
-        waiting = int(c.get("waiting", 0))
-        longest = float(c.get("longest_wait_minutes") or 0.0)
-        categories.append(
-            CategoryState(
-                series=c["series"],
-                waiting_ages=waiting_ages(waiting, longest),
-                arrivals_per_hour=arrivals.per_hour(c["series"], now, waiting, longest),
-                service_minutes=None,
-                expected_service_minutes=float(c.get("expected_service_minutes") or 10.0),
-                target_wait_minutes=float(c.get("target_wait_minutes") or 15.0),
-                name_zh=c.get("name_zh", ""),
-                name_en=c.get("name_en", ""),
-            )
-        )
+    opened = float(planning.get("opened_minutes") or 0.0)
+    categories = tuple(category_state(c, opened) for c in planning.get("categories", []))
     windows = []
     for w in snapshot.get("windows", []):
         clerk = w.get("clerk") or None
@@ -195,16 +156,17 @@ def build_snapshot(
                 idle_minutes=idle.idle_minutes(int(w["number"]), bool(w.get("current")), now),
             )
         )
-    return HallSnapshot(tuple(categories), tuple(windows))
+    return HallSnapshot(categories, tuple(windows))
 
 
-def advise_snapshot(
+def advise_hall(
     snapshot: Mapping[str, Any],
-    arrivals: ArrivalCounter | None = None,
+    planning: Mapping[str, Any],
     idle: IdleTracker | None = None,
     settings: AdvisorSettings | None = None,
 ) -> Advice:
-    return advise(build_snapshot(snapshot, arrivals, idle), settings, rules_from_snapshot(snapshot))
+    """Predictions, recommendations and alerts for the hall as the two reads describe it."""
+    return advise(build_snapshot(snapshot, planning, idle), settings, rules_from_planning(planning))
 
 
 # --------------------------------------------------------------------------- carrying out a move

@@ -2,26 +2,35 @@
 
 Starts a hall server in-process on a fixed Tuesday morning, issues about 40 tickets, logs clerks
 in, calls and serves some, pauses a window and leaves two 差评, then saves ``widget.grab()`` of
-the console at 1600×1000 on its live, reallocation, recommendation and follow-up tabs::
+the console at 1600×1000 on its live, reallocation, recommendation and follow-up tabs. The
+reports tab (manager-reports.png and -en) is shot over a second hall holding seven weeks of
+simulated history (hallq/seed_history.py: the hall-day simulator through the store's own rows)::
 
     QT_QPA_PLATFORM=offscreen python -m manager.screenshots [docs]
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
 from hall.clock import FakeClock
+from hall.config import SAMPLE_HALL_PATH
+from hall.reports import Dimension
+from manager.reports_view import Period
 from server.client import HallClient
 from server.runner import ServerThread, prepare_hall
 from ui.screenshots import wait_until
 from ui.theme import apply_theme
 
+HISTORY_DAYS = 49  # seven weeks up to the day before the one shown: this month and last month have figures
+HISTORY_END = date(2026, 11, 16)
+HISTORY_PER_DAY = 700  # a busy county centre: waits of a few minutes, a long tail at the peaks (DOMAIN.md)
 # (series, how many) — a morning with a real-estate rush and a busy 户籍 queue
 TICKETS = [("C", 12), ("G", 9), ("B", 5), ("D", 5), ("A", 3), ("E", 3), ("F", 2), ("H", 1), ("J", 2)]
 CLERKS = {
@@ -118,7 +127,47 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.stop()
             hall.engines.dispose()
+    save_reports_shots(app, out)  # type: ignore[arg-type]
     return 0
+
+
+def save_reports_shots(app: QApplication, out: Path) -> None:
+    """The reports tab over a hall of its own with seven weeks of simulated history, so the live
+    tabs above keep their morning (history brings its own follow-ups and alerts)."""
+    from manager.app import create_window
+    from manager.window import ManagerWindow
+
+    clock = FakeClock(datetime(2026, 11, 17, 9, 0, tzinfo=UTC))  # 17:00 in the hall: history up to yesterday
+    with tempfile.TemporaryDirectory() as tmp:
+        database = f"sqlite:///{tmp}/history.db"
+        # The operator's own command writes the history (the console may not import the hallq tools).
+        seed = [sys.executable, "-m", "hallq", "seed-history", "--config", str(SAMPLE_HALL_PATH), "--database", database]
+        seed += ["--days", str(HISTORY_DAYS), "--per-day", str(HISTORY_PER_DAY), "--end", HISTORY_END.isoformat()]
+        subprocess.run(seed, check=True, stdout=subprocess.DEVNULL)
+        hall = prepare_hall(database, clock=clock, synchronous="NORMAL")
+        server = ServerThread(hall.store, poll_seconds=0.2).start()
+        try:
+            token = hall.store.enroll_device(None, hall.hall_id, "manager", "值班长")["token"]
+            window = create_window(server.url, token)
+            assert isinstance(window, ManagerWindow)
+            window.resize(1600, 1000)
+            window.show()
+            wait_until(app, lambda: bool(window.snapshot.get("windows")))
+            reports = window.reports_page
+            reports.choose(Period.LAST_MONTH, Dimension.CATEGORY)
+            shown: list[bool] = []
+            reports.report_shown.connect(lambda: shown.append(True))
+            window.tabs.setCurrentWidget(reports)
+            wait_until(app, lambda: bool(shown), seconds=120)
+            for name in ("manager-reports.png", "manager-reports-en.png"):
+                wait_until(app, lambda: True)
+                window.grab().save(str(out / name))
+                print(out / name)
+                reports.toggle_language()
+            window.close()
+        finally:
+            server.stop()
+            hall.engines.dispose()
 
 
 if __name__ == "__main__":

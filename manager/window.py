@@ -47,10 +47,9 @@ from hall.advisor import Advice, AlertKind, MoveKind, Recommendation
 from manager.advice import (
     AlertTracker,
     ApiCall,
-    ArrivalCounter,
     AutoApplyPolicy,
     IdleTracker,
-    advise_snapshot,
+    advise_hall,
     minutes_between,
     parse_time,
     reason_text,
@@ -58,6 +57,7 @@ from manager.advice import (
     skill_gaps,
     snapshot_now,
 )
+from manager.reports_view import ReportsView
 from server.client import ApiError
 from ui import theme
 from ui.connection import ServerConnection
@@ -215,7 +215,6 @@ class ManagerWindow(QWidget):
         self.events = events
         self.snapshot: dict[str, Any] = {}
         self.advice: Advice | None = None
-        self.arrivals = ArrivalCounter()
         self.idle = IdleTracker()
         self.alert_tracker = AlertTracker()
         self.auto = AutoApplyPolicy()
@@ -256,6 +255,8 @@ class ManagerWindow(QWidget):
         self.tabs.addTab(self._build_devices(), "终端 Devices")
         self.tabs.addTab(self._build_audit(), "审计日志 Audit")
         self.tabs.addTab(self._build_settings(), "设置 Settings")
+        self.reports_page = ReportsView(conn)
+        self.tabs.addTab(self.reports_page, "统计报表 Reports")
         self.tabs.currentChanged.connect(self._tab_shown)
 
         self._debounce = QTimer(self)
@@ -294,7 +295,6 @@ class ManagerWindow(QWidget):
         self.conn.call("snapshot", on_done=self._on_snapshot)
 
     def _on_event(self, event: dict[str, Any]) -> None:
-        self.arrivals.observe_event(event)
         kind = event.get("kind")
         if kind == "followup_changed":
             self.load_followups()
@@ -313,6 +313,8 @@ class ManagerWindow(QWidget):
             self.load_devices()
         elif widget is self.audit_page:
             self.load_audit()
+        elif widget is self.reports_page and self.reports_page.reports is None:
+            self.reports_page.query()  # first visit: this month by category
 
     def _say(self, ok: bool, text: str) -> None:
         colour = theme.GREEN if ok else theme.RED
@@ -351,8 +353,18 @@ class ManagerWindow(QWidget):
     # ------------------------------------------------------------------ snapshot
 
     def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
+        # The advisor's inputs (waiting ages, recent arrivals, service times) come from the
+        # manager-only planning query, read right after the snapshot on the same worker.
+        self.conn.call(
+            "planning",
+            on_done=lambda planning: self._apply_snapshot(snapshot, planning),
+            on_error=lambda _error: self._apply_snapshot(snapshot, None),
+        )
+
+    def _apply_snapshot(self, snapshot: dict[str, Any], planning: dict[str, Any] | None) -> None:
         self.snapshot = snapshot
-        self.advice = advise_snapshot(snapshot, self.arrivals, self.idle)
+        # without the planning data there is no honest prediction: show none rather than a guess
+        self.advice = advise_hall(snapshot, planning, self.idle) if planning is not None else None
         hall = snapshot.get("hall", {})
         try:
             HALL_ZONE[0] = ZoneInfo(hall["timezone"]) if hall.get("timezone") else None
@@ -365,6 +377,7 @@ class ManagerWindow(QWidget):
         self._show_recommendations()
         self._show_alerts()
         self._show_settings()
+        self.reports_page.set_hall(snapshot)
         self._maybe_auto_apply()
         self.snapshot_applied.emit()
 

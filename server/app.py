@@ -12,19 +12,27 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import date, timedelta
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Header, Path, Request, WebSocket, WebSocketDisconnect
+from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from db.config_ops import ConfigStore
+from db.models import Hall as HallRow
 from db.operations import Actor
-from hall.text import HallRuleError
+from db.planning import planning_state
+from db.reports import ReportQueries
+from hall.reports import Dimension, ReportFilter, ReportRequest, rating_record_to_json, report_to_json
+from hall.text import Bilingual, HallRuleError
 from server import schemas as s
 from server.events import EventHub
+from server.exports import ExportFile, export_ratings, export_report, monthly_dimensions, monthly_report_pdf
 
 log = logging.getLogger(__name__)
 PHONE_PAGE = (FilePath(__file__).with_name("phone.html")).read_text(encoding="utf-8")
@@ -94,17 +102,22 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
             return authorization[7:].strip()
         return None
 
-    def principal(authorization: Annotated[str | None, Header()] = None) -> Actor:
+    # The auth dependencies are async so that a request hops to a worker thread once (for its
+    # endpoint), not once per dependency; only a token missing from the store's short cache is
+    # looked up in the database, on a worker thread.
+    async def principal(authorization: Annotated[str | None, Header()] = None) -> Actor:
         token = bearer(authorization)
         if not token:
             raise HallRuleError("no_token", "缺少终端令牌，请先登记终端", "missing device token; enrol this device first", 401)
-        actor = store.authenticate(token)
+        found, actor = store.cached_actor(token)
+        if not found:
+            actor = await run_in_threadpool(store.authenticate, token)
         if actor is None:
             raise HallRuleError("bad_token", "终端令牌无效或已吊销", "the device token is invalid or revoked", 401)
         return actor
 
     def roles(*allowed: str) -> Callable[..., Actor]:
-        def check(actor: Annotated[Actor, Depends(principal)]) -> Actor:
+        async def check(actor: Annotated[Actor, Depends(principal)]) -> Actor:
             if actor.role not in allowed:
                 raise HallRuleError("forbidden", f"该终端（{actor.role}）无权执行此操作", f"a {actor.role} terminal may not do this", 403)
             return actor
@@ -114,7 +127,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
     def at_window(*allowed: str) -> Callable[..., Actor]:
         """The actor must be bound to the window in the path (a manager may act at any window)."""
 
-        def check(number: WindowNo, actor: Annotated[Actor, Depends(roles(*allowed))]) -> Actor:
+        async def check(number: WindowNo, actor: Annotated[Actor, Depends(roles(*allowed))]) -> Actor:
             if actor.role != "manager" and actor.window_number != number:
                 raise HallRuleError(
                     "other_window", f"您未登录{number}号窗口，不能在此窗口操作", f"you are not logged in at window {number}", 403
@@ -140,6 +153,11 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
     @app.get("/api/snapshot")
     def snapshot(actor: Any_) -> dict[str, Any]:
         return store.snapshot(actor.hall_id)
+
+    @app.get("/api/planning")
+    def planning(actor: Manager) -> dict[str, Any]:
+        """The reallocation advisor's inputs: waiting ages, recent arrivals, observed service times."""
+        return planning_state(store, actor.hall_id, store.clock.now())
 
     @app.get("/api/me")
     def me(actor: Any_) -> dict[str, Any]:
@@ -317,6 +335,91 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
     def list_clerks(actor: Manager) -> list[dict[str, Any]]:
         return store.clerks(actor.hall_id)
 
+    # ------------------------------------------------------------------ reports (manager only)
+    # Plain ``def`` routes: FastAPI runs them in its threadpool, so a report that takes a second or
+    # two over a year of a big hall never blocks the event loop (and with it the WebSocket stream).
+    # The actor comes first in each signature so a caller without a manager token hears 401/403
+    # before anything about its parameters.
+
+    max_report_days = 3 * 366 + 1  # about three years: longer spans are a batch job, not a screen
+    ReportDay = Annotated[date, Query()]
+    SeriesFilter = Annotated[str | None, Query(min_length=1, max_length=8, pattern=r"^[0-9A-Za-z]+$")]
+    WindowFilter = Annotated[int | None, Query(ge=1, le=9999)]
+    StaffFilter = Annotated[str | None, Query(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_-]+$")]
+    DepartmentFilter = Annotated[str | None, Query(min_length=1, max_length=100)]
+    ReportFormat = Annotated[Literal["csv", "xlsx", "pdf"], Query(alias="format")]
+    RatingsFormat = Annotated[Literal["csv", "xlsx", "json"], Query(alias="format")]
+    Month = Annotated[str, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+
+    def checked_period(start: date, end: date) -> tuple[date, date]:
+        if end < start:
+            raise HallRuleError(
+                "bad_period", f"结束日期（{end}）早于开始日期（{start}）", f"the end date {end} is before the start date {start}", 422
+            )
+        if (end - start).days + 1 > max_report_days:
+            raise HallRuleError(
+                "period_too_long",
+                f"统计期间最长约三年（{max_report_days} 天）",
+                f"a report may cover at most about three years ({max_report_days} days)",
+                422,
+            )
+        return start, end
+
+    def report_request(
+        start: ReportDay,
+        end: ReportDay,
+        by: Annotated[Dimension, Query()] = Dimension.HALL,
+        category: SeriesFilter = None,
+        window: WindowFilter = None,
+        clerk: StaffFilter = None,
+        department: DepartmentFilter = None,
+    ) -> ReportRequest:
+        start, end = checked_period(start, end)
+        return ReportRequest(start, end, by, ReportFilter(category, window, clerk, department))
+
+    WantedReport = Annotated[ReportRequest, Depends(report_request)]
+
+    report_queries = ReportQueries(store)
+
+    def hall_name(hall_id: int) -> Bilingual:
+        with store.read() as session:
+            row = session.get(HallRow, hall_id)
+            return Bilingual(row.name_zh, row.name_en) if row is not None else Bilingual("", "")
+
+    def attachment(export: ExportFile) -> Response:
+        """A download; the file name as RFC 6266/5987 (an ASCII fallback plus the UTF-8 name)."""
+        filename = export.filename
+        fallback = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in filename) or "report"
+        disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+        return Response(export.content, media_type=export.media_type, headers={"Content-Disposition": disposition})
+
+    @app.get("/api/reports")
+    def report(actor: Manager, wanted: WantedReport) -> dict[str, Any]:
+        return report_to_json(report_queries.report(actor.hall_id, wanted))
+
+    @app.get("/api/reports/export")
+    def export_report_file(actor: Manager, wanted: WantedReport, fmt: ReportFormat) -> Response:
+        return attachment(export_report(report_queries.report(actor.hall_id, wanted), fmt, hall_name(actor.hall_id)))
+
+    @app.get("/api/reports/ratings")
+    def rating_records(actor: Manager, start: ReportDay, end: ReportDay) -> list[dict[str, Any]]:
+        start, end = checked_period(start, end)
+        return [rating_record_to_json(record) for record in report_queries.rating_records(actor.hall_id, start, end)]
+
+    @app.get("/api/reports/ratings/export")
+    def export_ratings_file(actor: Manager, start: ReportDay, end: ReportDay, fmt: RatingsFormat) -> Response:
+        start, end = checked_period(start, end)
+        records = report_queries.rating_records(actor.hall_id, start, end)
+        return attachment(export_ratings(records, fmt, hall_name(actor.hall_id), start, end))
+
+    @app.get("/api/reports/monthly.pdf")
+    def monthly_report(actor: Manager, month: Month) -> Response:
+        year, month_no = int(month[:4]), int(month[5:])
+        first = date(year, month_no, 1)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        reports = {by: report_queries.report(actor.hall_id, ReportRequest(first, last, by)) for by in monthly_dimensions()}
+        return attachment(monthly_report_pdf(hall_name(actor.hall_id), year, month_no, reports))
+
     # ------------------------------------------------------------------ phone page (public)
 
     @app.get("/t/{public_id}", response_class=HTMLResponse)
@@ -381,10 +484,10 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
                     if subscriber.overflowed:
                         await websocket.close(code=4408, reason="too slow; reconnect with after=last seq")
                         return
-                    if event["seq"] <= last_sent:
+                    if event.seq <= last_sent:
                         continue  # already sent during catch-up
-                    await websocket.send_json({"type": "event", **event})
-                    last_sent = event["seq"]
+                    await websocket.send_text(event.text)  # serialized once by the hub for every subscriber
+                    last_sent = event.seq
 
             tasks = {asyncio.create_task(wait_closed()), asyncio.create_task(forward())}
             try:

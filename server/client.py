@@ -7,9 +7,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
+
+from hall.reports import Dimension, RatingRecord, Report, ReportFilter, rating_record_from_json, report_from_json
 
 
 class ApiError(Exception):
@@ -21,6 +26,27 @@ class ApiError(Exception):
 class Offline(ApiError):
     def __init__(self, detail: str) -> None:
         super().__init__(0, "offline", "无法连接服务器，正在重试", f"cannot reach the hall server ({detail})")
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file the server made (a report export): the name it suggests, its media type and bytes."""
+
+    filename: str
+    media_type: str
+    content: bytes
+
+
+def _download_name(disposition: str, fallback: str) -> str:
+    """The file name of a Content-Disposition header, preferring the RFC 5987 UTF-8 form."""
+    plain = ""
+    for part in disposition.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "filename*" and value.lower().startswith("utf-8''"):
+            return unquote(value[7:])
+        if name.lower() == "filename":
+            plain = value.strip('"')
+    return plain or fallback
 
 
 class HallClient:
@@ -49,13 +75,7 @@ class HallClient:
             response = self._http.request(method, path, json=body, headers=headers)
         except httpx.TransportError as error:
             raise Offline(type(error).__name__) from error
-        if response.status_code >= 400:
-            try:
-                data = response.json()
-                message = data.get("message", {})
-                raise ApiError(response.status_code, data.get("error", "error"), message.get("zh", ""), message.get("en", ""))
-            except (ValueError, AttributeError):
-                raise ApiError(response.status_code, "error", "服务器错误", response.text[:200]) from None
+        _raise_for_status(response)
         return response.json()
 
     @staticmethod
@@ -69,6 +89,10 @@ class HallClient:
 
     def snapshot(self) -> dict[str, Any]:
         return self.request("GET", "/api/snapshot")
+
+    def planning(self) -> dict[str, Any]:
+        """Manager only: waiting ages, recent arrivals and observed service times per category."""
+        return self.request("GET", "/api/planning")
 
     def me(self) -> dict[str, Any]:
         return self.request("GET", "/api/me")
@@ -190,6 +214,60 @@ class HallClient:
     def public_ticket(self, public_id: str) -> dict[str, Any]:
         return self.request("GET", f"/api/public/tickets/{public_id}")
 
+    # ------------------------------------------------------------------ reports (manager)
+
+    def _get(self, path: str, params: dict[str, Any]) -> httpx.Response:
+        """GET with query parameters (None values left out); errors as in :meth:`request`."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        query = {name: str(value) for name, value in params.items() if value is not None}
+        try:
+            response = self._http.get(path, params=query, headers=headers)
+        except httpx.TransportError as error:
+            raise Offline(type(error).__name__) from error
+        _raise_for_status(response)
+        return response
+
+    def _download(self, path: str, params: dict[str, Any], fallback: str) -> Download:
+        response = self._get(path, params)
+        name = _download_name(response.headers.get("content-disposition", ""), fallback)
+        return Download(name, response.headers.get("content-type", "application/octet-stream"), response.content)
+
+    @staticmethod
+    def _report_params(start: date, end: date, by: Dimension | str, wanted: ReportFilter | None) -> dict[str, Any]:
+        wanted = wanted or ReportFilter()
+        return {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "by": Dimension(by).value,
+            "category": wanted.category,
+            "window": wanted.window,
+            "clerk": wanted.clerk,
+            "department": wanted.department,
+        }
+
+    def report(self, start: date, end: date, by: Dimension | str = Dimension.HALL, wanted: ReportFilter | None = None) -> Report:
+        return report_from_json(self._get("/api/reports", self._report_params(start, end, by, wanted)).json())
+
+    def export_report(
+        self, fmt: str, start: date, end: date, by: Dimension | str = Dimension.HALL, wanted: ReportFilter | None = None
+    ) -> Download:
+        """``fmt`` is csv, xlsx or pdf."""
+        params = {**self._report_params(start, end, by, wanted), "format": fmt}
+        return self._download("/api/reports/export", params, f"report-{start}-{end}.{fmt}")
+
+    def rating_records(self, start: date, end: date) -> list[RatingRecord]:
+        data = self._get("/api/reports/ratings", {"start": start.isoformat(), "end": end.isoformat()}).json()
+        return [rating_record_from_json(item) for item in data]
+
+    def export_ratings(self, fmt: str, start: date, end: date) -> Download:
+        """好差评 records for the provincial platform; ``fmt`` is csv, xlsx or json."""
+        params = {"start": start.isoformat(), "end": end.isoformat(), "format": fmt}
+        return self._download("/api/reports/ratings/export", params, f"ratings-{start}-{end}.{fmt}")
+
+    def monthly_report(self, year: int, month: int) -> Download:
+        """The printable monthly report (PDF)."""
+        return self._download("/api/reports/monthly.pdf", {"month": f"{year:04d}-{month:02d}"}, f"monthly-{year:04d}-{month:02d}.pdf")
+
     def events_after(self, after: int, timeout: float = 5.0, until: int | None = None) -> Iterator[dict[str, Any]]:
         """Read the event stream (blocking) from ``after``; ends after ``timeout`` s of silence."""
         from websockets.sync.client import connect
@@ -204,3 +282,15 @@ class HallClient:
                 yield message
                 if until is not None and message.get("seq", 0) >= until:
                     return
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    """A 4xx/5xx answer as an :class:`ApiError` carrying the server's bilingual message."""
+    if response.status_code < 400:
+        return
+    try:
+        data = response.json()
+        message = data.get("message", {})
+        raise ApiError(response.status_code, data.get("error", "error"), message.get("zh", ""), message.get("en", ""))
+    except (ValueError, AttributeError):
+        raise ApiError(response.status_code, "error", "服务器错误", response.text[:200]) from None

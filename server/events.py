@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -22,10 +23,23 @@ from db.operations import HallStore
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class OutgoingEvent:
+    """An event as its WebSocket message, serialized once for all subscribers."""
+
+    seq: int
+    text: str
+
+
+def event_message(event: dict[str, Any]) -> str:
+    """The WebSocket text of one event (what ``send_json({"type": "event", **event})`` sends)."""
+    return json.dumps({"type": "event", **event}, ensure_ascii=False, separators=(",", ":"))
+
+
 @dataclass(eq=False)
 class Subscriber:
     hall_id: int
-    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(maxsize=10_000))
+    queue: asyncio.Queue[OutgoingEvent] = field(default_factory=lambda: asyncio.Queue(maxsize=10_000))
     overflowed: bool = False
 
 
@@ -116,12 +130,13 @@ class EventHub:
             if not events:
                 return
             self._last_seq[hall_id] = events[-1]["seq"]
+            outgoing = [OutgoingEvent(event["seq"], event_message(event)) for event in events]
             for subscriber in list(self._subscribers):
                 if subscriber.hall_id != hall_id:
                     continue
-                for event in events:
+                for message in outgoing:
                     try:
-                        subscriber.queue.put_nowait(event)
+                        subscriber.queue.put_nowait(message)
                     except asyncio.QueueFull:
                         # A stuck client is cut off; it reconnects with its last seq and catches up.
                         subscriber.overflowed = True

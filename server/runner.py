@@ -4,6 +4,7 @@ the foreground ``hallq server`` process."""
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 
 from db.config_ops import ConfigStore
 from db.engine import Engines, make_engines
@@ -44,6 +47,28 @@ def prepare_hall(url: str, config: HallConfig | None = None, clock: Clock | None
     config = config or load_sample_hall()
     hall_id = import_hall(engines, config)
     return Hall(engines, ConfigStore(engines, clock or SystemClock()), hall_id, config)
+
+
+DATABASE_URL_VARIABLE = "HALLQ_DATABASE_URL"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one ``hallq server --workers N`` process (a uvicorn factory): each worker opens
+    its own engines on the database the parent prepared; they share the listening socket and
+    exchange events through PostgreSQL LISTEN/NOTIFY like servers on separate machines."""
+    url = os.environ[DATABASE_URL_VARIABLE]
+    return create_app(ConfigStore(make_engines(url), SystemClock()))
+
+
+def run_workers(url: str, host: str, port: int, workers: int, log_level: str = "info") -> None:
+    """Serve a prepared PostgreSQL hall from ``workers`` processes. SQLite stays one process: it
+    has one writer, and its group commit and caches live in that process."""
+    if make_url(url).get_backend_name() != "postgresql":
+        raise ValueError("多个服务进程需要 PostgreSQL / several server processes need PostgreSQL (SQLite runs one process)")
+    os.environ[DATABASE_URL_VARIABLE] = url
+    uvicorn.run(
+        "server.runner:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level=log_level, access_log=False
+    )
 
 
 class ServerThread:

@@ -8,12 +8,27 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
 from hall.clock import FakeClock
 from hall.config import HallConfig, load_sample_hall
+from tests.support.pg import PgCluster, unavailable_reason
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """One throwaway PostgreSQL cluster for the whole run; each test creates its own database in it."""
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    cluster = PgCluster(max_connections=300).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ the way the server does, so the actors are exactly the ones the API would hand t
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,8 @@ from hall.clock import FakeClock
 from hall.config import HallConfig
 from hall.text import HallRuleError
 from server.runner import Hall, prepare_hall
+from tests.support.halls import sample_hall_hashed
+from tests.support.pg import PgCluster
 
 START = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)  # Tue 2026-11-17 10:00 Asia/Shanghai
 
@@ -170,4 +173,27 @@ def env(template_db: Path, tmp_path: Path, clock: FakeClock) -> Iterator[HallEnv
     hall_env.device("kiosk")
     hall_env.device("manager")
     yield hall_env
+    prepared.engines.dispose()
+
+
+_pg_databases = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def hall_env(request: pytest.FixtureRequest, template_db: Path, tmp_path: Path) -> Iterator[HallEnv]:
+    """The sample hall on SQLite (a copy of the template) and on the throwaway PostgreSQL, with a kiosk and a manager."""
+    clock = FakeClock(START)
+    if request.param == "sqlite":
+        path = tmp_path / "hall.db"
+        shutil.copyfile(template_db, path)
+        prepared = prepare_hall(f"sqlite:///{path}", clock=clock, synchronous="NORMAL")
+    else:
+        cluster: PgCluster = request.getfixturevalue("pg_cluster")
+        prefix = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+        url = cluster.create_database(f"{prefix}_{next(_pg_databases)}")
+        prepared = prepare_hall(url, sample_hall_hashed(), clock=clock)
+    env = HallEnv(prepared, clock)
+    env.device("kiosk")
+    env.device("manager")
+    yield env
     prepared.engines.dispose()

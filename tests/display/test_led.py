@@ -47,7 +47,7 @@ def test_a_name_the_strip_cannot_encode_falls_back() -> None:
 
 @pytest.mark.parametrize("text", ["1", "a:1", "1:b", "1;2"])
 def test_bad_address_lists_are_refused_in_both_languages(text: str) -> None:
-    with pytest.raises(ValueError, match="条屏地址.*LED addresses"):
+    with pytest.raises(ValueError, match=r"条屏地址.*LED addresses"):
         parse_addresses(text)
 
 

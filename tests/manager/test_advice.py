@@ -1,4 +1,4 @@
-"""The console's advisor bridge, without Qt: snapshot JSON -> HallSnapshot -> advice -> API calls."""
+"""The console's advisor bridge, without Qt: snapshot + planning JSON -> HallSnapshot -> advice -> API calls."""
 
 from __future__ import annotations
 
@@ -6,74 +6,88 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from hall.advisor import AlertKind, MoveKind, Recommendation, WindowStatus
+from hall.config import CallRule
 from hall.text import Bilingual
 from manager.advice import (
     AlertTracker,
-    ArrivalCounter,
     AutoApplyPolicy,
     IdleTracker,
-    advise_snapshot,
+    advise_hall,
+    arrivals_per_hour,
     build_snapshot,
     recommendation_calls,
+    rules_from_planning,
     skill_gaps,
-    waiting_ages,
 )
+from server.client import ApiError
+from tests.counter.live import LiveHall
 
 NOW = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)
+RULES = {"call_rule": "primary_first", "secondary_promote_minutes": 30, "pause_warn_minutes": 3, "long_wait_alert_minutes": 30}
 
 
-def category(series: str, waiting: int = 0, longest: float = 0.0, target: float = 15.0, service: float = 10.0) -> dict[str, Any]:
-    return {"series": series, "name_zh": f"业务{series}", "name_en": f"Cat {series}", "waiting": waiting,
-            "longest_wait_minutes": longest, "target_wait_minutes": target, "expected_service_minutes": service,
-            "windows_serving": 1, "estimated_wait_minutes": 0}
+def category(series: str, ages: tuple[float, ...] = (), last_30: int = 0, last_60: int = 0, target: float = 15.0,
+             service: float = 10.0, observed_service: float | None = None) -> dict[str, Any]:
+    """One category of the planning JSON (db/planning.py)."""
+    return {"series": series, "name_zh": f"业务{series}", "name_en": f"Cat {series}", "target_wait_minutes": target,
+            "expected_service_minutes": service, "waiting_ages_minutes": sorted(ages, reverse=True),
+            "arrivals_last_30_minutes": last_30, "arrivals_last_60_minutes": last_60,
+            "services_observed": 5 if observed_service is not None else 0,
+            "service_minutes": observed_service if observed_service is not None else service,
+            "service_minutes_observed": observed_service is not None}
 
 
 def window(number: int, primary: list[str], secondary: list[str] | None = None, state: str = "open",
            clerk: tuple[str, list[str]] | None = None, current: bool = False, paused_since: datetime | None = None) -> dict[str, Any]:
+    """One window of the snapshot JSON."""
     return {"number": number, "name_zh": f"{number}号", "state": state, "primary": primary, "secondary": secondary or [],
             "current": {"number": "X001"} if current else None,
             "clerk": {"staff_no": clerk[0], "name": "某", "skills": clerk[1]} if clerk else None,
             "paused_since": paused_since.isoformat() if paused_since else None, "changed_at": None}
 
 
-def snap(categories: list[dict[str, Any]], windows: list[dict[str, Any]], now: datetime = NOW) -> dict[str, Any]:
-    return {"now": now.isoformat(), "categories": categories, "windows": windows,
-            "rules": {"pause_warn_minutes": 3, "long_wait_alert_minutes": 30}}
+def reads(categories: list[dict[str, Any]], windows: list[dict[str, Any]], opened: float = 120.0,
+          now: datetime = NOW) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(snapshot, planning) as the console reads them."""
+    snapshot = {"now": now.isoformat(), "windows": windows}
+    planning = {"now": now.isoformat(), "opened_minutes": opened, "rules": RULES, "categories": categories}
+    return snapshot, planning
 
 
-def test_waiting_ages_spread_evenly_with_the_exact_oldest() -> None:
-    assert waiting_ages(0, 12.0) == ()
-    assert waiting_ages(4, 20.0) == (20.0, 15.0, 10.0, 5.0)
-
-
-def test_build_snapshot_maps_states_clerks_and_pauses() -> None:
-    data = snap(
-        [category("A", waiting=3, longest=9.0), category("B")],
+def test_build_snapshot_takes_queues_from_planning_and_states_from_the_snapshot() -> None:
+    snapshot, planning = reads(
+        [category("A", ages=(9.0, 4.5, 1.0), last_30=3, last_60=5), category("B", observed_service=7.5)],
         [window(1, ["A"], ["B"], clerk=("1001", ["A", "B"])),
          window(2, ["B"], state="paused", clerk=("1002", ["B"]), paused_since=NOW - timedelta(minutes=5)),
          window(3, ["A"], state="closed")],
     )
-    hs = build_snapshot(data)
-    a = hs.category("A")
-    assert a.waiting == 3 and a.oldest_minutes == 9.0 and a.target_wait_minutes == 15.0
-    assert a.arrivals_per_hour == 3 * 60 / 9.0  # backlog estimate before enough has been observed
+    hs = build_snapshot(snapshot, planning)
+    a, b = hs.category("A"), hs.category("B")
+    assert a.waiting_ages == (9.0, 4.5, 1.0) and a.oldest_minutes == 9.0 and a.target_wait_minutes == 15.0
+    assert a.arrivals_per_hour == pytest.approx((3 + 5) * 60 / (30 + 60))   # 5.33 an hour
+    assert a.service_minutes is None and a.mean_service_minutes == 10.0      # too few services: configured
+    assert b.service_minutes == 7.5 and b.mean_service_minutes == 7.5        # observed median
     w1, w2, w3 = hs.windows
     assert (w1.status, w1.primary, w1.secondary, w1.clerk, w1.clerk_skills) == (WindowStatus.OPEN, ("A",), ("B",), "1001", ("A", "B"))
     assert w2.status is WindowStatus.PAUSED and w2.paused_minutes == 5.0
     assert w3.status is WindowStatus.CLOSED and w3.clerk is None and math.isinf(w3.minutes_since_change)
 
 
-def test_arrival_rate_counts_issued_events_once_observed_long_enough() -> None:
-    arrivals = ArrivalCounter(started=NOW - timedelta(minutes=30))
-    for i in range(12):
-        at = NOW - timedelta(minutes=2 * i)
-        arrivals.observe_event({"kind": "ticket_issued", "data": {"ticket": {"series": "A", "issued_at": at.isoformat()}}})
-    arrivals.observe_event({"kind": "ticket_called", "data": {"ticket": {"series": "A"}}})
-    assert arrivals.per_hour("A", NOW) == 12 * 60 / 30
-    assert arrivals.per_hour("B", NOW) == 0.0
-    later = NOW + timedelta(minutes=90)
-    assert arrivals.per_hour("A", later) == 0.0  # older than an hour: forgotten
+def test_arrival_rate_weighs_the_last_half_hour_twice_and_respects_opening() -> None:
+    counts = category("A", last_30=6, last_60=9)
+    assert arrivals_per_hour(counts, 155.0) == pytest.approx(15 * 60 / 90)   # 10 an hour
+    assert arrivals_per_hour(counts, 45.0) == pytest.approx(15 * 60 / 75)    # open 45 min: 30 + 45 observed
+    assert arrivals_per_hour(category("A", last_30=2, last_60=2), 3.0) == pytest.approx(4 * 60 / 20)  # at least 10 + 10
+    assert arrivals_per_hour(category("A"), 0.0) == 0.0
+
+
+def test_rules_come_from_the_planning_data() -> None:
+    rules = rules_from_planning({"rules": {**RULES, "call_rule": "longest_wait", "secondary_promote_minutes": 20}})
+    assert (rules.call_rule, rules.secondary_promote_minutes, rules.long_wait_alert_minutes) == (CallRule.LONGEST_WAIT, 20.0, 30.0)
+    assert rules_from_planning({}).call_rule is CallRule.PRIMARY_FIRST
 
 
 def test_idle_tracker_counts_from_the_last_busy_snapshot() -> None:
@@ -84,12 +98,13 @@ def test_idle_tracker_counts_from_the_last_busy_snapshot() -> None:
 
 
 def test_a_long_queue_gets_a_recommendation_that_becomes_api_calls() -> None:
-    data = snap(
-        [category("A", waiting=30, longest=25.0, target=15.0), category("B", target=15.0)],
+    snapshot, planning = reads(
+        [category("A", ages=tuple(25.0 * (i + 1) / 30 for i in range(30)), last_30=15, last_60=25, target=15.0),
+         category("B", target=15.0)],
         [window(1, ["A"], clerk=("1001", ["A"]), current=True),
          window(2, ["B"], clerk=("1002", ["A", "B"]))],
     )
-    advice = advise_snapshot(data)
+    advice = advise_hall(snapshot, planning)
     assert advice.predictions["A"].over_target
     rec = advice.recommendations[0]
     assert rec.window == 2 and rec.series == "A" and "A" in rec.primary + rec.secondary
@@ -98,6 +113,23 @@ def test_a_long_queue_gets_a_recommendation_that_becomes_api_calls() -> None:
     assert [c.method for c in calls] == ["set_window_categories"]
     assert calls[0].args[:3] == (2, list(rec.primary), list(rec.secondary))
     assert calls[0].args[3].startswith("系统建议：") and len(calls[0].args[3]) <= 300
+
+
+def test_the_console_reads_planning_from_the_real_server(live: LiveHall) -> None:
+    """Manager only; the figures reach the advisor unchanged (ages exact, not spread)."""
+    live.issue("G", advance=600)    # 10 minutes later
+    live.issue("G", advance=240)    # 4 minutes later
+    manager = live.client("manager")
+    planning, snapshot = manager.planning(), manager.snapshot()
+    g = {c["series"]: c for c in planning["categories"]}["G"]
+    assert g["waiting_ages_minutes"] == [14.0, 4.0]
+    assert (g["arrivals_last_30_minutes"], g["arrivals_last_60_minutes"]) == (2, 2)
+    advice = advise_hall(snapshot, planning)
+    assert advice.predictions["G"].waiting == 2
+    assert advice.predictions["G"].arrivals_per_hour == pytest.approx(4 * 60 / 90)
+    with pytest.raises(ApiError) as refused:
+        live.client("kiosk").planning()
+    assert refused.value.status == 403 and refused.value.zh and refused.value.en
 
 
 def test_open_and_close_recommendations_become_the_right_calls() -> None:
@@ -112,21 +144,22 @@ def test_open_and_close_recommendations_become_the_right_calls() -> None:
 
 def test_alerts_come_and_go_with_their_conditions() -> None:
     tracker = AlertTracker()
-    waiting = snap([category("A", waiting=2, longest=41.0)], [window(1, ["A"], clerk=("1001", ["A"]))])
-    alerts = advise_snapshot(waiting).alerts
-    assert AlertKind.LONG_WAIT in {a.kind for a in alerts}
+    waiting = reads([category("A", ages=(41.0, 20.0))], [window(1, ["A"], clerk=("1001", ["A"]))])
+    alerts = advise_hall(*waiting).alerts
+    long_wait = [a for a in alerts if a.kind is AlertKind.LONG_WAIT]
+    assert long_wait and "1 人等候超过 30 分钟" in long_wait[0].message.zh   # exact ages: one over the limit
     first = tracker.update(alerts, NOW)
     again = tracker.update(alerts, NOW + timedelta(minutes=1))
     assert [since for _, since in again] == [since for _, since in first] == [NOW] * len(alerts)
-    served = snap([category("A")], [window(1, ["A"], clerk=("1001", ["A"]))])
-    assert advise_snapshot(served).alerts == ()
+    served = reads([category("A")], [window(1, ["A"], clerk=("1001", ["A"]))])
+    assert advise_hall(*served).alerts == ()
     assert tracker.update((), NOW) == [] and tracker.since == {}
 
 
 def test_unserved_and_long_pause_alerts() -> None:
-    data = snap([category("A", waiting=1, longest=1.0)],
-                [window(1, ["A"], state="closed"), window(2, ["B"], state="paused", paused_since=NOW - timedelta(minutes=4))])
-    kinds = {a.kind for a in advise_snapshot(data).alerts}
+    data = reads([category("A", ages=(1.0,))],
+                 [window(1, ["A"], state="closed"), window(2, ["B"], state="paused", paused_since=NOW - timedelta(minutes=4))])
+    kinds = {a.kind for a in advise_hall(*data).alerts}
     assert {AlertKind.UNSERVED, AlertKind.LONG_PAUSE} <= kinds
 
 

@@ -15,22 +15,12 @@ from hall.config import HallConfig
 from server.client import HallClient
 from server.runner import Hall, ServerThread, prepare_hall
 from tests.support.halls import RunningClock, sample_hall_hashed
-from tests.support.pg import PgCluster, unavailable_reason
+from tests.support.pg import PgCluster
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 _db_names = itertools.count(1)
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[PgCluster]:
-    reason = unavailable_reason()
-    if reason:
-        pytest.skip(f"PostgreSQL tests skipped: {reason}")
-    cluster = PgCluster(max_connections=300).start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
 
 
 def fresh_database(request: pytest.FixtureRequest, backend: str, tmp_path: Path, name: str = "hall") -> str:

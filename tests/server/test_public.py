@@ -4,6 +4,7 @@ personal data, and the OpenAPI description of the API."""
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 
@@ -50,7 +51,8 @@ def test_public_ticket_has_no_personal_data(hall_server: HallServer) -> None:
         assert response.status_code == 200
         data = response.json()
         assert set(data) <= PUBLIC_FIELDS, set(data) - PUBLIC_FIELDS
-        text = json.dumps(data, ensure_ascii=False)
+        # Timestamps are not personal data, and their digits (microseconds) can contain any secret's.
+        text = re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+(?:[+-]\d\d:\d\d)?", "<time>", json.dumps(data, ensure_ascii=False))
         for secret in ("三丰", "13812345678", "5678", "138", "public_id", appointment["code"]):
             assert secret not in text, secret
     assert httpx.get(f"{hs.url}/api/public/tickets/{ticket['public_id']}").json()["number"] == ticket["number"]
