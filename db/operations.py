@@ -1097,6 +1097,11 @@ class HallStore(StoreCore):
                 target = _window_by_number(uow.session, uow.hall_id, to_window)
                 if target.id == window.id:
                     raise HallRuleError("bad_transfer", "不能转移到本窗口", "cannot transfer to the same window", 422)
+                if target.state == "closed":
+                    # A ticket sent to a closed window would wait there unseen until the window reopens.
+                    raise HallRuleError(
+                        "window_closed", f"{target.number}号窗口已关闭，不能转入", f"window {target.number} is closed; cannot transfer there", 409
+                    )
                 values.update(target_window_id=target.id)
                 target_label = {"window": target.number, "name_zh": target.name_zh}
             service = _open_service(uow.session, ticket)
@@ -1452,7 +1457,7 @@ class HallStore(StoreCore):
                 "id": row.id,
                 "status": row.status,
                 "deadline": row.deadline.isoformat(),
-                "on_time": row.resolved_at is None or row.resolved_at.date() <= row.deadline,
+                "on_time": row.resolved_at is None or row.resolved_at.astimezone(uow.hours.zone).date() <= row.deadline,  # the hall's date, not UTC's
             }
 
         return self.write(actor.hall_id, work)

@@ -163,6 +163,16 @@ def test_followup_resolved_late_is_not_on_time(env: HallEnv) -> None:
     assert env.store.update_followup(env.manager, followup_id, "resolved")["on_time"] is False
 
 
+def test_on_time_is_judged_on_the_halls_date_not_utcs(env: HallEnv) -> None:
+    env.clock.set(datetime(2020, 1, 7, 2, 0, tzinfo=UTC))  # Tue 10:00 Shanghai
+    service_id = finished(env)
+    followup_id = env.store.rate(env.pad(2), service_id, "dissatisfied")["followup"]["id"]  # deadline Tue 2020-01-14
+    env.clock.set(datetime(2020, 1, 14, 17, 0, tzinfo=UTC))  # Wed 01:00 local, still the 14th in UTC
+    assert env.store.update_followup(env.manager, followup_id, "resolved")["on_time"] is False
+    env.clock.set(datetime(2020, 1, 14, 15, 59, tzinfo=UTC))  # 23:59 local on the deadline day
+    assert env.store.update_followup(env.manager, followup_id, "resolved")["on_time"] is True
+
+
 def test_overdue_follows_the_halls_clock(env: HallEnv) -> None:
     # A day long past on the real calendar, so a check against the system clock would say "overdue":
     # Tue 2020-01-07 10:00 in Shanghai.

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from db.models import Ticket
 from db.operations import Actor
 from tests.db.conftest import HallEnv
 
@@ -173,6 +174,9 @@ def test_transfer_refusals(env: HallEnv) -> None:
         env.store.transfer(clerk, 2, to_series="Z")
     with env.refused("not_found", 404):
         env.store.transfer(clerk, 2, to_window=77)
+    with env.refused("window_closed", 409):
+        env.store.transfer(clerk, 2, to_window=20)  # closed in the sample hall
+    assert env.ticket(env.rows(Ticket)[0].id).status == "called"  # the refusal changed nothing
 
 
 # ------------------------------------------------------------------------------- park / call back
