@@ -1284,6 +1284,7 @@ class HallStore(StoreCore):
                     post = "B" if current.post == "A" else "A"
                     previous = current.clerk_id
                 uow.session.flush()
+            self._end_sessions_elsewhere(uow, clerk, window)
             session_row = ClerkSession(
                 hall_id=uow.hall_id,
                 clerk_id=clerk.id,
@@ -1302,6 +1303,30 @@ class HallStore(StoreCore):
         result = self.write(actor.hall_id, work)
         self.forget_tokens()
         return result
+
+    def _end_sessions_elsewhere(self, uow: UnitOfWork, clerk: Clerk, window: Window) -> None:
+        """One clerk, one window: logging in here ends a session left open at another window
+        (the clerk moved and forgot to log out), unless a citizen is still at that window."""
+        stale = uow.session.scalars(
+            select(ClerkSession)
+            .where(ClerkSession.clerk_id == clerk.id, ClerkSession.window_id != window.id, ClerkSession.ended_at.is_(None))
+            .with_for_update()
+        ).all()
+        for row in stale:
+            other = uow.session.get(Window, row.window_id)
+            number = other.number if other else "?"
+            busy = uow.session.scalar(
+                select(Ticket.display_number).where(Ticket.window_id == row.window_id, Ticket.status.in_(("called", "serving")))
+            )
+            if busy:
+                raise HallRuleError(
+                    "clerk_busy_elsewhere",
+                    f"{clerk.name}仍在{number}号窗口办理{busy}，请先在该窗口办结或退出",
+                    f"{clerk.name} is still serving {busy} at window {number}; finish or log out there first",
+                    409,
+                )
+            row.ended_at, row.end_reason = uow.now, "moved"
+            uow.emit("clerk_logged_out", window=number, clerk_id=row.clerk_id, reason="moved")
 
     def logout(self, actor: Actor) -> dict[str, Any]:
         def work(uow: UnitOfWork) -> dict[str, Any]:

@@ -197,6 +197,26 @@ def test_same_clerk_logging_in_again_replaces_the_session(env: HallEnv) -> None:
     assert [r.end_reason for r in env.rows(ClerkSession)] == ["relogin", ""]
 
 
+def test_a_clerk_is_logged_in_at_one_window_at_a_time(env: HallEnv) -> None:
+    first = env.store.login(env.counter(1), "1001", "1001")
+    second = env.store.login(env.counter(3), "1001", "1001")  # moved to window 3 without logging out
+    assert env.store.authenticate(first["token"]) is None and env.store.authenticate(second["token"]) is not None
+    open_rows = env.rows(ClerkSession, ClerkSession.ended_at.is_(None))
+    assert [r.window_id for r in open_rows] == [env.window_id(3)]
+    assert [r.end_reason for r in env.rows(ClerkSession, ClerkSession.window_id == env.window_id(1))] == ["moved"]
+    logged_out = [e for e in env.events() if e["kind"] == "clerk_logged_out"]
+    assert logged_out[-1]["data"]["window"] == 1 and logged_out[-1]["data"]["reason"] == "moved"
+    # With a citizen still at window 3, moving on is refused and nothing changes.
+    clerk = env.store.authenticate(second["token"])
+    assert clerk is not None
+    env.issue("B")
+    env.store.call_next(clerk, 3)
+    with env.refused("clerk_busy_elsewhere", 409) as caught:
+        env.store.login(env.counter(1), "1001", "1001")
+    assert "3号窗口" in caught.value.message.zh and "window 3" in caught.value.message.en
+    assert env.store.authenticate(second["token"]) is not None
+
+
 def test_ab_handover_records_who_served_what(env: HallEnv) -> None:
     first, second = env.issue("A", advance=60), env.issue("A", advance=60)
     token_a = env.store.login(env.counter(1), "1001", "1001")["token"]
