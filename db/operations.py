@@ -594,6 +594,7 @@ class HallStore(StoreCore):
         def work(uow: UnitOfWork) -> dict[str, Any]:
             ticket = _ticket_for_update(uow, ticket_id)
             ticket.print_count += 1
+            uow.emit("ticket_reprinted", number=ticket.display_number, print_count=ticket.print_count)
             uow.session.add(
                 AuditEntry(
                     hall_id=uow.hall_id, actor=actor.label, action="reprint", detail={"ticket": ticket.display_number}, created_at=uow.now
@@ -1454,6 +1455,8 @@ class HallStore(StoreCore):
                     )
                     uow.session.add(existing)
                 existing.level, existing.is_default, existing.channel = RatingLevel.BASIC.value, True, "default"
+            if services:
+                uow.emit("ratings_defaulted", applied=len(services))
             return {"applied": len(services)}
 
         return self.write(actor.hall_id, work)
@@ -1548,6 +1551,8 @@ class HallStore(StoreCore):
             )
             uow.session.add(row)
             uow.session.flush()
+            # No code, name or phone in the event: the stream reaches displays; the code is the citizen's key.
+            uow.emit("appointment_added", series=series, slot_at=slot_at.isoformat(), channel=channel)
             return {
                 "id": row.id,
                 "code": code,
@@ -1751,6 +1756,7 @@ class HallStore(StoreCore):
                     created_at=uow.now,
                 )
             )
+            uow.emit("device_enrolled", device_id=device.id, role=role, window=window_number)  # never the token
             return {"device_id": device.id, "role": role, "window": window_number, "token": token}
 
         return self.write(hall_id, work)
@@ -1776,6 +1782,7 @@ class HallStore(StoreCore):
             if device is None:
                 raise not_found("该终端", "device")
             device.revoked_at = uow.now
+            uow.emit("device_revoked", device_id=device_id, role=device.role)
             uow.session.add(
                 AuditEntry(hall_id=uow.hall_id, actor=actor.label, action="revoke", detail={"device": device_id}, created_at=uow.now)
             )

@@ -298,6 +298,8 @@ class ManagerWindow(QWidget):
         kind = event.get("kind")
         if kind == "followup_changed":
             self.load_followups()
+        elif kind in ("device_enrolled", "device_revoked", "device_alert") and self.tabs.currentWidget() is self.devices_page:
+            self.load_devices()
         self._debounce.start()
 
     def _set_online(self, online: bool) -> None:

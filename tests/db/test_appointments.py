@@ -20,6 +20,9 @@ def test_appointment_keeps_only_masked_personal_data(env: HallEnv) -> None:
     assert (row.name_masked, row.contact_masked, row.channel, row.item_code) == ("张**", "138****5678", "phone", "C01")
     stored = " ".join(str(v) for v in vars(row).values())
     assert "12345678" not in stored and "三丰" not in stored
+    event = env.events()[-1]
+    assert event["kind"] == "appointment_added" and event["data"]["series"] == "C"
+    assert result["code"] not in str(event) and "张" not in str(event) and "5678" not in str(event)  # the stream reaches displays
     with env.refused("not_found", 404):
         book(env, 30, series="Z")
 

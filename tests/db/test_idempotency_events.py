@@ -80,8 +80,10 @@ def test_check_in_retry(env: HallEnv) -> None:
 def test_every_operation_writes_its_event_in_order_with_gapless_seqs(env: HallEnv) -> None:
     seen: list[tuple[int, int]] = []
     env.store.add_commit_listener(lambda hall_id, seq: seen.append((hall_id, seq)))
+    env.counter(1), env.pad(1)  # enrolled up front (device_enrolled events)
     start = env.last_seq()
-    assert env.event_kinds() == ["day_rolled"]  # the fixture's first write started the business day
+    first, *enrolled = env.event_kinds()
+    assert first == "day_rolled" and set(enrolled) == {"device_enrolled"}  # the fixture's first write started the business day
     store, m = env.store, env.manager
     clerk = env.clerk(1)  # clerk_logged_in
     a1 = env.issue("A")  # ticket_issued
@@ -108,11 +110,14 @@ def test_every_operation_writes_its_event_in_order_with_gapless_seqs(env: HallEn
     store.update_followup(m, followup, "resolved")  # followup_changed
     store.upsert_category(m, "K", {"name_zh": "新业务"})  # config_changed
     store.logout(clerk)  # clerk_logged_out
+    store.reprint(env.kiosk, a1["id"])  # ticket_reprinted
+    store.revoke_device(m, env.pad(1).device_id)  # device_revoked
     expected = [
         "clerk_logged_in", "ticket_issued", "ticket_issued", "ticket_called", "ticket_called", "service_started",
         "service_finished", "service_rated", "ticket_called", "ticket_parked", "ticket_called", "ticket_transferred",
         "window_paused", "window_resumed", "ticket_issued", "ticket_called", "ticket_no_show", "ticket_requeued",
         "window_changed", "window_categories_changed", "followup_changed", "config_changed", "clerk_logged_out",
+        "ticket_reprinted", "device_revoked",
     ]  # fmt: skip
     events = env.events(start)
     assert [e["kind"] for e in events] == expected
@@ -130,6 +135,7 @@ def test_every_operation_writes_its_event_in_order_with_gapless_seqs(env: HallEn
 
 
 def test_refused_operations_write_no_events(env: HallEnv) -> None:
+    env.counter(2), env.kiosk, env.manager
     before = env.last_seq()
     clerk = env.clerk(2)
     after_login = env.last_seq()

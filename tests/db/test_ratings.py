@@ -207,6 +207,7 @@ def test_default_ratings_are_stored_as_defaults_never_as_citizen_ratings(env: Ha
     assert env.store.apply_default_ratings(env.manager) == {"applied": 0}  # not yet 7 days
     env.advance(days=2)
     assert env.store.apply_default_ratings(env.manager) == {"applied": 2}
+    assert env.events()[-1]["kind"] == "ratings_defaulted" and env.events()[-1]["data"] == {"applied": 2}
     ratings = {r.service_id: r for r in env.rows(Rating)}
     for service_id in (unrated, timed_out):
         rating = ratings[service_id]
