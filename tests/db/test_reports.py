@@ -600,6 +600,18 @@ def test_rollups_equal_live_aggregation_for_every_report(hall_env: HallEnv) -> N
     assert built == {DAY1 + timedelta(days=offset) for offset in range(14)}  # 11-17 .. 11-30
 
 
+def test_window_filtered_report_over_a_long_period_starts_from_the_window(hall_env: HallEnv) -> None:
+    """Over months a window-filtered report is read from the window's services (a planner hint on SQLite): the
+    same rows and total as over the days that hold the history, cross-filtered (by item) and live."""
+    make_history(hall_env)
+    queries = ReportQueries(hall_env.store)
+    for by in (Dimension.ITEM, Dimension.CLERK, Dimension.DAY):
+        long = queries.report(hall_env.hall_id, ReportRequest(DAY1 - timedelta(days=120), DAY3, by, ReportFilter(window=1)))
+        short = queries.report(hall_env.hall_id, ReportRequest(DAY1, DAY3, by, ReportFilter(window=1)))
+        assert long.rows == short.rows and long.total == short.total, by
+        assert long.total.served > 0
+
+
 def test_late_rating_rebuilds_a_closed_day(hall_env: HallEnv) -> None:
     """A service finished just before midnight is rated after the day was rolled up: the report changes."""
     store = hall_env.store
@@ -723,3 +735,22 @@ def test_percentiles_are_exact_nearest_rank_below_an_hour() -> None:
     result = duration_stats(len(values), sum(values), max(values), Histogram.decode(histogram.encode()))
     ordered = sorted(values)
     assert (result.median, result.p90, result.max) == (nearest_rank(ordered, 0.5), nearest_rank(ordered, 0.9), 3599.0)
+
+
+# ---------------------------------------------------------------------------- 好差评 record timestamps
+
+
+@pytest.mark.parametrize("zone_name", ["Asia/Shanghai", "Europe/Berlin", "America/St_Johns", "Australia/Lord_Howe"])
+def test_rating_timestamps_cached_per_quarter_hour_equal_the_zone_conversion(zone_name: str) -> None:
+    """The records' local times come from an offset cached per quarter hour: across the zones' DST changes
+    (St John's shifts at a half hour in UTC, Lord Howe by 30 minutes) they equal a conversion of every instant."""
+    from db.reports import _LocalTimestamps
+
+    zone = ZoneInfo(zone_name)
+    timestamps = _LocalTimestamps(zone)
+    for transition_day in (datetime(2026, 3, 8, tzinfo=UTC), datetime(2026, 3, 29, tzinfo=UTC), datetime(2026, 4, 5, tzinfo=UTC)):
+        for step in range(0, 3 * 24 * 60, 7):  # every 7 minutes over three days around the change, seconds and microseconds too
+            instant = transition_day - timedelta(days=1) + timedelta(minutes=step, seconds=step % 60, microseconds=step)
+            expected = instant.astimezone(zone).isoformat(timespec="seconds")
+            assert timestamps.iso(instant.replace(tzinfo=None)) == expected  # SQLite: naive UTC
+            assert timestamps.iso(instant.astimezone(ZoneInfo("America/New_York"))) == expected  # a driver's aware value

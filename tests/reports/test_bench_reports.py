@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from hall.reports import Dimension
+from hall.text import HallRuleError
 from hallq import bench_reports
-from tests.support.pg import unavailable_reason
+from tests.support.pg import PgCluster, unavailable_reason
 
 
 def test_quick_bench_times_every_report_and_reuses_its_cached_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,3 +40,30 @@ def test_quick_bench_times_every_report_and_reuses_its_cached_history(tmp_path: 
 
     again = bench_reports.main(args)
     assert f"history cached at {cache}" in again
+
+
+def test_bench_reuses_a_postgresql_that_holds_the_same_history_and_refuses_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_cluster: PgCluster
+) -> None:
+    """With --database the lead seeds PostgreSQL once and re-runs the bench: the second run finds the same tickets
+    per day as the cached SQLite history and skips seeding; a database holding another history is refused."""
+    monkeypatch.setattr(bench_reports, "QUICK", bench_reports.BenchSize(days=3, per_day=100))
+    url = pg_cluster.create_database("bench_reports_reuse")
+    args = argparse.Namespace(quick=True, database=url, cache_dir=str(tmp_path / "cache"))
+
+    first = bench_reports.main(args)
+    assert re.search(r"^postgres: [\d,]+ tickets; history seeded in \d+ s", first, re.M), first
+
+    again = bench_reports.main(args)
+    tickets = re.search(r"^postgres: ([\d,]+) tickets;", again, re.M)
+    assert tickets is not None, again
+    assert f"history already in the database, seeding skipped ({tickets.group(1)} tickets on " in again
+    assert "same tickets per day as the cached SQLite history" in again
+    assert len([line for line in again.splitlines() if line.startswith("postgres ") and line.endswith("met")]) == len(Dimension) + 4
+
+    other = pg_cluster.create_database("bench_reports_other")
+    smaller = bench_reports.BenchSize(days=3, per_day=60)
+    bench_reports.seed_into(other, bench_reports.bench_hall(smaller), smaller, lambda _line: None)
+    with pytest.raises(HallRuleError) as refused:
+        bench_reports.main(argparse.Namespace(quick=True, database=other, cache_dir=str(tmp_path / "cache")))
+    assert refused.value.code == "history_differs"
