@@ -45,8 +45,10 @@ class Engines:
 def _sqlite_engine(url: str, immediate: bool, synchronous: str) -> Engine:
     engine = create_engine(
         url,
-        pool_size=20,
-        max_overflow=40,
+        # As many as the server's worker threads (anyio's 40): connections beyond the pool are
+        # closed when returned, and reopening them (with their PRAGMAs) showed up in profiles.
+        pool_size=40,
+        max_overflow=20,
         pool_timeout=60,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
     )

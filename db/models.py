@@ -202,6 +202,9 @@ class Ticket(Base):
         Index("one_ticket_at_window", "window_id", unique=True, **_partial("status IN ('called', 'serving')")),
         Index("queue_head", "hall_id", "category_id", "status", "priority", "queue_key"),
         Index("tickets_by_day", "hall_id", "business_day", "status"),
+        # The few tickets transferred to a named window: call-next looks for them at every call,
+        # and without this index read every waiting ticket of the day to find none.
+        Index("tickets_transferred_to_window", "target_window_id", **_partial("target_window_id IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))

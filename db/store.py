@@ -17,6 +17,7 @@ import queue
 import threading
 import time as _time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -228,6 +229,16 @@ class StoreCore:
                 raise
         raise HallRuleError("busy", "系统繁忙，请稍后重试", "the hall server is busy; try again", 503)
 
+    def submit(self, call: Callable[[], T]) -> Future[T] | None:
+        """SQLite: run ``call`` — a store operation such as ``lambda: store.finish(...)`` — on the
+        writer thread, its writes joined to the writer's next group commit; the future is resolved
+        after that commit. An async server hands a request over in one thread hop this way instead
+        of two (its worker thread, then the writer). None on PostgreSQL, where every caller writes
+        on its own thread: run ``call`` there."""
+        if self._sqlite_writer is None:
+            return None
+        return self._sqlite_writer.submit(call)
+
     def _write_once(self, hall_id: int, work: Callable[[UnitOfWork], T], idempotency: tuple[str, str, str] | None) -> T:
         with self.engines.write.connect() as connection, connection.begin():
             result, uow = self._write_in(connection, hall_id, work, idempotency)
@@ -341,6 +352,17 @@ class _WriteJob:
     uow: UnitOfWork | None = None
 
 
+@dataclass(eq=False)
+class _CallJob:
+    """A whole store operation run on the writer thread (see :meth:`StoreCore.submit`)."""
+
+    call: Callable[[], Any]
+    future: Future[Any]
+    uows: list[UnitOfWork] = field(default_factory=list)
+    result: Any = None
+    error: BaseException | None = None
+
+
 class GroupCommitWriter:
     """SQLite's single writer. With nobody else writing, the caller's thread runs its operation
     at once. Writes that arrive while one is running queue for the writer thread, which runs all
@@ -353,16 +375,32 @@ class GroupCommitWriter:
 
     def __init__(self, store: StoreCore) -> None:
         self._store = store
-        self._queue: queue.SimpleQueue[_WriteJob] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_WriteJob | _CallJob] = queue.SimpleQueue()
         self._busy = threading.Lock()  # held while a transaction is open
         self._mutex = threading.Lock()  # guards _waiting
         self._waiting = 0  # queued writes not yet answered: while any, newcomers queue behind them
         self._thread: threading.Thread | None = None
         self._owner: int | None = None  # the caller thread running its write itself, if any
+        # While the writer thread runs a submitted operation: the group's connection, and the
+        # units of work it has written so far (made known after the commit).
+        self._call_connection: Connection | None = None
+        self._call_uows: list[UnitOfWork] = []
+        self._in_write = False
+
+    def submit(self, call: Callable[[], T]) -> Future[T]:
+        future: Future[T] = Future()
+        with self._mutex:
+            self._waiting += 1
+        self._ensure_thread()
+        self._queue.put(_CallJob(call, future))
+        return future
 
     def run(self, hall_id: int, work: Callable[[UnitOfWork], T], idempotency: tuple[str, str, str] | None) -> T:
-        if threading.current_thread() is self._thread or self._owner == threading.get_ident():
+        on_writer = threading.current_thread() is self._thread
+        if (self._in_write and on_writer) or self._owner == threading.get_ident():
             raise RuntimeError("a write cannot start another write from inside its transaction")
+        if on_writer:
+            return self._run_for_call(hall_id, work, idempotency)
         job = _WriteJob(hall_id, work, idempotency)
         with self._mutex:
             alone = self._waiting == 0 and self._busy.acquire(blocking=False)
@@ -407,28 +445,75 @@ class GroupCommitWriter:
                         break
                 self._commit_group(group)
 
-    def _commit_group(self, group: list[_WriteJob]) -> None:
+    def _commit_group(self, group: list[_WriteJob | _CallJob]) -> None:
         store = self._store
         try:
             try:
                 with store.engines.write.connect() as connection, connection.begin():
-                    if len(group) == 1:
+                    if len(group) == 1 and isinstance(group[0], _WriteJob):
                         self._run_alone(connection, group[0])
                     else:
                         for job in group:
-                            self._run_in_savepoint(connection, job)
+                            if isinstance(job, _WriteJob):
+                                self._run_in_savepoint(connection, job)
+                            else:
+                                self._run_call(connection, job)
             except Exception as error:
                 # BEGIN or COMMIT failed, or the lone operation did: nothing of the group is stored.
                 for job in group:
                     if job.error is None:
-                        job.error, job.result, job.uow = error, None, None
+                        job.error, job.result = error, None
+                    if isinstance(job, _WriteJob):
+                        job.uow = None
+                    else:
+                        job.uows = []
                 return
             for job in group:
-                if job.uow is not None:
-                    store._committed(job.uow)
+                for uow in [job.uow] if isinstance(job, _WriteJob) else job.uows:
+                    if uow is not None:
+                        store._committed(uow)
         finally:
             for job in group:
-                job.done.set()
+                if isinstance(job, _WriteJob):
+                    job.done.set()
+                    continue
+                with self._mutex:
+                    self._waiting -= 1
+                if job.error is not None:
+                    job.future.set_exception(job.error)
+                else:
+                    job.future.set_result(job.result)
+
+    def _run_call(self, connection: Connection, job: _CallJob) -> None:
+        """A submitted operation: its writes (see :meth:`_run_for_call`) join this transaction."""
+        self._call_connection, self._call_uows = connection, []
+        try:
+            job.result = job.call()
+        except Exception as error:
+            job.error = error
+        finally:
+            job.uows, self._call_connection = self._call_uows, None
+
+    def _run_for_call(self, hall_id: int, work: Callable[[UnitOfWork], T], idempotency: tuple[str, str, str] | None) -> T:
+        """A write of a submitted operation, on the writer thread: in its own SAVEPOINT of the
+        open group transaction, so that a refusal rolls back only this write."""
+        connection = self._call_connection
+        if connection is None:
+            raise RuntimeError("the writer thread writes only for a submitted operation")
+        savepoint = connection.begin_nested()
+        self._in_write = True
+        try:
+            result, uow = self._store._write_in(connection, hall_id, work, idempotency)
+            savepoint.commit()
+        except BaseException:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+        finally:
+            self._in_write = False
+        if uow is not None:
+            self._call_uows.append(uow)
+        return result
 
     def _run_alone(self, connection: Connection, job: _WriteJob) -> None:
         try:

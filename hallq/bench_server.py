@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import gc
 import io
 import json
 import os
@@ -312,6 +313,8 @@ class Stats:
     error_samples: list[str] = field(default_factory=list)
     seconds: float = 0.0
     unfinished: list[float] = field(default_factory=list)  # open loop: still unanswered at the end (lower bounds)
+    server_cpu: float = float("nan")  # CPU seconds of the server's processes during the phase (user + system)
+    generator_cpu: float = float("nan")  # CPU seconds of this load generator during the phase
 
     def add(self, op: str, latency: float, status: int, body: Any) -> None:
         if status >= 400:
@@ -366,9 +369,31 @@ async def kiosk_issue(conn: Conn, series: list[str], stats: Stats, rng: random.R
     return body
 
 
-async def saturate(port: int, kiosk_tokens: list[str], windows: list[Window], series: list[str], seconds: float) -> Stats:
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and its children (the workers of
+    ``--workers N``), from /proc; NaN where /proc is not there. Unlike throughput, CPU per operation
+    does not depend on what else the machine runs, so it shows what the server costs."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, found = 0.0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()  # after "pid (comm) ": state ppid ...
+        this_pid, parent = int(stat.parent.name), int(fields[1])
+        if this_pid == pid or parent == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+            found = True
+    return total if found else float("nan")
+
+
+async def saturate(
+    port: int, kiosk_tokens: list[str], windows: list[Window], series: list[str], seconds: float, server_pid: int = 0
+) -> Stats:
     """Closed loop: every kiosk connection and every window as fast as the server answers."""
     stats = Stats()
+    server_cpu, generator_cpu = process_tree_cpu(server_pid) if server_pid else float("nan"), time.process_time()
     stop_at = time.perf_counter() + seconds
     rng = random.Random(1)
 
@@ -385,6 +410,9 @@ async def saturate(port: int, kiosk_tokens: list[str], windows: list[Window], se
     t0 = time.perf_counter()
     await asyncio.gather(*(kiosk_loop(t) for t in kiosk_tokens), *(window_loop(w) for w in windows))
     stats.seconds = time.perf_counter() - t0
+    stats.generator_cpu = time.process_time() - generator_cpu
+    if server_pid:
+        stats.server_cpu = process_tree_cpu(server_pid) - server_cpu
     return stats
 
 
@@ -595,11 +623,11 @@ async def _drive(
             await window_step(window, Stats())
 
     rows = [
-        ("issue saturation (32 kiosks)", "issue", await saturate(port, kiosks, [], series, phase)),
-        ("window saturation (100 windows)", "calls", await saturate(port, [], windows, series, phase)),
+        ("issue saturation (32 kiosks)", "issue", await saturate(port, kiosks, [], series, phase, server_pid)),
+        ("window saturation (100 windows)", "calls", await saturate(port, [], windows, series, phase, server_pid)),
     ]
     spy = start_pyspy(server_pid, phase, pyspy_out)
-    rows.append(("mixed saturation (32 kiosks + 100 windows)", "mixed", await saturate(port, kiosks, windows, series, phase)))
+    rows.append(("mixed saturation (32 kiosks + 100 windows)", "mixed", await saturate(port, kiosks, windows, series, phase, server_pid)))
     if spy is not None:
         await asyncio.to_thread(spy.wait, 60)
         notes.append(summarize_pyspy(pyspy_out))
@@ -611,6 +639,10 @@ async def _drive(
     manager.close()
     events = await event_delivery(port, tokens["display"], windows, int(snapshot["seq"]), 10.0, phase)
     # Last, because above its capacity the server is left with a backlog of abandoned requests.
+    # The generator's own collector must not pause it mid-measurement (a full collection over
+    # the latencies and sockets gathered so far stalls every request in flight).
+    gc.collect()
+    gc.freeze()
     rows.append((f"fixed {FIXED_RATE:.0f} req/s, open loop", "fixed", await fixed_rate(port, kiosks, windows, series, FIXED_RATE, phase)))
     for window in windows:
         window.conn.close()
@@ -834,6 +866,11 @@ def render(
                     out.append(
                         f"{'':10} {'':44} {op:10} {len(values):7d} {len(values) / stats.seconds:8.0f} {_ms(pct(values, 50))} {_ms(pct(values, 99))} {stats.errors.get(op, 0):7d}"
                     )
+            if total and stats.server_cpu == stats.server_cpu:  # not NaN
+                out.append(
+                    f"{'':10}   CPU per operation: server {stats.server_cpu / total * 1000:.2f} ms, load generator"
+                    f" {stats.generator_cpu / total * 1000:.2f} ms ({stats.server_cpu / stats.seconds * 100:.0f}% of a core for the server)"
+                )
             for sample in stats.error_samples[:2]:
                 out.append(f"{'':10}   error sample: {sample}")
         if result.events:

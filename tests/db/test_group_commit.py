@@ -110,3 +110,82 @@ def test_a_write_cannot_start_a_write_inside_its_transaction(env: HallEnv) -> No
 
     with pytest.raises(RuntimeError):
         env.store.write(env.hall_id, nested)
+
+
+def _submit_as_a_group(env: HallEnv, calls: list[Callable[[], Any]]) -> tuple[list[Any], list[str]]:
+    """Like :func:`_run_as_a_group`, but the calls are submitted whole to the writer thread (what
+    the server's async routes do): they wait in its queue and run in one group."""
+    writer = _writer(env)
+    release = threading.Event()
+    statements: list[str] = []
+    listen = lambda _c, _cur, sql, *_a: statements.append(sql)  # noqa: E731
+
+    def blocking(uow: UnitOfWork) -> str:
+        release.wait(10)
+        return "held"
+
+    holder = threading.Thread(target=env.store.write, args=(env.hall_id, blocking))
+    holder.start()
+    deadline = time.monotonic() + 10
+    while writer._owner is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    event.listen(env.hall.engines.write, "before_cursor_execute", listen)
+    futures = [env.store.submit(call) for call in calls]
+    assert writer.waiting == len(calls)
+    release.set()
+    results: list[Any] = []
+    for future in futures:
+        assert future is not None
+        error = future.exception(10)
+        results.append(error if error is not None else future.result())
+    holder.join(10)
+    event.remove(env.hall.engines.write, "before_cursor_execute", listen)
+    assert writer.waiting == 0
+    return results, statements
+
+
+def test_submitted_operations_run_on_the_writer_and_commit_together(env: HallEnv) -> None:
+    before = env.last_seq()
+    calls: list[Callable[[], Any]] = [lambda: env.store.issue_ticket(env.kiosk, "A") for _ in range(5)]
+    calls.insert(2, lambda: env.store.issue_ticket(env.kiosk, "Z"))  # no such category: refused alone
+    results, statements = _submit_as_a_group(env, calls)
+
+    assert isinstance(results[2], HallRuleError) and results[2].code == "not_found"
+    numbers = [r["number"] for r in results if isinstance(r, dict)]
+    assert numbers == [f"A{n:03d}" for n in range(1, 6)]  # in submission order, no gap for the refusal
+    assert sorted(t.display_number for t in env.rows(Ticket)) == numbers
+    assert sum(1 for sql in statements if sql.startswith("SAVEPOINT")) == 6
+    assert sum(1 for sql in statements if sql.startswith("ROLLBACK TO SAVEPOINT")) == 1
+    assert sum(1 for sql in statements if sql.startswith("BEGIN")) == 1  # one transaction, one commit for all six
+    events = env.events(before)
+    assert [e["seq"] for e in events] == list(range(before + 1, before + 6))
+    assert [e["data"]["ticket"]["number"] for e in events] == numbers
+
+
+def test_a_submitted_operation_that_fails_half_way_leaves_nothing_behind(env: HallEnv) -> None:
+    def half_done_then_refused(uow: UnitOfWork) -> None:
+        uow.connection.execute(insert(AuditEntry).values(hall_id=uow.hall_id, actor="test", action="half", detail={}, created_at=uow.now))
+        raise HallRuleError("refused", "拒绝", "refused")
+
+    def nested(uow: UnitOfWork) -> None:
+        env.store.write(env.hall_id, lambda inner: None)
+
+    results, _ = _submit_as_a_group(
+        env,
+        [
+            lambda: env.store.write(env.hall_id, half_done_then_refused),
+            lambda: env.store.write(env.hall_id, nested),
+            lambda: env.store.issue_ticket(env.kiosk, "A"),
+        ],
+    )
+    assert isinstance(results[0], HallRuleError) and isinstance(results[1], RuntimeError)
+    assert results[2]["number"] == "A001"
+    assert env.rows(AuditEntry, AuditEntry.actor == "test") == []
+
+
+def test_submit_is_for_sqlite_only(hall_env: HallEnv) -> None:
+    future = hall_env.store.submit(lambda: hall_env.store.issue_ticket(hall_env.kiosk, "A"))
+    if hall_env.hall.engines.is_postgres:
+        assert future is None  # every caller writes on its own thread there
+    else:
+        assert future is not None and future.result(10)["number"] == "A001"
