@@ -906,14 +906,22 @@ def render(
 
 
 def _pg_cluster_class() -> Any:
-    try:
-        from tests.support.pg import PgCluster, unavailable_reason
-    except ImportError:
+    """The throwaway-cluster helper of the source checkout's tests (tests/support/pg.py)."""
+    if not (REPO / "tests" / "support" / "pg.py").exists():
+        return None, "tests/support/pg.py not found (run from a source checkout, or pass --database)"
+    if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-        try:
-            from tests.support.pg import PgCluster, unavailable_reason
-        except ImportError:
-            return None, "tests/support/pg.py not found (run from a source checkout, or pass --database)"
+    # python-barcode (through python-escpos) installs a stray site-packages/tests folder, which
+    # Python imports as a namespace package "tests" when the checkout is not first on the path
+    # (the installed ``hallq`` script): forget it, so that the checkout's tests package is found.
+    loaded = sys.modules.get("tests")
+    if loaded is not None and getattr(loaded, "__file__", None) != str(REPO / "tests" / "__init__.py"):
+        for name in [name for name in sys.modules if name == "tests" or name.startswith("tests.")]:
+            del sys.modules[name]
+    sys.path.remove(str(REPO))
+    sys.path.insert(0, str(REPO))
+    from tests.support.pg import PgCluster, unavailable_reason
+
     return PgCluster, unavailable_reason()
 
 
