@@ -57,8 +57,6 @@ PERIOD = ReportRequest(DAY1, DAY3)
 # ---------------------------------------------------------------------------- backends
 
 
-
-
 def at(env: HallEnv, day: date, clock_time: str) -> None:
     """Move the fake clock forward to a hall-local time."""
     hour, minute, second = (int(part) for part in clock_time.split(":"))
@@ -704,6 +702,20 @@ def test_rating_records_for_the_provincial_platform(hall_env: HallEnv) -> None:
     assert records[4].clerk_staff_no == "1004"  # the B post after the handover
 
 
+def test_rating_records_keep_the_second_of_a_rating_late_in_its_second(hall_env: HallEnv) -> None:
+    """A rating at 10:11:00.9996 is listed at 10:11:00, as isoformat() cuts it: SQLite's strftime, which the records
+    query reads the instant with, rounds to the millisecond and so would list it at 10:11:01."""
+    store = hall_env.store
+    at(hall_env, DAY1, "10:00:00")
+    store.issue_ticket(hall_env.kiosk, "A", ["A01"])
+    service_id = serve(hall_env, hall_env.clerk(1), 1, "immediate", DAY1, "10:05:00", "10:05:30", "10:10:30")
+    at(hall_env, DAY1, "10:11:00")
+    hall_env.clock.advance(timedelta(microseconds=999_600))
+    store.rate(hall_env.pad(1), service_id, "satisfied")
+    records = ReportQueries(store).rating_records(hall_env.hall_id, DAY1, DAY1)
+    assert [(record.case_no, record.rated_at_iso) for record in records] == [("20261117-A001", "2026-11-17T10:11:00+08:00")]
+
+
 def test_rollup_rows_are_compact(hall_env: HallEnv) -> None:
     make_history(hall_env)
     queries = ReportQueries(hall_env.store)
@@ -740,17 +752,49 @@ def test_percentiles_are_exact_nearest_rank_below_an_hour() -> None:
 # ---------------------------------------------------------------------------- 好差评 record timestamps
 
 
-@pytest.mark.parametrize("zone_name", ["Asia/Shanghai", "Europe/Berlin", "America/St_Johns", "Australia/Lord_Howe"])
-def test_rating_timestamps_cached_per_quarter_hour_equal_the_zone_conversion(zone_name: str) -> None:
-    """The records' local times come from an offset cached per quarter hour: across the zones' DST changes
-    (St John's shifts at a half hour in UTC, Lord Howe by 30 minutes) they equal a conversion of every instant."""
-    from db.reports import _LocalTimestamps
+@pytest.mark.parametrize("zone_name", ["Asia/Shanghai", "Europe/Berlin", "America/St_Johns", "Australia/Lord_Howe", "UTC"])
+def test_rating_timestamps_formatted_in_bulk_equal_the_zone_conversion(zone_name: str) -> None:
+    """The records' local times come from numpy with an offset looked up per quarter hour: across the zones' DST
+    changes (St John's shifts at a half hour in UTC, Lord Howe by 30 minutes) they equal a conversion of every instant."""
+    from db.reports import _local_iso_texts
 
     zone = ZoneInfo(zone_name)
-    timestamps = _LocalTimestamps(zone)
-    for transition_day in (datetime(2026, 3, 8, tzinfo=UTC), datetime(2026, 3, 29, tzinfo=UTC), datetime(2026, 4, 5, tzinfo=UTC)):
-        for step in range(0, 3 * 24 * 60, 7):  # every 7 minutes over three days around the change, seconds and microseconds too
-            instant = transition_day - timedelta(days=1) + timedelta(minutes=step, seconds=step % 60, microseconds=step)
-            expected = instant.astimezone(zone).isoformat(timespec="seconds")
-            assert timestamps.iso(instant.replace(tzinfo=None)) == expected  # SQLite: naive UTC
-            assert timestamps.iso(instant.astimezone(ZoneInfo("America/New_York"))) == expected  # a driver's aware value
+    instants = [
+        transition_day - timedelta(days=1) + timedelta(minutes=step, seconds=step % 60, microseconds=step)
+        for transition_day in (datetime(2026, 3, 8, tzinfo=UTC), datetime(2026, 3, 29, tzinfo=UTC), datetime(2026, 4, 5, tzinfo=UTC))
+        for step in range(0, 3 * 24 * 60, 7)  # every 7 minutes over three days around the change, seconds and microseconds too
+    ]
+    # whole seconds since 1970, as the records query gives them (the fraction cut off, as isoformat(timespec="seconds") does)
+    seconds = [int((instant - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(seconds=1)) for instant in instants]
+    assert _local_iso_texts(seconds, zone) == [instant.astimezone(zone).isoformat(timespec="seconds") for instant in instants]
+    assert _local_iso_texts([], zone) == []
+
+
+def test_rating_timestamps_in_one_offset_and_before_1970() -> None:
+    """A period in one offset (the path most months take) and a second before 1970 (quarters are floored)."""
+    from db.reports import _local_iso_texts
+
+    expected = ["1970-01-01T07:59:59+08:00", "1970-01-01T08:00:00+08:00", "2026-09-21T22:13:20+08:00", "2026-09-21T22:14:19+08:00"]
+    assert _local_iso_texts([-1, 0, 1_790_000_000, 1_790_000_059], SHANGHAI) == expected
+
+
+def test_rating_record_fields_in_the_order_the_records_query_passes_them() -> None:
+    """rating_records builds each RatingRecord positionally from its columns (map() takes no keywords): a reordered
+    field would silently swap two columns of the same type, e.g. the clerk's staff number and name."""
+    from hall.reports import RatingRecord
+
+    assert list(RatingRecord._fields) == [
+        "case_no",
+        "ticket_public_id",
+        "item_code",
+        "category",
+        "department",
+        "window",
+        "clerk_staff_no",
+        "clerk_name",
+        "level",
+        "is_default",
+        "reasons",
+        "channel",
+        "rated_at_iso",
+    ]
