@@ -6,6 +6,7 @@ gives a bilingual message and leaves the last figures on screen. The page's own 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from hall.reports import Dimension, DurationStats, Ranked, Report, ReportRequest, ReportRow
 from hall.text import Bilingual
@@ -23,11 +24,16 @@ from manager.reports_view import (
     DIMENSION_CHOICES,
     Period,
     ReportsView,
+    axis_label,
     best_and_worst,
     chart_rows,
+    label_step,
+    numbered_name,
     period_dates,
     ranking_dimension,
     row_name,
+    row_numbers,
+    sorts_before,
 )
 from manager.window import ManagerWindow
 from tests.counter.live import LiveHall, wait_for
@@ -99,6 +105,42 @@ def test_row_names() -> None:
     assert row_name(plain_row("2", 0, "2", "2"), Dimension.WEEKDAY, zh) == "星期二"
     assert row_name(plain_row("09", 0, "09", "09"), Dimension.HOUR, en) == "09:00"
     assert row_name(plain_row("total", 0, "合计", "total"), Dimension.WINDOW, zh) == "合计"
+    assert row_name(plain_row("", 0, "未选事项", "no item chosen"), Dimension.ITEM, en) == "no item chosen"
+
+
+def test_chart_labels_are_short_and_the_long_names_are_numbered() -> None:
+    zh, en = Language("zh"), Language("en")
+    assert axis_label(plain_row("B", 0, "商事登记", "Business Registration"), Dimension.CATEGORY, en) == "B"
+    assert axis_label(plain_row("2026-10-05", 0), Dimension.DAY, zh) == "10-05"
+    assert axis_label(plain_row("2026-W43", 0), Dimension.WEEK, en) == "W43"
+    assert axis_label(plain_row("2", 0), Dimension.WEEKDAY, zh) == "周二"
+    assert axis_label(plain_row("2", 0), Dimension.WEEKDAY, en) == "Tue"
+    assert axis_label(plain_row("", 0, "未选事项", "no item chosen"), Dimension.ITEM, en) == "—"
+    departments = [plain_row("人力资源和社会保障局", 5, "人力资源和社会保障局"), plain_row("公安局", 3, "公安局")]
+    report = Report(ReportRequest(TUESDAY, TUESDAY, Dimension.DEPARTMENT), departments, plain_row("total", 8))
+    numbers = row_numbers(report)
+    assert numbers == {"人力资源和社会保障局": 1, "公安局": 2}
+    assert axis_label(departments[1], Dimension.DEPARTMENT, zh, numbers["公安局"]) == "2"
+    assert numbered_name(departments[1], Dimension.DEPARTMENT, zh, numbers["公安局"]) == "2 公安局"
+    assert row_numbers(Report(ReportRequest(TUESDAY, TUESDAY, Dimension.CATEGORY), [plain_row("A", 1)], plain_row("total", 1))) == {}
+
+
+def test_labels_are_thinned_only_when_they_would_collide() -> None:
+    assert label_step(widest=10, gap=6, bar_width=40) == 1
+    assert label_step(widest=35, gap=6, bar_width=11) == 4  # 31 days in a narrow chart: every 4th day
+    assert label_step(widest=35, gap=6, bar_width=0) == 41  # not laid out yet: one label, never a division by zero
+
+
+def test_sorting_keeps_the_total_last_and_empty_figures_above_it() -> None:
+    rows = [(False, 10.0), (False, None), (False, 2.0), (True, 12.0), (False, 3.0)]
+    for ascending in (True, False):
+        # Qt asks lessThan(b, a) to sort descending; sorting with that comparison gives what Qt shows
+        def before(a: tuple[bool, float | None], b: tuple[bool, float | None], up: bool = ascending) -> bool:
+            return sorts_before(a, b, up) if up else sorts_before(b, a, up)
+
+        shown = sorted(rows, key=functools.cmp_to_key(lambda a, b: -1 if before(a, b) else 1 if before(b, a) else 0))
+        figures = [2.0, 3.0, 10.0] if ascending else [10.0, 3.0, 2.0]
+        assert shown == [(False, value) for value in figures] + [(False, None), (True, 12.0)]
 
 
 # ---------------------------------------------------------------------- against the real server
@@ -258,3 +300,76 @@ def test_the_console_has_a_reports_tab(qtbot: Any, live: LiveHall) -> None:
     controls = (page.period_box, page.start_edit, page.end_edit, page.dimension_box, page.category_box, page.window_box, page.query_button)
     assert all(control.isVisibleTo(window) for control in controls)
     assert [page.category_box.itemData(i) for i in range(page.category_box.count())][:3] == [None, "A", "B"]
+
+
+def shown_column(page: ReportsView, column: int) -> list[tuple[str, str]]:
+    """(name, figure) per row in the order the table shows them, after any sorting."""
+    model = page.table.model()
+    return [(str(model.index(r, 0).data()), str(model.index(r, column).data() or "")) for r in range(model.rowCount())]
+
+
+def click_header(qtbot: Any, page: ReportsView, column: int) -> None:
+    header = page.table.horizontalHeader()
+    page.table.scrollTo(page.table.model().index(0, column))
+    middle = QPoint(header.sectionViewportPosition(column) + header.sectionSize(column) // 2, header.height() // 2)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=middle)
+
+
+def test_a_header_click_sorts_numbers_as_numbers_and_keeps_the_total_last(qtbot: Any, live: LiveHall) -> None:
+    serve_two_b_tickets(live)  # B: 2 tickets, A: 1
+    for _ in range(9):
+        live.issue("A", advance=10)  # A: 10 tickets, so sorting "10" and "2" as text would put B above A
+    page = reports_page(qtbot, live)
+    page.show()
+    qtbot.waitExposed(page)
+    page.choose(Period.TODAY, Dimension.CATEGORY)
+    shown(qtbot, page)
+    issued = header_columns(page)["取号数"]
+    report_order = shown_column(page, 0)
+
+    click_header(qtbot, page, issued)
+    header = page.table.horizontalHeader()
+    assert header.sortIndicatorSection() == issued
+    first = header.sortIndicatorOrder()
+    click_header(qtbot, page, issued)
+    assert header.sortIndicatorOrder() != first
+    for _ in range(2):  # both orders
+        rows = shown_column(page, issued)
+        assert rows[-1][0] == "合计" and rows[-1][1] == "12"
+        figures = [int(figure) for _name, figure in rows[:-1]]
+        descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        assert figures == sorted(figures, reverse=descending)
+        if descending:
+            assert [name for name, _figure in rows[:2]] == ["A 投资建设项目", "B 商事登记"]
+        click_header(qtbot, page, issued)
+
+    # a figure some rows lack (nobody finished waiting in A yet): empty cells gather above the total
+    wait_mean = header_columns(page)["平均等候(分)"]
+    page.table.sortByColumn(wait_mean, Qt.SortOrder.AscendingOrder)
+    rows = shown_column(page, wait_mean)
+    assert rows[0] == ("B 商事登记", "9.5") and rows[-1][0] == "合计"
+    assert all(figure == "" for _name, figure in rows[1:-1])
+
+    # the name column gives the report's own order back, and a new report keeps the chosen sort
+    page.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert shown_column(page, 0) == report_order
+    page.table.sortByColumn(issued, Qt.SortOrder.DescendingOrder)
+    shown(qtbot, page)
+    assert shown_column(page, issued)[0][0] == "A 投资建设项目" and shown_column(page, issued)[-1][0] == "合计"
+
+
+def test_chart_bars_name_their_row_in_full(qtbot: Any, live: LiveHall) -> None:
+    serve_two_b_tickets(live)
+    page = reports_page(qtbot, live)
+    page.choose(Period.TODAY, Dimension.CATEGORY)
+    shown(qtbot, page)
+    assert page.reports is not None and page.served_set is not None
+    frame = page.volume_frame
+    b = [row.key for row in page.reports.main.rows].index("B")
+    assert frame.labels[b] == "B"
+    bars = frame.chart.series()[0]
+    bars.hovered.emit(True, b, page.served_set)
+    assert frame.tip == "B 商事登记\n办结: 2"
+    assert "非常不满意" in page.rating_frame.legend.text() and "基本满意" in page.rating_frame.legend.text()
+    page.toggle_language()
+    assert "very&nbsp;dissatisfied" in page.rating_frame.legend.text()  # each entry whole, never elided
