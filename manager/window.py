@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from hall.advisor import Advice, AlertKind, MoveKind, Recommendation
+from hall.tickets import BAD_RATING_REASONS
 from manager.advice import (
     AlertTracker,
     ApiCall,
@@ -810,7 +811,10 @@ class ManagerWindow(QWidget):
         table.blockSignals(True)
         table.setRowCount(len(rows))
         for r, f in enumerate(rows):
-            reasons = "、".join(f.get("reasons") or [])
+            # The pad stores reason codes; the manager reads what the citizen tapped.
+            reasons = "、".join(
+                BAD_RATING_REASONS[code].zh if code in BAD_RATING_REASONS else str(code) for code in f.get("reasons") or []
+            )
             comment = f.get("comment") or ""
             values = [
                 f["id"],

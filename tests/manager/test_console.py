@@ -137,6 +137,7 @@ def test_followup_status_round_trips(qtbot: Any, live: LiveHall) -> None:
     window.tabs.setCurrentWidget(window.followups_page)
     wait_for(qtbot, lambda: window.followup_table.rowCount() == 1)
     assert "待处理" in window.followup_table.item(0, 8).text()
+    assert window.followup_table.item(0, 5).text() == "办理效率低；等了很久"  # the reason the citizen tapped, not its code
     window.followup_table.selectRow(0)
     window.followup_status.setCurrentIndex(window.followup_status.findData("resolved"))
     window.followup_notes.setPlainText("已核实并电话回访")
