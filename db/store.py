@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, String, Table, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -53,10 +53,18 @@ TAKE_SEQ = (
     .values(event_seq=HALLS.c.event_seq + bindparam("count"))
     .returning(HALLS.c.event_seq)
 )
-# PostgreSQL: the NOTIFY rides on the same statement (it is delivered at commit), one round trip less.
-TAKE_SEQ_AND_NOTIFY = TAKE_SEQ.returning(
-    func.pg_notify("hallq_events", cast(HALLS.c.id, String) + literal(":") + cast(HALLS.c.event_seq, String))
-)
+# PostgreSQL: numbers taken, events stored and NOTIFY queued (delivered at commit) in one
+# statement. From here to COMMIT every other writer of the hall waits for the hall row, so the
+# two round trips this used to take (update, then insert) made that wait a third longer.
+APPEND_EVENTS_POSTGRES = text(
+    "WITH taken AS ("
+    " UPDATE halls SET event_seq = event_seq + :count WHERE id = :hall"
+    " RETURNING event_seq, pg_notify('hallq_events', id::text || ':' || event_seq::text) AS notified)"
+    " INSERT INTO events (hall_id, seq, kind, data, created_at)"
+    " SELECT :hall, taken.event_seq - :count + batch.ordinal, batch.kind, CAST(batch.data AS json), :created_at"
+    " FROM taken, unnest(CAST(:kinds AS text[]), CAST(:datas AS text[])) WITH ORDINALITY AS batch(kind, data, ordinal)"
+    " RETURNING seq"
+).bindparams(bindparam("created_at", type_=EVENTS.c.created_at.type))
 
 
 @dataclass
@@ -312,8 +320,19 @@ class StoreCore:
         count = len(uow.events)
         # Taking the sequence numbers is the last statement: on PostgreSQL the hall row lock is
         # held only from here to commit, so events appear in commit order and never leave gaps.
-        take = TAKE_SEQ_AND_NOTIFY if self.engines.is_postgres else TAKE_SEQ
-        last = int(uow.connection.execute(take, {"hall": uow.hall_id, "count": count}).first()[0])  # type: ignore[index]
+        if self.engines.is_postgres:
+            stored = uow.connection.execute(
+                APPEND_EVENTS_POSTGRES,
+                {
+                    "hall": uow.hall_id,
+                    "count": count,
+                    "kinds": [kind for kind, _data in uow.events],
+                    "datas": [json.dumps(data) for _kind, data in uow.events],  # as SQLAlchemy's JSON type writes it
+                    "created_at": uow.now,
+                },
+            )
+            return max(int(seq) for (seq,) in stored)
+        last = int(uow.connection.execute(TAKE_SEQ, {"hall": uow.hall_id, "count": count}).first()[0])  # type: ignore[index]
         first = last - count + 1
         uow.connection.execute(
             insert(EVENTS),
