@@ -566,7 +566,12 @@ class ManagerWindow(QWidget):
             self.primary_boxes[series].toggled.connect(self._update_skill_warning)
             self.secondary_boxes[series].toggled.connect(self._update_skill_warning)
         table.resizeColumnsToContents()
-        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # The category's name takes the spare width; the narrow skill mark must not (it did as the
+        # stretched last column, and "Investment & Construction" was cut off).
+        header = table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.ResizeToContents)
 
     def _load_window_categories(self, force: bool) -> None:
         """Tick the boxes from the server's state — when another window is picked, or when the

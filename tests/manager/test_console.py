@@ -182,3 +182,19 @@ def test_offline_banner_shows_when_the_server_goes_away(qtbot: Any, live: LiveHa
     live.server.stop()
     window.refresh()
     wait_for(qtbot, lambda: window.banner.isVisibleTo(window))
+
+
+def test_reallocation_table_shows_whole_category_names(qtbot: Any, live: LiveHall) -> None:
+    window = console(qtbot, live)
+    window.resize(1600, 1000)
+    window.show()
+    window.tabs.setCurrentIndex(1)  # 窗口调整 Reallocate
+    qtbot.waitExposed(window)
+    table = window.realloc_table
+    wait_for(qtbot, lambda: table.rowCount() > 0)
+    names = [table.item(row, 1) for row in range(table.rowCount())]
+    widest = max(table.fontMetrics().horizontalAdvance(item.text()) for item in names)
+    # The name column gets the spare width (not the one-character skill mark), so the longest
+    # bilingual name ("户籍出入境  Household Registration & Exit-Entry") fits without "…".
+    assert table.columnWidth(1) >= widest
+    assert table.columnWidth(5) < table.columnWidth(1) / 2
