@@ -183,7 +183,7 @@ def serve(url: str, port: int, workers: int = 1) -> None:
         hall.engines.dispose()
         run_workers(url, "127.0.0.1", port, workers, log_level="warning")
         return
-    uvicorn.run(create_app(hall.store), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(create_app(hall.store, owns_process=True), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 def free_port() -> int:

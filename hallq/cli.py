@@ -41,7 +41,7 @@ def cmd_server(args: argparse.Namespace) -> int:
         hall.engines.dispose()
         run_workers(url, args.host, args.port, args.workers)
         return 0
-    uvicorn.run(create_app(hall.store), host=args.host, port=args.port, log_level="info", access_log=False, workers=1)
+    uvicorn.run(create_app(hall.store, owns_process=True), host=args.host, port=args.port, log_level="info", access_log=False, workers=1)
     return 0
 
 

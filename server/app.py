@@ -61,13 +61,17 @@ def settle_garbage_collector() -> None:
     gc.freeze()
 
 
-def create_app(store: ConfigStore, poll_seconds: float = 1.0) -> FastAPI:
+def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool = False) -> FastAPI:
+    """``owns_process``: the app is what this process is for (``hallq server`` and its workers),
+    so it may settle the process-wide garbage collector; an app embedded in a thread (demo, tests)
+    leaves the host process's collector alone."""
     hub = EventHub(store, poll_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
-        settle_garbage_collector()
+        if owns_process:
+            settle_garbage_collector()
         yield
         await hub.stop()
 

@@ -57,7 +57,7 @@ def app_from_environment() -> FastAPI:
     its own engines on the database the parent prepared; they share the listening socket and
     exchange events through PostgreSQL LISTEN/NOTIFY like servers on separate machines."""
     url = os.environ[DATABASE_URL_VARIABLE]
-    return create_app(ConfigStore(make_engines(url), SystemClock()))
+    return create_app(ConfigStore(make_engines(url), SystemClock()), owns_process=True)
 
 
 def run_workers(url: str, host: str, port: int, workers: int, log_level: str = "info") -> None:

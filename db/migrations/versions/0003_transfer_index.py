@@ -17,16 +17,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.create_index(
-            "tickets_transferred_to_window",
-            ["target_window_id"],
-            unique=False,
-            sqlite_where=sa.text("target_window_id IS NOT NULL"),
-            postgresql_where=sa.text("target_window_id IS NOT NULL"),
-        )
+    # A plain CREATE INDEX on both databases: no table rebuild, so no batch mode.
+    op.create_index(
+        "tickets_transferred_to_window",
+        "tickets",
+        ["target_window_id"],
+        unique=False,
+        sqlite_where=sa.text("target_window_id IS NOT NULL"),
+        postgresql_where=sa.text("target_window_id IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.drop_index("tickets_transferred_to_window")
+    op.drop_index("tickets_transferred_to_window", table_name="tickets")
