@@ -1813,7 +1813,13 @@ class HallStore(StoreCore):
                 for d, n in rows
             ]
 
-    AUTH_CACHE_SECONDS = 2.0  # how long another server process may still honour a revoked token
+    # How long a resolved token is trusted without reading it again. Logout, handover and
+    # revocation clear this process's cache at once; the time only bounds how long *another*
+    # server process may still honour a token revoked here. PostgreSQL halls may run several
+    # processes (``--workers``): 2 s. A SQLite hall has exactly one server process, so re-reading
+    # every token every 2 s only cost CPU (8 % of the server's at saturation): 30 s.
+    AUTH_CACHE_SECONDS = 2.0
+    AUTH_CACHE_SECONDS_SINGLE_PROCESS = 30.0
 
     def authenticate(self, token: str) -> Actor | None:
         """The device or clerk behind a token. Cached briefly: it runs on every request."""
@@ -1833,9 +1839,13 @@ class HallStore(StoreCore):
         """(True, actor) when the token was resolved less than ``AUTH_CACHE_SECONDS`` ago; no I/O,
         so the server can answer most requests' authentication without a worker thread."""
         hit = self._auth_cache.get(token_hash(token))
-        if hit is not None and _time.monotonic() - hit[0] < self.AUTH_CACHE_SECONDS:
+        if hit is not None and _time.monotonic() - hit[0] < self._auth_cache_seconds:
             return True, hit[1]
         return False, None
+
+    @functools.cached_property
+    def _auth_cache_seconds(self) -> float:
+        return self.AUTH_CACHE_SECONDS_SINGLE_PROCESS if self.engines.is_sqlite else self.AUTH_CACHE_SECONDS
 
     @functools.cached_property
     def _auth_cache(self) -> dict[str, tuple[float, Actor]]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -56,15 +56,17 @@ TAKE_SEQ = (
 # PostgreSQL: numbers taken, events stored and NOTIFY queued (delivered at commit) in one
 # statement. From here to COMMIT every other writer of the hall waits for the hall row, so the
 # two round trips this used to take (update, then insert) made that wait a third longer.
-APPEND_EVENTS_POSTGRES = text(
+# PostgreSQL: the hall row's event counter, the events and the NOTIFY in one statement, sent by
+# psycopg together with the COMMIT (one round trip, see StoreCore._append_and_commit_postgres).
+APPEND_EVENTS_POSTGRES = (
     "WITH taken AS ("
-    " UPDATE halls SET event_seq = event_seq + :count WHERE id = :hall"
+    " UPDATE halls SET event_seq = event_seq + %(count)s WHERE id = %(hall)s"
     " RETURNING event_seq, pg_notify('hallq_events', id::text || ':' || event_seq::text) AS notified)"
     " INSERT INTO events (hall_id, seq, kind, data, created_at)"
-    " SELECT :hall, taken.event_seq - :count + batch.ordinal, batch.kind, CAST(batch.data AS json), :created_at"
-    " FROM taken, unnest(CAST(:kinds AS text[]), CAST(:datas AS text[])) WITH ORDINALITY AS batch(kind, data, ordinal)"
+    " SELECT %(hall)s, taken.event_seq - %(count)s + batch.ordinal, batch.kind, CAST(batch.data AS json), %(created_at)s"
+    " FROM taken, unnest(CAST(%(kinds)s AS text[]), CAST(%(datas)s AS text[])) WITH ORDINALITY AS batch(kind, data, ordinal)"
     " RETURNING seq"
-).bindparams(bindparam("created_at", type_=EVENTS.c.created_at.type))
+)
 
 
 @dataclass
@@ -321,17 +323,7 @@ class StoreCore:
         # Taking the sequence numbers is the last statement: on PostgreSQL the hall row lock is
         # held only from here to commit, so events appear in commit order and never leave gaps.
         if self.engines.is_postgres:
-            stored = uow.connection.execute(
-                APPEND_EVENTS_POSTGRES,
-                {
-                    "hall": uow.hall_id,
-                    "count": count,
-                    "kinds": [kind for kind, _data in uow.events],
-                    "datas": [json.dumps(data) for _kind, data in uow.events],  # as SQLAlchemy's JSON type writes it
-                    "created_at": uow.now,
-                },
-            )
-            return max(int(seq) for (seq,) in stored)
+            return self._append_and_commit_postgres(uow, count)
         last = int(uow.connection.execute(TAKE_SEQ, {"hall": uow.hall_id, "count": count}).first()[0])  # type: ignore[index]
         first = last - count + 1
         uow.connection.execute(
@@ -342,6 +334,30 @@ class StoreCore:
             ],
         )
         return last
+
+    def _append_and_commit_postgres(self, uow: UnitOfWork, count: int) -> int:
+        """Number the events, store them, NOTIFY and COMMIT in one round trip (psycopg pipeline
+        mode). Numbering locks the hall row until the commit, and every write of the hall queues
+        behind that lock: sent separately, the COMMIT added a round trip and this thread's wait
+        for the GIL to the time the lock was held. The transaction SQLAlchemy opened is then
+        committed already; its own commit finds the connection idle and sends nothing."""
+        driver = uow.connection.connection.driver_connection
+        params = {
+            "hall": uow.hall_id,
+            "count": count,
+            "kinds": [kind for kind, _data in uow.events],
+            "datas": [json.dumps(data) for _kind, data in uow.events],  # as SQLAlchemy's JSON type writes it
+            "created_at": uow.now,
+        }
+        try:
+            with driver.pipeline(), driver.cursor() as cursor:  # type: ignore[union-attr]
+                cursor.execute(APPEND_EVENTS_POSTGRES, params)
+                driver.commit()  # type: ignore[union-attr]
+                seqs = [int(seq) for (seq,) in cursor.fetchall()]
+        except self.engines.write.dialect.loaded_dbapi.Error as error:
+            # As SQLAlchemy would raise it, so write() retries or reports it like any other.
+            raise DBAPIError.instance(APPEND_EVENTS_POSTGRES, params, error, self.engines.write.dialect.loaded_dbapi.Error) from error
+        return max(seqs)
 
     # ------------------------------------------------------------------ events
 
