@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from db.fast_sql import run
 from db.models import (
     Appointment,
     AuditEntry,
@@ -447,7 +448,7 @@ class HallStore(StoreCore):
             raise HallRuleError("bad_source", "未知的取号渠道", "unknown ticket source", 422)
         if priority_reason is not None and priority_reason not in PRIORITY_REASONS:
             raise HallRuleError("bad_priority_reason", "未知的绿色通道类别", "unknown priority reason", 422)
-        category = connection.execute(CATEGORY_BY_SERIES, {"hall_id": uow.hall_id, "series": series}).first()
+        category = run(connection, CATEGORY_BY_SERIES, {"hall_id": uow.hall_id, "series": series}).first()
         if category is None:
             raise not_found(f"业务类别“{series[:4]}”", f"service category '{series[:4]}'")
         if items:
@@ -458,8 +459,8 @@ class HallStore(StoreCore):
                     "unknown_item", f"该业务下没有事项 {unknown[0][:32]}", f"no item {unknown[0][:32]} in this category", 404
                 )
         number = self._next_number(uow, series)
-        ticket = connection.execute(
-            INSERT_TICKET,
+        ticket = run(
+            connection, INSERT_TICKET,
             {
                 "hall_id": uow.hall_id,
                 "public_id": secrets.token_hex(8),
@@ -492,7 +493,7 @@ class HallStore(StoreCore):
     def _next_number(self, uow: UnitOfWork, series: str) -> int:
         """The per-(hall, day, series) counter row, created or incremented in one statement under its row lock."""
         return int(
-            uow.connection.execute(self._take_number, {"hall_id": uow.hall_id, "business_day": uow.today, "series": series}).scalar_one()
+            run(uow.connection, self._take_number, {"hall_id": uow.hall_id, "business_day": uow.today, "series": series}).scalar_one()
         )
 
     @functools.cached_property
@@ -514,10 +515,10 @@ class HallStore(StoreCore):
         """People ahead in the ticket's own queue, windows serving it, and the estimated wait."""
         queue = {"hall_id": ticket.hall_id, "day": ticket.business_day, "category_id": ticket.category_id}
         if ticket.status != TicketStatus.WAITING.value:
-            total, ahead = connection.execute(COUNT_QUEUE, queue).scalar_one(), 0
+            total, ahead = run(connection, COUNT_QUEUE, queue).scalar_one(), 0
         else:
             count = COUNT_AHEAD_OF_PRIORITY if ticket.priority else COUNT_AHEAD_OF_REGULAR
-            total, ahead = connection.execute(count, {**queue, "queue_key": ticket.queue_key, "ticket_id": ticket.id}).one()
+            total, ahead = run(connection, count, {**queue, "queue_key": ticket.queue_key, "ticket_id": ticket.id}).one()
         windows = self._windows_serving(connection, ticket.hall_id, ticket.category_id)
         minutes = self._service_minutes(connection, ticket.category_id, ticket.business_day, expected_minutes)
         return {
@@ -641,8 +642,8 @@ class HallStore(StoreCore):
                 pick = choose_next(candidates, queues, uow.now, uow.rules)
                 if pick is None:
                     return {"ticket": None, "window": window_number, "message": {"zh": "当前没有等候的号码", "en": "nobody is waiting"}}
-                ticket = connection.execute(
-                    self._claim_ticket, {"ticket_id": pick.ticket_id, "window_id": window.id, "called_at": uow.now}
+                ticket = run(
+                    connection, self._claim_ticket, {"ticket_id": pick.ticket_id, "window_id": window.id, "called_at": uow.now}
                 ).first()
                 if ticket is not None:
                     return self._after_call(uow, actor, window, ticket, categories.get(ticket.category_id))
@@ -680,7 +681,7 @@ class HallStore(StoreCore):
 
     def _usable_window_row(self, uow: UnitOfWork, window_number: int) -> Any:
         """The window, locked, with its current ticket's number in the same statement."""
-        window = uow.connection.execute(self._window_for_call, {"hall_id": uow.hall_id, "number": window_number}).first()
+        window = run(uow.connection, self._window_for_call, {"hall_id": uow.hall_id, "number": window_number}).first()
         if window is None:
             raise not_found(f"{window_number}号窗口", f"window {window_number}")
         _check_usable(window.state, window_number)
@@ -700,16 +701,15 @@ class HallStore(StoreCore):
         """The window's categories and the few tickets that can be next — each category's head,
         its first due appointment, and the head of tickets transferred to this window — in one
         statement. The pure rule in hall.call_order picks among them."""
-        rows = uow.connection.execute(
-            self._candidates_query,
-            {
-                "window_id": window.id,
-                "hall_id": uow.hall_id,
-                "day": uow.today,
-                "due_before": uow.now + timedelta(minutes=uow.rules.appointment_grace_minutes),
-                "lost": lost,
-            },
-        ).all()
+        params: dict[str, Any] = {
+            "window_id": window.id,
+            "hall_id": uow.hall_id,
+            "day": uow.today,
+            "due_before": uow.now + timedelta(minutes=uow.rules.appointment_grace_minutes),
+        }
+        if lost:
+            params["lost"] = lost
+        rows = (uow.connection.execute(self._candidates_excluding_lost, params) if lost else run(uow.connection, self._candidates_query, params)).all()
         primary: list[str] = []
         secondary: list[str] = []
         categories: dict[int, Any] = {}
@@ -735,13 +735,19 @@ class HallStore(StoreCore):
 
     @functools.cached_property
     def _candidates_query(self) -> Any:
+        return self._build_candidates_query(excluding_lost=False)
+
+    @functools.cached_property
+    def _candidates_excluding_lost(self) -> Any:
+        """For a second attempt, without the heads another window claimed first. A separate
+        statement because an expanding IN is rendered again on every execution (0.1 ms of every
+        call-next), and the first attempt, nearly always the only one, has nothing to exclude."""
+        return self._build_candidates_query(excluding_lost=True)
+
+    def _build_candidates_query(self, excluding_lost: bool) -> Any:
         def waiting(day: ColumnElement[Any]) -> ColumnElement[bool]:
-            return and_(
-                TICKETS.c.hall_id == bindparam("hall_id"),
-                day == bindparam("day"),
-                TICKETS.c.status == TicketStatus.WAITING.value,
-                TICKETS.c.id.not_in(bindparam("lost", expanding=True)),
-            )
+            condition = and_(TICKETS.c.hall_id == bindparam("hall_id"), day == bindparam("day"), TICKETS.c.status == TicketStatus.WAITING.value)
+            return and_(condition, TICKETS.c.id.not_in(bindparam("lost", expanding=True))) if excluding_lost else condition
 
         reachable = or_(TICKETS.c.target_window_id.is_(None), TICKETS.c.target_window_id == bindparam("window_id"))
         in_category = and_(waiting(TODAY_IN_QUEUE), TICKETS.c.category_id == WINDOW_CATEGORIES.c.category_id, reachable)
@@ -830,8 +836,8 @@ class HallStore(StoreCore):
             ).one()
         clerk_id = actor.clerk_id or self._clerk_at(uow.session, window.id)
         waited = _waited_seconds(ticket, uow.now)
-        connection.execute(
-            INSERT_SERVICE,
+        run(
+            connection, INSERT_SERVICE,
             {
                 "hall_id": uow.hall_id,
                 "ticket_id": ticket.id,
@@ -843,6 +849,10 @@ class HallStore(StoreCore):
                 "department": window.department or category.department,
                 "waited_seconds": waited,
                 "called_at": uow.now,
+                # given, not left to the columns' Python defaults, so the insert can skip SQLAlchemy's execution context
+                "end_reason": "",
+                "outcome": "",
+                "note": "",
             },
         )
         brief = ticket_brief(ticket, category, window)
@@ -961,8 +971,8 @@ class HallStore(StoreCore):
         def work(uow: UnitOfWork) -> dict[str, Any]:
             window, ticket, category = self._current_row(uow, window_number)
             ticket = self._transition_row(uow, ticket, Action.START, {})
-            service_id = uow.connection.execute(
-                START_SERVICE, {"ticket": ticket.id, "started_at": uow.now, "clerk": actor.clerk_id or None}
+            service_id = run(
+                uow.connection, START_SERVICE, {"ticket": ticket.id, "started_at": uow.now, "clerk": actor.clerk_id or None}
             ).scalar_one_or_none()
             brief = ticket_brief(ticket, category, window)
             uow.emit("service_started", ticket=brief, window=window.number, service_id=service_id)
@@ -998,15 +1008,15 @@ class HallStore(StoreCore):
             item = None
             code = item_code or (ticket.items[0] if ticket.items else None)
             if code:
-                item = connection.execute(ITEM_BY_CODE, {"hall_id": uow.hall_id, "code": code}).first()
+                item = run(connection, ITEM_BY_CODE, {"hall_id": uow.hall_id, "code": code}).first()
                 if item is None and item_code:
                     raise HallRuleError("unknown_item", f"未知事项 {item_code[:32]}", f"unknown item {item_code[:32]}", 404)
             promised = None
             if outcome_value is Outcome.PROMISED:
                 days = item.promised_days if item and item.promised_days else 5
                 promised = add_days(uow.hours, uow.today, days, working=True)
-            service = connection.execute(
-                FINISH_SERVICE,
+            service = run(
+                connection, FINISH_SERVICE,
                 {
                     "ticket": ticket.id,
                     "ended_at": uow.now,
@@ -1045,7 +1055,7 @@ class HallStore(StoreCore):
 
     def _current_row(self, uow: UnitOfWork, window_number: int) -> tuple[Any, Any, Any]:
         """The window, its current (called or serving) ticket and that ticket's category, in one statement."""
-        row = uow.connection.execute(self._current_query, {"hall_id": uow.hall_id, "number": window_number}).first()
+        row = run(uow.connection, self._current_query, {"hall_id": uow.hall_id, "number": window_number}).first()
         if row is None:
             raise not_found(f"{window_number}号窗口", f"window {window_number}")
         window = WindowRef(row.w_id, row.w_number, row.w_name_zh, row.w_name_en, row.w_department, row.w_state)
@@ -1070,8 +1080,8 @@ class HallStore(StoreCore):
         current = TicketStatus(ticket.status)
         target = next_status(current, action)
         statement = _ticket_transition(tuple(sorted(values)))
-        changed = uow.connection.execute(
-            statement, {"ticket": ticket.id, "from_status": current.value, "to_status": target.value, **values}
+        changed = run(
+            uow.connection, statement, {"ticket": ticket.id, "from_status": current.value, "to_status": target.value, **values}
         ).first()
         if changed is None:
             raise HallRuleError("conflict", "该号票刚被其他窗口处理", "another window just acted on this ticket")

@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from db.engine import Engines
+from db.fast_sql import run
 from db.models import Event, Hall, IdempotencyRecord
 from hall.calendar import business_day
 from hall.clock import Clock
@@ -47,6 +48,7 @@ IDEMPOTENCY_LOOKUP = select(IDEMPOTENCY.c.request_hash, IDEMPOTENCY.c.response).
     IDEMPOTENCY.c.scope == bindparam("scope"), IDEMPOTENCY.c.key == bindparam("key")
 )
 IDEMPOTENCY_SAVE = insert(IDEMPOTENCY)
+INSERT_EVENT = insert(EVENTS)
 TAKE_SEQ = (
     update(HALLS)
     .where(HALLS.c.id == bindparam("hall"))
@@ -264,7 +266,7 @@ class StoreCore:
         work comes back for :meth:`_committed`; None for a replay, which changed nothing."""
         if idempotency is not None:
             scope, key, digest = idempotency
-            record = connection.execute(IDEMPOTENCY_LOOKUP, {"scope": scope, "key": key}).first()
+            record = run(connection, IDEMPOTENCY_LOOKUP, {"scope": scope, "key": key}).first()
             if record is not None:
                 if record.request_hash != digest:
                     raise HallRuleError(
@@ -285,7 +287,8 @@ class StoreCore:
             result = work(uow)
             uow.flush()
             if idempotency is not None:
-                connection.execute(
+                run(
+                    connection,
                     IDEMPOTENCY_SAVE,
                     {
                         "scope": idempotency[0],
@@ -324,10 +327,11 @@ class StoreCore:
         # held only from here to commit, so events appear in commit order and never leave gaps.
         if self.engines.is_postgres:
             return self._append_and_commit_postgres(uow, count)
-        last = int(uow.connection.execute(TAKE_SEQ, {"hall": uow.hall_id, "count": count}).first()[0])  # type: ignore[index]
+        last = int(run(uow.connection, TAKE_SEQ, {"hall": uow.hall_id, "count": count}).scalar_one())
         first = last - count + 1
-        uow.connection.execute(
-            insert(EVENTS),
+        run(
+            uow.connection,
+            INSERT_EVENT,
             [
                 {"hall_id": uow.hall_id, "seq": first + i, "kind": kind, "data": data, "created_at": uow.now}
                 for i, (kind, data) in enumerate(uow.events)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import bindparam, update
 
 from db.models import Service, Ticket
-from db.operations import Actor
+from db.operations import TICKETS, Actor
 from tests.db.conftest import HallEnv
 
 
@@ -273,3 +277,31 @@ def test_call_next_records_who_called(env: HallEnv) -> None:
     assert env.services(ticket["id"])[0].clerk_id == env.clerk_id("1002")
     assert env.rows(Service, Service.ticket_id == ticket["id"])[0].called_by_clerk_id == env.clerk_id("1002")
     assert env.rows(Ticket, Ticket.status == "called")[0].id == ticket["id"]
+
+
+def test_a_head_another_window_holds_is_skipped_on_the_next_attempt(hall_env: HallEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL a head locked by another window's call is skipped (SKIP LOCKED): the claim
+    returns no row while the head still reads as waiting. The next attempt must read the queue
+    without it (the statement that excludes lost heads), or it would pick the same head again."""
+    env = hall_env
+    first, second = env.issue("A")["id"], env.issue("A")["id"]
+    store = env.store
+    read_queue, claim = store._head_candidates, store._claim_ticket
+    held_elsewhere = (
+        update(TICKETS)
+        .where(TICKETS.c.id == bindparam("ticket_id"), TICKETS.c.id < 0)
+        .values(window_id=bindparam("window_id"), called_at=bindparam("called_at"))
+        .returning(*TICKETS.c)
+    )
+    attempts: list[list[int]] = []
+
+    def racing(uow: Any, window: Any, lost: list[int]) -> Any:
+        attempts.append(list(lost))
+        monkeypatch.setitem(store.__dict__, "_claim_ticket", held_elsewhere if len(attempts) == 1 else claim)
+        return read_queue(uow, window, lost)
+
+    monkeypatch.setattr(store, "_head_candidates", racing)
+    called = store.call_next(env.clerk(2), 2)["ticket"]
+    assert attempts == [[], [first]]
+    assert called["id"] == second and called["number"] == "A002"
+    assert env.ticket(first).status == "waiting"
