@@ -80,10 +80,16 @@ class TimeRange:
     end: time
 
     def contains(self, moment: time) -> bool:
-        return self.start <= moment < self.end
+        return self.start <= moment < self.end or (self.end == time.max and moment == time.max)
 
     def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+        """As the config file writes it, and read back to the same range (the hall's hours are
+        stored this way): "24:00" for a range open to midnight, seconds only where there are some."""
+        return f"{_clock_text(self.start)}-{'24:00' if self.end == time.max else _clock_text(self.end)}"
+
+
+def _clock_text(moment: time) -> str:
+    return moment.isoformat(timespec="minutes" if not (moment.second or moment.microsecond) else "auto")
 
 
 class WeekendMode(StrEnum):
@@ -168,9 +174,11 @@ def _optional(table: dict[str, Any], key: str, where: str, kind: type | tuple[ty
 def parse_time_range(text: str, where: str) -> TimeRange:
     try:
         start_text, end_text = text.split("-")
-        start, end = time.fromisoformat(start_text.strip()), time.fromisoformat(end_text.strip())
+        # "24:00" ends a range at midnight (a 24-hour self-service area: "00:00-24:00").
+        start = time.fromisoformat(start_text.strip())
+        end = time.max if end_text.strip() == "24:00" else time.fromisoformat(end_text.strip())
     except ValueError:
-        raise ConfigError(where, f"时间段“{text}”应写作 08:30-12:00", f"time range '{text}' should look like 08:30-12:00") from None
+        raise ConfigError(where, f"时间段“{text}”应写作 08:30-12:00（全天为 00:00-24:00）", f"time range '{text}' should look like 08:30-12:00 (all day: 00:00-24:00)") from None
     if end <= start:
         raise ConfigError(where, f"时间段“{text}”结束早于开始", f"time range '{text}' ends before it starts")
     return TimeRange(start, end)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from db.models import AuditEntry, DayCounter, Ticket
+from hall.clock import FakeClock
 from hall.text import HallRuleError
+from server.runner import prepare_hall
 from tests.db.conftest import HallEnv
+from tests.support.halls import always_open
 
 
 def test_numbers_count_per_series(env: HallEnv) -> None:
@@ -140,3 +144,18 @@ def test_ticket_status_by_public_id(env: HallEnv) -> None:
     with pytest.raises(HallRuleError) as caught:
         env.store.ticket_status(env.hall_id, public_id="nope")
     assert caught.value.status == 404
+
+
+def test_a_hall_open_all_day_takes_numbers_in_its_last_minute(tmp_path: Path) -> None:
+    """00:00-24:00 survives being stored: at 23:59:30 local time the hall still issues."""
+    clock = FakeClock(datetime(2026, 11, 17, 15, 59, 30, tzinfo=UTC))  # 23:59:30 in Asia/Shanghai
+    hall = prepare_hall(f"sqlite:///{tmp_path / 'hall.db'}", always_open(), clock, synchronous="NORMAL")
+    try:
+        store = hall.store
+        kiosk = store.authenticate(store.enroll_device(None, hall.hall_id, "kiosk", "night kiosk")["token"])
+        assert kiosk is not None
+        assert store.issue_ticket(kiosk, "A")["number"] == "A001"
+        clock.advance(40)  # 00:00:10, the next business day
+        assert store.issue_ticket(kiosk, "A")["number"] == "A001"
+    finally:
+        hall.engines.dispose()

@@ -278,6 +278,8 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
         ("08:30-12:00", TimeRange(time(8, 30), time(12, 0))),
         (" 13:30 - 17:30 ", TimeRange(time(13, 30), time(17, 30))),
         ("00:00-23:59", TimeRange(time(0, 0), time(23, 59))),
+        ("00:00-24:00", TimeRange(time(0, 0), time.max)),
+        ("08:30:15-12:00", TimeRange(time(8, 30, 15), time(12, 0))),
     ],
 )
 def test_time_ranges(text: str, expected: TimeRange) -> None:
@@ -289,3 +291,14 @@ def test_time_range_contains_start_but_not_end() -> None:
     assert morning.contains(time(8, 30)) and morning.contains(time(11, 59, 59))
     assert not morning.contains(time(12, 0)) and not morning.contains(time(8, 29))
     assert str(morning) == "08:30-12:00"
+
+
+def test_an_all_day_range_is_open_to_midnight_and_reads_back_the_same() -> None:
+    """The hall's hours are stored as text: a range that lost its last minute on the way (it was
+    written "23:59") closed a 24-hour hall from 23:59 to midnight."""
+    all_day = parse_time_range("00:00-24:00", "here")
+    assert all_day.contains(time(0, 0)) and all_day.contains(time(23, 59, 30)) and all_day.contains(time.max)
+    assert str(all_day) == "00:00-24:00"
+    for text in ("00:00-24:00", "08:30-12:00", "08:30:15-12:00:30", "09:00-17:59:59.500000"):
+        assert str(parse_time_range(text, "here")) == text
+        assert parse_time_range(str(parse_time_range(text, "here")), "here") == parse_time_range(text, "here")
