@@ -11,9 +11,10 @@ import functools
 import secrets
 import time as _time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -75,9 +76,14 @@ from hall.tickets import (
 )
 from hall.waits import estimate_wait_minutes
 
+T = TypeVar("T")
+
 ROLES = ("kiosk", "counter", "display", "pad", "manager", "clerk")
 RATING_WINDOW = timedelta(minutes=15)  # a pad may rate the service that finished within this time
 ACTIVE_STATUSES = (TicketStatus.CALLED.value, TicketStatus.SERVING.value)
+# Delivered at commit to every server process listening (server.events), which then forgets the tokens it resolved.
+TOKENS_CHANGED_CHANNEL = "hallq_tokens"
+NOTIFY_TOKENS_CHANGED = text(f"SELECT pg_notify('{TOKENS_CHANGED_CHANNEL}', '')")
 CALL_ATTEMPTS = 10  # each failed attempt means another window called that head: the queue moved on
 INFORMATION_SECONDS = 1.0  # how long windows-serving and observed service minutes (estimated waits) are reused
 
@@ -1312,8 +1318,7 @@ class HallStore(StoreCore):
             uow.emit("clerk_logged_in", window=window.number, clerk=card, post=post, handover_from=previous)
             return {"token": token, "session_id": session_row.id, "window": window.number, "clerk": card, "post": post}
 
-        result = self.write(actor.hall_id, work)
-        self.forget_tokens()
+        result = self._write_changing_tokens(actor.hall_id, work)
         return result
 
     def _end_sessions_elsewhere(self, uow: UnitOfWork, clerk: Clerk, window: Window) -> None:
@@ -1350,8 +1355,7 @@ class HallStore(StoreCore):
             uow.emit("clerk_logged_out", window=window.number if window else None, clerk_id=row.clerk_id)
             return {"ended": True}
 
-        result = self.write(actor.hall_id, work)
-        self.forget_tokens()
+        result = self._write_changing_tokens(actor.hall_id, work)
         return result
 
     # ============================================================ ratings
@@ -1799,8 +1803,7 @@ class HallStore(StoreCore):
             )
             return {"device_id": device_id, "revoked": True}
 
-        result = self.write(actor.hall_id, work)
-        self.forget_tokens()
+        result = self._write_changing_tokens(actor.hall_id, work)
         return result
 
     def devices(self, hall_id: int) -> list[dict[str, Any]]:
@@ -1824,12 +1827,15 @@ class HallStore(StoreCore):
             ]
 
     # How long a resolved token is trusted without reading it again. Logout, handover and
-    # revocation clear this process's cache at once; the time only bounds how long *another*
-    # server process may still honour a token revoked here. PostgreSQL halls may run several
-    # processes (``--workers``): 2 s. A SQLite hall has exactly one server process, so re-reading
-    # every token every 2 s only cost CPU (8 % of the server's at saturation): 30 s.
+    # revocation clear this process's cache at once, and on PostgreSQL they NOTIFY every other
+    # server process (hallq_tokens), whose event listener clears theirs. So 30 s, where every
+    # change reaches this process: SQLite (one server process) or PostgreSQL while the listener
+    # is connected (``token_changes_followed``); else 2 s, the longest another process may then
+    # honour a revoked token. Re-reading every token every 2 s cost 8-11 % of the server's CPU.
     AUTH_CACHE_SECONDS = 2.0
-    AUTH_CACHE_SECONDS_SINGLE_PROCESS = 30.0
+    AUTH_CACHE_SECONDS_FOLLOWED = 30.0
+    token_changes_followed = False  # set by the server's PostgreSQL listener (server.events)
+    _token_generation = 0  # bumped by forget_tokens: a token read before it is not cached after it
 
     def authenticate(self, token: str) -> Actor | None:
         """The device or clerk behind a token. Cached briefly: it runs on every request."""
@@ -1837,8 +1843,9 @@ class HallStore(StoreCore):
         if found:
             return actor
         digest = token_hash(token)
+        generation = self._token_generation
         actor = self._authenticate(digest)
-        if actor is not None:
+        if actor is not None and generation == self._token_generation:
             cache = self._auth_cache
             if len(cache) > 10_000:
                 cache.clear()
@@ -1853,9 +1860,9 @@ class HallStore(StoreCore):
             return True, hit[1]
         return False, None
 
-    @functools.cached_property
+    @property
     def _auth_cache_seconds(self) -> float:
-        return self.AUTH_CACHE_SECONDS_SINGLE_PROCESS if self.engines.is_sqlite else self.AUTH_CACHE_SECONDS
+        return self.AUTH_CACHE_SECONDS_FOLLOWED if self.engines.is_sqlite or self.token_changes_followed else self.AUTH_CACHE_SECONDS
 
     @functools.cached_property
     def _auth_cache(self) -> dict[str, tuple[float, Actor]]:
@@ -1863,7 +1870,22 @@ class HallStore(StoreCore):
 
     def forget_tokens(self) -> None:
         """After a logout, handover or revocation this process stops honouring old tokens at once."""
+        self._token_generation += 1
         self._auth_cache.clear()
+
+    def _write_changing_tokens(self, hall_id: int, work: Callable[[UnitOfWork], T]) -> T:
+        """A write that ends or hands over tokens: this process forgets the tokens it resolved,
+        and on PostgreSQL every other server process is told when the change commits."""
+
+        def notifying(uow: UnitOfWork) -> T:
+            result = work(uow)
+            if self.engines.is_postgres:
+                uow.connection.execute(NOTIFY_TOKENS_CHANGED)
+            return result
+
+        result = self.write(hall_id, notifying)
+        self.forget_tokens()
+        return result
 
     def _authenticate(self, digest: str) -> Actor | None:
         with self.engines.read.connect() as connection:

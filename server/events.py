@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.operations import HallStore
+from db.operations import TOKENS_CHANGED_CHANNEL, HallStore
 
 log = logging.getLogger(__name__)
 
@@ -83,16 +83,26 @@ class EventHub:
         import psycopg
 
         url = self.store.engines.write.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        store = self.store
         while not self._stopping.is_set():
             try:
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute("LISTEN hallq_events")
+                    conn.execute(f"LISTEN {TOKENS_CHANGED_CHANNEL}")
+                    # Listening from here on; a logout or revocation while we were not is not missed either.
+                    store.forget_tokens()
+                    store.token_changes_followed = True
                     while not self._stopping.is_set():
-                        for _ in conn.notifies(timeout=1.0):
-                            self._on_commit(0, 0)
+                        for notice in conn.notifies(timeout=1.0):
+                            if notice.channel == TOKENS_CHANGED_CHANNEL:
+                                store.forget_tokens()
+                            else:
+                                self._on_commit(0, 0)
             except Exception as error:  # reconnect: a restarted database must not end the stream
+                store.token_changes_followed = False  # tokens are re-read every 2 s meanwhile
                 log.warning("LISTEN connection lost (%s); retrying", error)
                 self._stopping.wait(1.0)
+        store.token_changes_followed = False
 
     # ------------------------------------------------------------------ subscribers
 

@@ -12,6 +12,7 @@ from statistics import median
 
 import pytest
 
+from server.client import ApiError, HallClient
 from server.runner import prepare_hall
 from tests.server.conftest import HallDriver, unique_name
 from tests.server.event_reader import EventReader
@@ -89,3 +90,31 @@ def test_subscriber_on_a_sees_commits_through_b_promptly(two_servers: HallDriver
     watcher.stop(driver.manager.snapshot()["seq"])
     # With polling alone each delay is uniform over 0..1 s: ten under 0.5 s would be a 1-in-1000 fluke.
     assert max(latencies) < 0.5, f"cross-process event latencies {latencies} (median {median(latencies):.3f}s)"
+
+
+def test_a_revocation_or_logout_through_a_is_honoured_by_b_at_once(two_servers: HallDriver) -> None:
+    """B trusts a token it resolved for 30 s while it listens for token changes; a revocation
+    or logout committed through A reaches it by NOTIFY, not by that time running out."""
+    driver = two_servers
+    kiosk_on_b = driver.kiosk("kiosk to revoke", driver.urls[1])
+    kiosk_on_b.issue("A")  # B has resolved and cached the token
+    device_id = kiosk_on_b.me()["device_id"]
+    clerk_on_b = driver.clerk(1, url=driver.urls[1])
+    clerk_on_b.me()
+    clerk_on_a = HallClient(driver.urls[0], clerk_on_b.token)
+
+    revoked = time.monotonic()
+    driver.manager.revoke(device_id)  # through A
+    clerk_on_a.logout()
+    refused_after = []
+    for call in (lambda: kiosk_on_b.issue("A"), clerk_on_b.me):
+        while True:
+            try:
+                call()
+            except ApiError as error:
+                assert error.status == 401
+                refused_after.append(time.monotonic() - revoked)
+                break
+            assert time.monotonic() - revoked < 10, "B still honours a token revoked through A"
+            time.sleep(0.02)
+    assert max(refused_after) < 1.5, refused_after
