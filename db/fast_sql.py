@@ -129,7 +129,7 @@ def _parameters(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ..
     for name in compiled.order:
         value = values[name]
         processor = bind[name]
-        out.append(processor(value) if processor is not None and value is not None else value)
+        out.append(processor(value) if processor is not None else value)  # None too: JSON writes it as 'null'
     return tuple(out)
 
 

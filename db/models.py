@@ -200,7 +200,8 @@ class Ticket(Base):
     __table_args__ = (
         UniqueConstraint("hall_id", "business_day", "series", "number", name="one_number_per_day"),
         Index("one_ticket_at_window", "window_id", unique=True, **_partial("status IN ('called', 'serving')")),
-        Index("queue_head", "hall_id", "category_id", "status", "priority", "queue_key"),
+        # id breaks ties in queue order; business_day lets a count of the queue read the index alone (migration 0004).
+        Index("queue_head", "hall_id", "category_id", "status", "priority", "queue_key", "id", "business_day"),
         Index("tickets_by_day", "hall_id", "business_day", "status"),
         # The few tickets transferred to a named window: call-next looks for them at every call,
         # and without this index read every waiting ticket of the day to find none.

@@ -760,7 +760,7 @@ class HallStore(StoreCore):
         queue_order = (TICKETS.c.priority.desc(), TICKETS.c.queue_key, TICKETS.c.id)
 
         def head(priority: bool) -> Any:
-            # One head per lane: the queue_head index (…, priority, queue_key, rowid) then hands
+            # One head per lane: the queue_head index (…, priority, queue_key, id) then hands
             # over the first row directly; "priority DESC, queue_key" over both lanes made SQLite
             # read and sort the category's whole queue. A priority lane's head always outranks the
             # regular one in hall.call_order, so offering both changes no pick.

@@ -156,3 +156,16 @@ def test_a_statement_with_python_defaults_is_left_to_sqlalchemy(env: HallEnv) ->
     with writing(env) as connection:
         expected, got = both_ways(connection, statement, params)
     assert expected[0]["end_reason"] == "" and got[0]["end_reason"] == ""
+
+
+def test_none_is_written_as_sqlalchemy_writes_it(env: HallEnv) -> None:
+    """A JSON column's None is stored as JSON 'null' by SQLAlchemy (none_as_null is off): the
+    processors run for None as well."""
+    stored = []
+    with writing(env) as connection:
+        for write in (connection.execute, lambda s, p: run(connection, s, p)):
+            savepoint = connection.begin_nested()
+            write(IDEMPOTENCY_SAVE, {"scope": "s", "key": "none", "request_hash": "h", "response": None, "created_at": datetime.now(UTC)})
+            stored.append(connection.exec_driver_sql("SELECT response FROM idempotency_keys WHERE key = 'none'").scalar())
+            savepoint.rollback()
+    assert stored[0] == stored[1]
