@@ -56,6 +56,9 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
+DUE_APPOINTMENT_WHERE = "status = 'waiting' AND appointment_at IS NOT NULL"
+
+
 def _partial(where: str) -> dict[str, Any]:
     return {"sqlite_where": text(where), "postgresql_where": text(where)}
 
@@ -206,6 +209,9 @@ class Ticket(Base):
         # The few tickets transferred to a named window: call-next looks for them at every call,
         # and without this index read every waiting ticket of the day to find none.
         Index("tickets_transferred_to_window", "target_window_id", **_partial("target_window_id IS NOT NULL")),
+        # The few waiting tickets with an appointment: call-next looks for a due one in each of the
+        # window's categories at every call, and without this index read the category's whole queue.
+        Index("tickets_due_appointments", "hall_id", "category_id", "appointment_at", **_partial(DUE_APPOINTMENT_WHERE)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
