@@ -854,14 +854,14 @@ def render(
         "",
         f"{'backend':10} {'phase':44} {'op':10} {'count':>7} {'ops/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}",
     ]
-    best_ops = 0.0
+    best_ops: dict[str, float] = {}  # per backend: each must reach the aim on its own
     fixed_p99: dict[str, float] = {}
     for result in results:
         for phase_name, _kind, stats in result.rows:
             total = stats.total_ok
             ops = total / stats.seconds if stats.seconds else 0.0
             if "saturation" in phase_name:
-                best_ops = max(best_ops, ops)
+                best_ops[result.name] = max(best_ops.get(result.name, 0.0), ops)
             everything = [x for v in stats.latencies.values() for x in v] + stats.unfinished
             out.append(
                 f"{result.name:10} {phase_name:44} {'all':10} {total:7d} {ops:8.0f} {_ms(pct(everything, 50))} {_ms(pct(everything, 99))} {sum(stats.errors.values()):7d}"
@@ -906,7 +906,8 @@ def render(
     event_p99 = max((pct(r.events.latencies_after_response, 99) for r in results if r.events), default=float("nan"))
     out += [
         "targets (reported as measured):",
-        f"  >= 1,000 ticket ops/s at saturation: best {best_ops:.0f} ops/s -> {'met' if best_ops >= 1000 else 'NOT met'}",
+        "  >= 1,000 ticket ops/s at saturation (best phase): "
+        + ", ".join(f"{k} {v:.0f} ops/s -> {'met' if v >= 1000 else 'NOT met'}" for k, v in best_ops.items()),
         "  p99 < 20 ms at 200 req/s: "
         + ", ".join(f"{k} {v * 1000:.1f} ms -> {'met' if v < 0.020 else 'NOT met'}" for k, v in fixed_p99.items()),
         f"  event delivery p99 < 50 ms: worst backend {event_p99 * 1000:.1f} ms -> {'met' if event_p99 < 0.050 else 'NOT met'}",
