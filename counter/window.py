@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
+    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -46,7 +47,7 @@ from counter.flow import (
 )
 from hall.clock import Clock, SystemClock
 from hall.text import HallRuleError
-from hall.tickets import OUTCOME_NAMES, RATING_NAMES, Outcome, RatingLevel
+from hall.tickets import OUTCOME_NAMES, RATING_NAMES, Outcome, RatingLevel, promised_working_days
 from hardware.printer.layout import PromiseNotice, mask_name, mask_phone
 from server.client import ApiError
 from ui import theme
@@ -263,12 +264,17 @@ class CounterWindow(QWidget):
         self.applicant_label, self.phone_label = QLabel(), QLabel()
         self.masked_preview = QLabel()
         self.promise_ok = QPushButton(objectName="primary")
+        # 承诺时限: the item's, or the default, shown so the clerk can check or change it before it is printed
+        self.promised_days_label = QLabel()
+        self.promised_days_spin = QSpinBox(minimum=1, maximum=365)
         grid.addWidget(self.applicant_label, 0, 0)
         grid.addWidget(self.applicant_edit, 0, 1)
         grid.addWidget(self.phone_label, 0, 2)
         grid.addWidget(self.phone_edit, 0, 3)
-        grid.addWidget(self.masked_preview, 1, 0, 1, 3)
-        grid.addWidget(self.promise_ok, 1, 3)
+        grid.addWidget(self.promised_days_label, 1, 0)
+        grid.addWidget(self.promised_days_spin, 1, 1)
+        grid.addWidget(self.masked_preview, 2, 0, 1, 3)
+        grid.addWidget(self.promise_ok, 2, 3)
         self.applicant_edit.textChanged.connect(self._update_masked)
         self.phone_edit.textChanged.connect(self._update_masked)
         self.applicant_edit.returnPressed.connect(self.phone_edit.setFocus)
@@ -486,6 +492,8 @@ class CounterWindow(QWidget):
         self.applicant_label.setText(t("申请人", "Applicant"))
         self.phone_label.setText(t("电话", "Phone"))
         self.promise_ok.setText(t("办结并打印告知单", "Finish and print notice"))
+        self.promised_days_label.setText(t("承诺时限", "Promised within"))
+        self.promised_days_spin.setSuffix(t(" 个工作日", " working days"))
         self.transfer_ok.setText(t("转移", "Transfer"))
         self.transfer_note.setPlaceholderText(t("转移说明（可选）", "note (optional)"))
         self.line_ok.setText(t("确定", "OK"))
@@ -646,6 +654,7 @@ class CounterWindow(QWidget):
         if outcome is Outcome.PROMISED:
             self.applicant_edit.clear()
             self.phone_edit.clear()
+            self.promised_days_spin.setValue(self._promised_days_of_current_item())
             self._update_masked()
             self.open_prompt("promise")
             self.applicant_edit.setFocus()
@@ -661,9 +670,20 @@ class CounterWindow(QWidget):
             self.show_message(self._t("请填写申请人", "enter the applicant's name"), error=True)
             return
         self.close_prompt()
-        self.finish(Outcome.PROMISED, applicant=(name, phone))
+        self.finish(Outcome.PROMISED, applicant=(name, phone), promised_days=self.promised_days_spin.value())
 
-    def finish(self, outcome: Outcome, applicant: tuple[str, str] | None = None) -> None:
+    def _promised_days_of_current_item(self) -> int:
+        """The 承诺时限 of the ticket's first item (from the hall snapshot), else the default."""
+        ticket = self.flow.ticket or {}
+        codes = ticket.get("items") or []
+        days = None
+        for category in self.snapshot.get("categories", []):
+            for item in category.get("items", []):
+                if codes and item.get("code") == codes[0]:
+                    days = item.get("promised_days")
+        return promised_working_days(None, days)
+
+    def finish(self, outcome: Outcome, applicant: tuple[str, str] | None = None, promised_days: int | None = None) -> None:
         ticket = dict(self.flow.ticket or {})
 
         def done(result: dict[str, Any]) -> None:
@@ -678,7 +698,8 @@ class CounterWindow(QWidget):
             self._schedule_counts()
             self.refresh_figures()
 
-        self._send(A.FINISH, "finish", self.window_number, outcome.value, None, "", done=done)
+        extra = {"promised_days": promised_days} if promised_days is not None else {}
+        self._send(A.FINISH, "finish", self.window_number, outcome.value, None, "", done=done, **extra)
 
     def print_notice(self, ticket: dict[str, Any], result: dict[str, Any], name: str, phone: str) -> None:
         hall = self.snapshot.get("hall", {})

@@ -73,6 +73,7 @@ from hall.tickets import (
     TicketSource,
     TicketStatus,
     next_status,
+    promised_working_days,
 )
 from hall.waits import estimate_wait_minutes
 
@@ -998,8 +999,11 @@ class HallStore(StoreCore):
         item_code: str | None = None,
         note: str = "",
         idempotency_key: str | None = None,
+        promised_days: int | None = None,
     ) -> dict[str, Any]:
-        """办结 with an outcome (即办件 / 承诺件 / 联办件 / 上报件 / 退办件); opens the pad's rating."""
+        """办结 with an outcome (即办件 / 承诺件 / 联办件 / 上报件 / 退办件); opens the pad's rating.
+        A 承诺件's deadline is ``promised_days`` working days from today if the clerk gave it,
+        else the item's 承诺时限, else the default (hall.tickets.promised_working_days)."""
         try:
             outcome_value = Outcome(outcome)
         except ValueError:
@@ -1009,7 +1013,16 @@ class HallStore(StoreCore):
                 "outcome must be immediate, promised, joint, reported or refused",
                 422,
             ) from None
+        if promised_days is not None and (outcome_value is not Outcome.PROMISED or not 1 <= promised_days <= 365):
+            raise HallRuleError(
+                "bad_promised_days",
+                "承诺时限只用于承诺件，应为 1–365 个工作日",
+                "promised days are for a promised case only, 1 to 365 working days",
+                422,
+            )
         payload = {"op": "finish", "window": window_number, "outcome": outcome, "item": item_code, "note": note}
+        if promised_days is not None:
+            payload["promised_days"] = promised_days
 
         def work(uow: UnitOfWork) -> dict[str, Any]:
             connection = uow.connection
@@ -1023,7 +1036,7 @@ class HallStore(StoreCore):
                     raise HallRuleError("unknown_item", f"未知事项 {item_code[:32]}", f"unknown item {item_code[:32]}", 404)
             promised = None
             if outcome_value is Outcome.PROMISED:
-                days = item.promised_days if item and item.promised_days else 5
+                days = promised_working_days(promised_days, item.promised_days if item else None)
                 promised = add_days(uow.hours, uow.today, days, working=True)
             service = run(
                 connection, FINISH_SERVICE,

@@ -102,6 +102,18 @@ class Outcome(StrEnum):
     REFUSED = "refused"  # 退办件
 
 
+# A 承诺件's deadline in working days when neither the clerk nor the item's 承诺时限 gives one
+# (an item done on the spot has none: promised_days 0). The clerk sees it and can change it.
+DEFAULT_PROMISED_WORKING_DAYS = 5
+
+
+def promised_working_days(chosen: int | None, item_days: int | None) -> int:
+    """The clerk's choice, else the item's 承诺时限, else the default."""
+    if chosen:
+        return chosen
+    return item_days if item_days else DEFAULT_PROMISED_WORKING_DAYS
+
+
 OUTCOME_NAMES: dict[Outcome, Bilingual] = {
     Outcome.IMMEDIATE: Bilingual("即办件", "done on the spot"),
     Outcome.PROMISED: Bilingual("承诺件", "promised by a deadline"),

@@ -254,7 +254,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
 
     @app.post("/api/windows/{number}/finish")
     async def finish(number: WindowNo, body: s.FinishRequest, actor: Clerk, key: IdempotencyKey = None) -> dict[str, Any]:
-        return await write(lambda: store.finish(actor, number, body.outcome, body.item_code, body.note, key))
+        return await write(lambda: store.finish(actor, number, body.outcome, body.item_code, body.note, key, body.promised_days))
 
     @app.post("/api/windows/{number}/no-show")
     async def no_show(number: WindowNo, actor: Clerk) -> dict[str, Any]:

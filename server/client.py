@@ -138,10 +138,13 @@ class HallClient:
     def start(self, window: int) -> dict[str, Any]:
         return self.request("POST", f"/api/windows/{window}/start")
 
-    def finish(self, window: int, outcome: str, item_code: str | None = None, note: str = "", key: str | None = None) -> dict[str, Any]:
-        return self.request(
-            "POST", f"/api/windows/{window}/finish", {"outcome": outcome, "item_code": item_code, "note": note}, key or self.new_key()
-        )
+    def finish(
+        self, window: int, outcome: str, item_code: str | None = None, note: str = "", key: str | None = None, promised_days: int | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"outcome": outcome, "item_code": item_code, "note": note}
+        if promised_days is not None:
+            body["promised_days"] = promised_days
+        return self.request("POST", f"/api/windows/{window}/finish", body, key or self.new_key())
 
     def no_show(self, window: int) -> dict[str, Any]:
         return self.request("POST", f"/api/windows/{window}/no-show")

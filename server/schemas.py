@@ -61,6 +61,7 @@ class FinishRequest(Strict):
     outcome: Annotated[str, Field(max_length=12)]
     item_code: Annotated[str, Field(max_length=32)] | None = None
     note: Note = ""
+    promised_days: Annotated[int, Field(ge=1, le=365)] | None = None  # 承诺件: working days the clerk set
 
 
 class TransferRequest(Strict):

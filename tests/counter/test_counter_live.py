@@ -3,7 +3,7 @@ function keys pressed as a clerk would. Results are checked in the hall database
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -12,6 +12,8 @@ from sqlalchemy import select
 from counter.app import create_window
 from counter.flow import CounterState
 from db.models import Clerk, Pause, Rating, Service, Ticket, Window
+from hall.calendar import add_days
+from hall.config import load_sample_hall
 from hall.tickets import Outcome, RatingLevel
 from pad.app import create_window as create_pad
 from server.client import ApiError
@@ -77,6 +79,8 @@ def test_full_service_by_keyboard_and_rating_on_the_pad(qtbot, live: LiveHall, o
     key(qtbot, counter, OUTCOME_KEYS[outcome])
     if outcome is Outcome.PROMISED:
         assert counter.prompt == "promise"
+        assert counter.promised_days_spin.value() == 2  # A01's 承诺时限, from the hall snapshot
+        counter.promised_days_spin.setValue(4)  # the clerk gives more time
         counter.applicant_edit.setText("张三丰")
         qtbot.keyClicks(counter.phone_edit, "13812345678")
         assert "张*丰" in counter.masked_preview.text() and "138****5678" in counter.masked_preview.text()
@@ -87,6 +91,8 @@ def test_full_service_by_keyboard_and_rating_on_the_pad(qtbot, live: LiveHall, o
     if outcome is Outcome.PROMISED:
         wait_for(qtbot, lambda: printed)
         assert printed[0].applicant == "张三丰" and printed[0].promised_date.isoformat() == counter.flow.last_service["promised_date"]
+        business_day = date.fromisoformat(ticket["business_day"])
+        assert printed[0].promised_date == add_days(load_sample_hall().hours, business_day, 4, working=True)
         assert "张三丰" not in counter.message_label.text() and "张*丰" in counter.message_label.text()
         assert counter.applicant_edit.text() == "" and counter.phone_edit.text() == "", "personal data is not kept"
 

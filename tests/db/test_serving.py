@@ -75,6 +75,29 @@ def test_finish_with_an_item_chosen_at_the_counter(env: HallEnv) -> None:
     assert env.services(ticket["id"])[0].item_code == "C02"
 
 
+def test_the_clerk_sets_the_promised_days(env: HallEnv) -> None:
+    """The counter shows the item's 承诺时限 (A01: 2 working days); the clerk may give another."""
+    ticket, clerk = serve(env, 2, "A", ["A01"])
+    result = env.store.finish(clerk, 2, "promised", promised_days=4)
+    assert result["promised_date"] == "2026-11-23"  # Tue 17 + 4 working days: the weekend skipped
+    assert env.services(ticket["id"])[0].promised_date == date(2026, 11, 23)
+
+
+def test_a_promise_without_an_item_or_a_choice_gets_the_default(env: HallEnv) -> None:
+    _ticket, clerk = serve(env, 2, "A")
+    assert env.store.finish(clerk, 2, "promised")["promised_date"] == "2026-11-24"  # 5 working days
+    _ticket, clerk = serve(env, 2, "A")
+    assert env.store.finish(clerk, 2, "promised", promised_days=1)["promised_date"] == "2026-11-18"
+
+
+@pytest.mark.parametrize(("outcome", "days"), [("immediate", 3), ("promised", 0), ("promised", 366)])
+def test_promised_days_only_for_a_promised_case_and_in_range(env: HallEnv, outcome: str, days: int) -> None:
+    ticket, clerk = serve(env, 2, "A", ["A01"])
+    with env.refused("bad_promised_days", 422):
+        env.store.finish(clerk, 2, outcome, promised_days=days)
+    assert env.ticket(ticket["id"]).status == "serving"
+
+
 def test_promise_counts_working_days_over_a_holiday(env: HallEnv) -> None:
     env.store.update_hall(env.manager, {"hours": {"closed_dates": ["2026-11-18", "2026-11-19"]}})
     _ticket, clerk = serve(env, 2, "A", ["A01"])

@@ -49,6 +49,12 @@ CASES = [
     Case("finish without outcome", "clerk1", "POST", "/api/windows/1/finish", {}),
     Case("finish note too long", "clerk1", "POST", "/api/windows/1/finish", {"outcome": "immediate", "note": "长" * 201}),
     Case("finish unknown outcome", "clerk1", "POST", "/api/windows/1/finish", {"outcome": "maybe"}, code="bad_outcome"),
+    Case("finish promised in 0 days", "clerk1", "POST", "/api/windows/1/finish", {"outcome": "promised", "promised_days": 0}),
+    Case("finish promised days as text", "clerk1", "POST", "/api/windows/1/finish", {"outcome": "promised", "promised_days": "五"}),
+    Case(
+        "finish immediate with promised days", "clerk1", "POST", "/api/windows/1/finish", {"outcome": "immediate", "promised_days": 3},
+        code="bad_promised_days",
+    ),
     Case("pause reason too long", "clerk2", "POST", "/api/windows/2/pause", {"reason": "x" * 101}),
     Case("pause reason empty", "clerk2", "POST", "/api/windows/2/pause", {"reason": ""}),
     Case("pause reason a number", "clerk2", "POST", "/api/windows/2/pause", {"reason": 5}),
