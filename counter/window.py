@@ -47,7 +47,7 @@ from counter.flow import (
 )
 from hall.clock import Clock, SystemClock
 from hall.text import HallRuleError
-from hall.tickets import OUTCOME_NAMES, RATING_NAMES, Outcome, RatingLevel, promised_working_days
+from hall.tickets import MAX_PROMISED_WORKING_DAYS, OUTCOME_NAMES, RATING_NAMES, Outcome, RatingLevel, promised_working_days
 from hardware.printer.layout import PromiseNotice, mask_name, mask_phone
 from server.client import ApiError
 from ui import theme
@@ -266,7 +266,7 @@ class CounterWindow(QWidget):
         self.promise_ok = QPushButton(objectName="primary")
         # 承诺时限: the item's, or the default, shown so the clerk can check or change it before it is printed
         self.promised_days_label = QLabel()
-        self.promised_days_spin = QSpinBox(minimum=1, maximum=365)
+        self.promised_days_spin = QSpinBox(minimum=1, maximum=MAX_PROMISED_WORKING_DAYS)
         grid.addWidget(self.applicant_label, 0, 0)
         grid.addWidget(self.applicant_edit, 0, 1)
         grid.addWidget(self.phone_label, 0, 2)

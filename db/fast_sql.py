@@ -133,6 +133,14 @@ def _parameters(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ..
     return tuple(out)
 
 
+def as_sqlalchemy_error(dialect: Dialect, sql: str, params: Any, error: Exception) -> Exception:
+    """A driver's error as SQLAlchemy raises it (IntegrityError, OperationalError ...), so the
+    store retries or reports an error from the driver's own cursor like any other."""
+    from sqlalchemy.exc import DBAPIError
+
+    return DBAPIError.instance(sql, params, error, dialect.loaded_dbapi.Error)
+
+
 def run(connection: Connection, statement: Any, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None) -> Any:
     """``connection.execute(statement, params)``, cheaper on SQLite (a list of parameter sets: executemany, no rows)."""
     dialect = connection.dialect
@@ -159,9 +167,6 @@ def run(connection: Connection, statement: Any, params: Mapping[str, Any] | Sequ
             rows = [row_type(*[p(v) if p is not None else v for p, v in zip(processors, r, strict=True)]) for r in raw]
         return FastResult(rows, cursor.rowcount)
     except connection.dialect.loaded_dbapi.Error as error:
-        # As SQLAlchemy raises it (IntegrityError, OperationalError ...), for the store's handling.
-        from sqlalchemy.exc import DBAPIError
-
-        raise DBAPIError.instance(compiled.sql, params, error, connection.dialect.loaded_dbapi.Error) from error
+        raise as_sqlalchemy_error(dialect, compiled.sql, params, error) from error
     finally:
         cursor.close()

@@ -66,6 +66,7 @@ from hall.numbering import format_number, parse_number
 from hall.text import HallRuleError
 from hall.tickets import (
     BAD_RATING_REASONS,
+    MAX_PROMISED_WORKING_DAYS,
     PRIORITY_REASONS,
     Action,
     Outcome,
@@ -1013,7 +1014,7 @@ class HallStore(StoreCore):
                 "outcome must be immediate, promised, joint, reported or refused",
                 422,
             ) from None
-        if promised_days is not None and (outcome_value is not Outcome.PROMISED or not 1 <= promised_days <= 365):
+        if promised_days is not None and (outcome_value is not Outcome.PROMISED or not 1 <= promised_days <= MAX_PROMISED_WORKING_DAYS):
             raise HallRuleError(
                 "bad_promised_days",
                 "承诺时限只用于承诺件，应为 1–365 个工作日",
@@ -1335,8 +1336,7 @@ class HallStore(StoreCore):
             uow.emit("clerk_logged_in", window=window.number, clerk=card, post=post, handover_from=previous)
             return {"token": token, "session_id": session_row.id, "window": window.number, "clerk": card, "post": post}
 
-        result = self._write_changing_tokens(actor.hall_id, work)
-        return result
+        return self._write_changing_tokens(actor.hall_id, work)
 
     def _end_sessions_elsewhere(self, uow: UnitOfWork, clerk: Clerk, window: Window) -> None:
         """One clerk, one window: logging in here ends a session left open at another window
@@ -1372,8 +1372,7 @@ class HallStore(StoreCore):
             uow.emit("clerk_logged_out", window=window.number if window else None, clerk_id=row.clerk_id)
             return {"ended": True}
 
-        result = self._write_changing_tokens(actor.hall_id, work)
-        return result
+        return self._write_changing_tokens(actor.hall_id, work)
 
     # ============================================================ ratings
 
@@ -1820,8 +1819,7 @@ class HallStore(StoreCore):
             )
             return {"device_id": device_id, "revoked": True}
 
-        result = self._write_changing_tokens(actor.hall_id, work)
-        return result
+        return self._write_changing_tokens(actor.hall_id, work)
 
     def devices(self, hall_id: int) -> list[dict[str, Any]]:
         with self.read() as session:

@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from db.engine import Engines
-from db.fast_sql import run
+from db.fast_sql import as_sqlalchemy_error, run
 from db.models import Event, Hall, IdempotencyRecord
 from hall.calendar import business_day
 from hall.clock import Clock
@@ -359,8 +359,7 @@ class StoreCore:
                 driver.commit()  # type: ignore[union-attr]
                 seqs = [int(seq) for (seq,) in cursor.fetchall()]
         except self.engines.write.dialect.loaded_dbapi.Error as error:
-            # As SQLAlchemy would raise it, so write() retries or reports it like any other.
-            raise DBAPIError.instance(APPEND_EVENTS_POSTGRES, params, error, self.engines.write.dialect.loaded_dbapi.Error) from error
+            raise as_sqlalchemy_error(self.engines.write.dialect, APPEND_EVENTS_POSTGRES, params, error) from error
         return max(seqs)
 
     # ------------------------------------------------------------------ events

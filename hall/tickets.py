@@ -105,6 +105,7 @@ class Outcome(StrEnum):
 # A 承诺件's deadline in working days when neither the clerk nor the item's 承诺时限 gives one
 # (an item done on the spot has none: promised_days 0). The clerk sees it and can change it.
 DEFAULT_PROMISED_WORKING_DAYS = 5
+MAX_PROMISED_WORKING_DAYS = 365
 
 
 def promised_working_days(chosen: int | None, item_days: int | None) -> int:

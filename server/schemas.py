@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from hall.tickets import MAX_PROMISED_WORKING_DAYS
+
 Short = Annotated[str, Field(max_length=100)]
 Code = Annotated[str, Field(min_length=1, max_length=32)]
 Series = Annotated[str, Field(min_length=1, max_length=2, pattern=r"^[A-Z]{1,2}$")]
@@ -61,7 +63,7 @@ class FinishRequest(Strict):
     outcome: Annotated[str, Field(max_length=12)]
     item_code: Annotated[str, Field(max_length=32)] | None = None
     note: Note = ""
-    promised_days: Annotated[int, Field(ge=1, le=365)] | None = None  # 承诺件: working days the clerk set
+    promised_days: Annotated[int, Field(ge=1, le=MAX_PROMISED_WORKING_DAYS)] | None = None  # 承诺件: working days the clerk set
 
 
 class TransferRequest(Strict):
