@@ -1,18 +1,17 @@
-"""The hot statements of a ticket operation, run on SQLite's own cursor.
+"""The hot statements of a ticket operation, run on the driver's own cursor.
 
 A ticket operation runs about nine short statements. Through ``Connection.execute`` each costs
-SQLite ~4 µs and SQLAlchemy ~18 µs more (cache key, execution context, events, result object):
-about 12 % of the hall server's CPU per operation at saturation, where the server is bound by
-one core. :func:`run` skips that per-call machinery and keeps what matters: SQLAlchemy still
-compiles the statement (once per dialect), and its own bind and result processors still convert
-the values, so rows go in and come out exactly as through ``Connection.execute`` — the tests
-compare the two. The statement runs on the connection's DB-API connection inside the
-transaction (or savepoint) SQLAlchemy opened.
+SQLite ~4 µs and SQLAlchemy ~18 µs more (cache key, execution context, events, result object);
+on PostgreSQL psycopg ~40 µs and SQLAlchemy ~65 µs more. The hall server is bound by one core
+(the GIL), so that overhead is a large share of its capacity. :func:`run` skips SQLAlchemy's
+per-call machinery and keeps what matters: SQLAlchemy still compiles the statement (once per
+dialect), and its own bind and result processors still convert the values, so rows go in and
+come out exactly as through ``Connection.execute`` — the tests compare the two on both
+databases. The statement runs on the connection's DB-API connection inside the transaction (or
+savepoint) SQLAlchemy opened.
 
-Only SQLite takes this path: there the server is CPU-bound in one thread and every statement's
-overhead counts; on PostgreSQL (other type adaptation, network-bound) :func:`run` is plain
-``Connection.execute``. Statements with expanding ``IN`` parameters are not supported (their SQL
-changes per call) and raise at first use.
+Statements with expanding ``IN`` parameters are not supported (their SQL changes per call) and
+raise at first use.
 """
 
 from __future__ import annotations
@@ -29,14 +28,16 @@ from sqlalchemy.engine import Dialect
 Processor = Callable[[Any], Any] | None
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Compiled:
     sql: str
     compiled: Any  # SQLCompiler
-    order: tuple[str, ...]  # positional parameter names (SQLite's qmark style)
+    order: tuple[str, ...] | None  # positional parameter names (SQLite's qmark style); None: named (psycopg's pyformat)
     bind: dict[str, Processor]
     names: tuple[str, ...] | None  # the row's keys, as SQLAlchemy names them; None: from the cursor (text)
-    result: tuple[Processor, ...] | None  # None: no declared result columns (text): values as SQLite gives them
+    types: tuple[Any, ...] | None  # the result columns' dialect types; None: no declared columns (text): values as the driver gives them
+    # Built at the first run: a dialect may pick a column's processor by the type the driver reports (PostgreSQL's numerics).
+    result: tuple[Processor, ...] | None = None
 
 
 _compiled: weakref.WeakKeyDictionary[Any, dict[Any, _Compiled | None]] = weakref.WeakKeyDictionary()
@@ -53,21 +54,24 @@ def _compile(statement: Any, dialect: Dialect, keys: tuple[str, ...]) -> _Compil
     if key in per_dialect:
         return per_dialect[key]
     compiled: Any = statement.compile(dialect=dialect, column_keys=list(keys)) if statement.is_dml else statement.compile(dialect=dialect)
-    if compiled.positiontup is None or any(b.expanding for b in compiled.binds.values()):
-        raise ValueError("fast_sql.run needs a positional dialect and no expanding IN parameters")
-    if compiled.insert_prefetch or compiled.update_prefetch:
+    if any(b.expanding for b in compiled.binds.values()):
+        raise ValueError("fast_sql.run needs statements without expanding IN parameters")
+    # Python-side defaults are the execution context's to compute; a renamed bind (a name SQL
+    # cannot carry) is the context's to map back.
+    if compiled.insert_prefetch or compiled.update_prefetch or compiled.escaped_bind_names:
         per_dialect[key] = None
         return None
     # The dialect's own implementation of each type: DateTime, say, is stored as text on SQLite.
-    bind = {name: b.type.dialect_impl(dialect).bind_processor(dialect) for name, b in compiled.binds.items()}
+    bind = {name: b.type.dialect_impl(dialect).bind_processor(dialect) for b, name in compiled.bind_names.items()}
     columns = getattr(statement, "selected_columns", None)
     if columns is None and getattr(statement, "_returning", ()):
         columns = statement.exported_columns
-    names = result = None
+    names = types = None
     if columns is not None:
         names = tuple(c.key for c in columns)
-        result = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
-    found = _Compiled(compiled.string, compiled, tuple(compiled.positiontup), bind, names, result)
+        types = tuple(c.type.dialect_impl(dialect) for c in columns)
+    order = tuple(compiled.positiontup) if compiled.positiontup is not None else None
+    found = _Compiled(compiled.string, compiled, order, bind, names, types)
     per_dialect[key] = found
     return found
 
@@ -122,15 +126,26 @@ def _row_type(names: tuple[str, ...]) -> type:
     return found
 
 
-def _parameters(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...]:
+def _parameters(compiled: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
     values = compiled.compiled.construct_params(params)
     bind = compiled.bind
+    if compiled.order is None:
+        # None goes through the processor too: JSON writes it as 'null'.
+        return {name: (processor(values[name]) if processor is not None else values[name]) for name, processor in bind.items()}
     out = []
     for name in compiled.order:
         value = values[name]
         processor = bind[name]
-        out.append(processor(value) if processor is not None else value)  # None too: JSON writes it as 'null'
+        out.append(processor(value) if processor is not None else value)
     return tuple(out)
+
+
+def _result_processors(compiled: _Compiled, dialect: Dialect, description: Any) -> tuple[Processor, ...]:
+    if compiled.result is None:
+        assert compiled.types is not None
+        coltypes = [getattr(d, "type_code", d[1]) for d in description]
+        compiled.result = tuple(t.result_processor(dialect, code) for t, code in zip(compiled.types, coltypes, strict=True))
+    return compiled.result
 
 
 def as_sqlalchemy_error(dialect: Dialect, sql: str, params: Any, error: Exception) -> Exception:
@@ -142,10 +157,8 @@ def as_sqlalchemy_error(dialect: Dialect, sql: str, params: Any, error: Exceptio
 
 
 def run(connection: Connection, statement: Any, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None) -> Any:
-    """``connection.execute(statement, params)``, cheaper on SQLite (a list of parameter sets: executemany, no rows)."""
+    """``connection.execute(statement, params)``, cheaper (a list of parameter sets: executemany, no rows)."""
     dialect = connection.dialect
-    if dialect.name != "sqlite":
-        return connection.execute(statement, params)
     first = params[0] if isinstance(params, Sequence) else params
     compiled = _compile(statement, dialect, tuple(sorted(first or {})))
     if compiled is None:
@@ -160,7 +173,7 @@ def run(connection: Connection, statement: Any, params: Mapping[str, Any] | Sequ
             return FastResult([], cursor.rowcount)
         raw = cursor.fetchall()
         row_type = _row_type(compiled.names or tuple(d[0] for d in cursor.description))
-        processors = compiled.result
+        processors = _result_processors(compiled, dialect, cursor.description) if compiled.types is not None else None
         if processors is None or not any(processors):
             rows = [row_type(*r) for r in raw]
         else:

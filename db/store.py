@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import queue
+import secrets
 import threading
 import time as _time
 from collections.abc import Callable, Iterator
@@ -63,10 +64,10 @@ TAKE_SEQ = (
 APPEND_EVENTS_POSTGRES = (
     "WITH taken AS ("
     " UPDATE halls SET event_seq = event_seq + %(count)s WHERE id = %(hall)s"
-    " RETURNING event_seq, pg_notify('hallq_events', id::text || ':' || event_seq::text) AS notified)"
+    " RETURNING event_seq, pg_notify('hallq_events', id::text || ':' || event_seq::text || ':' || %(origin)s) AS notified)"
     " INSERT INTO events (hall_id, seq, kind, data, created_at)"
-    " SELECT %(hall)s, taken.event_seq - %(count)s + batch.ordinal, batch.kind, CAST(batch.data AS json), %(created_at)s"
-    " FROM taken, unnest(CAST(%(kinds)s AS text[]), CAST(%(datas)s AS text[])) WITH ORDINALITY AS batch(kind, data, ordinal)"
+    " SELECT %(hall)s, taken.event_seq - %(count)s + batch.ordinal, batch.event ->> 'kind', batch.event -> 'data', %(created_at)s"
+    " FROM taken, json_array_elements(CAST(%(events)s AS json)) WITH ORDINALITY AS batch(event, ordinal)"
     " RETURNING seq"
 )
 
@@ -161,6 +162,9 @@ class StoreCore:
     def __init__(self, engines: Engines, clock: Clock) -> None:
         self.engines = engines
         self.clock = clock
+        # Ends this process's NOTIFY payloads ("hall:seq:origin"): its own listener skips them, its
+        # commit listeners having heard of those commits already.
+        self.notify_origin = secrets.token_hex(6)
         self._listeners: list[CommitListener] = []
         self._settings_cache: dict[int, HallSettings] = {}
         # Informational figures for estimated waits, recomputed at most once a second per hall
@@ -349,9 +353,11 @@ class StoreCore:
         params = {
             "hall": uow.hall_id,
             "count": count,
-            "kinds": [kind for kind, _data in uow.events],
-            "datas": [json.dumps(data) for _kind, data in uow.events],  # as SQLAlchemy's JSON type writes it
+            # One JSON document, not text arrays: psycopg escapes each array element with a regular
+            # expression, 0.14 ms of CPU per operation.
+            "events": json.dumps([{"kind": kind, "data": data} for kind, data in uow.events]),
             "created_at": uow.now,
+            "origin": self.notify_origin,
         }
         try:
             with driver.pipeline(), driver.cursor() as cursor:  # type: ignore[union-attr]

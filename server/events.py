@@ -84,6 +84,7 @@ class EventHub:
 
         url = self.store.engines.write.url.set(drivername="postgresql").render_as_string(hide_password=False)
         store = self.store
+        own = ":" + store.notify_origin
         while not self._stopping.is_set():
             try:
                 with psycopg.connect(url, autocommit=True) as conn:
@@ -96,7 +97,7 @@ class EventHub:
                         for notice in conn.notifies(timeout=1.0):
                             if notice.channel == TOKENS_CHANGED_CHANNEL:
                                 store.forget_tokens()
-                            else:
+                            elif not notice.payload.endswith(own):  # this process's commits woke the pump already
                                 self._on_commit(0, 0)
             except Exception as error:  # reconnect: a restarted database must not end the stream
                 store.token_changes_followed = False  # tokens are re-read every 2 s meanwhile
