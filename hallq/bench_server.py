@@ -321,6 +321,7 @@ class Stats:
     unfinished: list[float] = field(default_factory=list)  # open loop: still unanswered at the end (lower bounds)
     server_cpu: float = float("nan")  # CPU seconds of the server's processes during the phase (user + system)
     generator_cpu: float = float("nan")  # CPU seconds of this load generator during the phase
+    database_cpu: float = float("nan")  # CPU seconds of this machine's PostgreSQL processes during the phase (PostgreSQL runs only)
 
     def add(self, op: str, latency: float, status: int, body: Any) -> None:
         if status >= 400:
@@ -394,12 +395,40 @@ def process_tree_cpu(pid: int) -> float:
     return total if found else float("nan")
 
 
+def postgres_cpu() -> float:
+    """CPU seconds (user + system) used so far by this machine's PostgreSQL processes (the
+    postmaster, its backends and helpers), from /proc; NaN where /proc is not there. With the
+    database on the same machine it takes its share of the cores, so the CPU an operation costs
+    the machine is the server's plus this plus the load generator's."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, found = 0.0, False
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            program = (stat.parent / "cmdline").read_bytes().split(b"\0", 1)[0]
+            text = stat.read_text()
+        except OSError:
+            continue
+        # The postmaster runs as .../bin/postgres; its children retitle themselves "postgres: ...".
+        if program.startswith(b"postgres:") or program.rsplit(b"/", 1)[-1] == b"postgres":
+            fields = text[text.rindex(")") + 2 :].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            found = True
+    return total if found else float("nan")
+
+
 async def saturate(
-    port: int, kiosk_tokens: list[str], windows: list[Window], series: list[str], seconds: float, server_pid: int = 0
+    port: int,
+    kiosk_tokens: list[str],
+    windows: list[Window],
+    series: list[str],
+    seconds: float,
+    server_pid: int = 0,
+    postgres: bool = False,
 ) -> Stats:
     """Closed loop: every kiosk connection and every window as fast as the server answers."""
     stats = Stats()
     server_cpu, generator_cpu = process_tree_cpu(server_pid) if server_pid else float("nan"), time.process_time()
+    database_cpu = postgres_cpu() if postgres else float("nan")
     stop_at = time.perf_counter() + seconds
     rng = random.Random(1)
 
@@ -419,6 +448,8 @@ async def saturate(
     stats.generator_cpu = time.process_time() - generator_cpu
     if server_pid:
         stats.server_cpu = process_tree_cpu(server_pid) - server_cpu
+    if postgres:
+        stats.database_cpu = postgres_cpu() - database_cpu
     return stats
 
 
@@ -567,6 +598,7 @@ class BackendResult:
     events: EventStats | None = None
     notes: list[str] = field(default_factory=list)
     setup_seconds: float = 0.0
+    workers: int = 1  # server processes
 
 
 def run_backend(name: str, url: str, workdir: Path, quick: bool, workers: int = 1) -> BackendResult:
@@ -574,7 +606,7 @@ def run_backend(name: str, url: str, workdir: Path, quick: bool, workers: int = 
     from server.runner import prepare_hall
 
     phase = 4.0 if quick else 20.0
-    result = BackendResult(name)
+    result = BackendResult(name, workers=workers)
     t0 = time.perf_counter()
     config = large_hall(hash_pin(BENCH_PIN))
     hall = prepare_hall(url, config)
@@ -593,7 +625,7 @@ def run_backend(name: str, url: str, workdir: Path, quick: bool, workers: int = 
     try:
         server.wait_ready()
         result.rows, result.events, notes = asyncio.run(
-            _drive(server.port, tokens, series_names(CATEGORIES), phase, server.process.pid, workdir / f"pyspy-{name}.txt")
+            _drive(server.port, tokens, series_names(CATEGORIES), phase, server.process.pid, workdir / f"pyspy-{name}.txt", name == "postgres")
         )
         result.notes += notes
     finally:
@@ -603,7 +635,7 @@ def run_backend(name: str, url: str, workdir: Path, quick: bool, workers: int = 
 
 
 async def _drive(
-    port: int, tokens: dict[str, Any], series: list[str], phase: float, server_pid: int, pyspy_out: Path
+    port: int, tokens: dict[str, Any], series: list[str], phase: float, server_pid: int, pyspy_out: Path, postgres: bool = False
 ) -> tuple[list[tuple[str, str, Stats]], EventStats, list[str]]:
     notes: list[str] = []
     # 100 clerks log in through their counters (argon2 on the server: a few at a time).
@@ -629,11 +661,11 @@ async def _drive(
             await window_step(window, Stats())
 
     rows = [
-        ("issue saturation (32 kiosks)", "issue", await saturate(port, kiosks, [], series, phase, server_pid)),
-        ("window saturation (100 windows)", "calls", await saturate(port, [], windows, series, phase, server_pid)),
+        ("issue saturation (32 kiosks)", "issue", await saturate(port, kiosks, [], series, phase, server_pid, postgres)),
+        ("window saturation (100 windows)", "calls", await saturate(port, [], windows, series, phase, server_pid, postgres)),
     ]
     spy = start_pyspy(server_pid, phase, pyspy_out)
-    rows.append(("mixed saturation (32 kiosks + 100 windows)", "mixed", await saturate(port, kiosks, windows, series, phase, server_pid)))
+    rows.append(("mixed saturation (32 kiosks + 100 windows)", "mixed", await saturate(port, kiosks, windows, series, phase, server_pid, postgres)))
     if spy is not None:
         await asyncio.to_thread(spy.wait, 60)
         notes.append(summarize_pyspy(pyspy_out))
@@ -880,10 +912,21 @@ def render(
                         f"{'':10} {'':44} {op:10} {len(values):7d} {len(values) / stats.seconds:8.0f} {_ms(pct(values, 50))} {_ms(pct(values, 99))} {stats.errors.get(op, 0):7d}"
                     )
             if total and stats.server_cpu == stats.server_cpu:  # not NaN
+                database = stats.database_cpu if stats.database_cpu == stats.database_cpu else 0.0
                 out.append(
-                    f"{'':10}   CPU per operation: server {stats.server_cpu / total * 1000:.2f} ms, load generator"
-                    f" {stats.generator_cpu / total * 1000:.2f} ms ({stats.server_cpu / stats.seconds * 100:.0f}% of a core for the server)"
+                    f"{'':10}   CPU per operation: server {stats.server_cpu / total * 1000:.2f} ms"
+                    + (f", PostgreSQL {database / total * 1000:.2f} ms" if database else "")
+                    + f", load generator {stats.generator_cpu / total * 1000:.2f} ms"
+                    f" ({stats.server_cpu / stats.seconds * 100:.0f}% of a core for the server)"
                 )
+                machine = (stats.server_cpu + database + stats.generator_cpu) / total
+                if cores:
+                    out.append(
+                        f"{'':10}   all of it, {machine * 1000:.2f} ms of CPU per operation: this machine's {cores} cores"
+                        f" are used up at ~{cores / machine:.0f} ops/s; the server's {result.workers} process"
+                        + ("es" if result.workers > 1 else "")
+                        + f" (one core each at most: the GIL) at ~{min(cores, result.workers) * total / stats.server_cpu:.0f}"
+                    )
             for sample in stats.error_samples[:2]:
                 out.append(f"{'':10}   error sample: {sample}")
         if result.events:
