@@ -395,25 +395,43 @@ def process_tree_cpu(pid: int) -> float:
     return total if found else float("nan")
 
 
-def postgres_cpu() -> float:
-    """CPU seconds (user + system) used so far by this machine's PostgreSQL processes (the
-    postmaster, its backends and helpers), from /proc; NaN where /proc is not there. With the
+@dataclass(frozen=True)
+class PostgresCpu:
+    """CPU seconds (user + system) of this machine's PostgreSQL processes at one instant, from
+    /proc: each live process's, and the postmaster's count of its reaped children. With the
     database on the same machine it takes its share of the cores, so the CPU an operation costs
     the machine is the server's plus this plus the load generator's."""
-    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    total, found = 0.0, False
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            program = (stat.parent / "cmdline").read_bytes().split(b"\0", 1)[0]
-            text = stat.read_text()
-        except OSError:
-            continue
-        # The postmaster runs as .../bin/postgres; its children retitle themselves "postgres: ...".
-        if program.startswith(b"postgres:") or program.rsplit(b"/", 1)[-1] == b"postgres":
-            fields = text[text.rindex(")") + 2 :].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
-            found = True
-    return total if found else float("nan")
+
+    processes: dict[int, float]
+    reaped: float
+
+    @classmethod
+    def now(cls) -> PostgresCpu | None:
+        """None where /proc or PostgreSQL is not there."""
+        ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        processes: dict[int, float] = {}
+        reaped = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                program = (stat.parent / "cmdline").read_bytes().split(b"\0", 1)[0]
+                text = stat.read_text()
+            except OSError:
+                continue
+            # The postmaster runs as .../bin/postgres; its children retitle themselves "postgres: ...".
+            postmaster = program.rsplit(b"/", 1)[-1] == b"postgres"
+            if postmaster or program.startswith(b"postgres:"):
+                fields = text[text.rindex(")") + 2 :].split()  # state ppid ... utime(11) stime(12) cutime(13) cstime(14)
+                processes[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / ticks
+                if postmaster:
+                    reaped += (int(fields[13]) + int(fields[14])) / ticks
+        return cls(processes, reaped) if processes else None
+
+    def spent_since(self, before: PostgresCpu) -> float:
+        """CPU seconds used between ``before`` and this instant. A backend whose connection closed
+        meanwhile is in the reaped count with its whole life: what it had used before is taken off."""
+        live = sum(cpu - before.processes.get(pid, 0.0) for pid, cpu in self.processes.items())
+        ended = sum(cpu for pid, cpu in before.processes.items() if pid not in self.processes)
+        return live + (self.reaped - before.reaped) - ended
 
 
 async def saturate(
@@ -428,7 +446,7 @@ async def saturate(
     """Closed loop: every kiosk connection and every window as fast as the server answers."""
     stats = Stats()
     server_cpu, generator_cpu = process_tree_cpu(server_pid) if server_pid else float("nan"), time.process_time()
-    database_cpu = postgres_cpu() if postgres else float("nan")
+    database_before = PostgresCpu.now() if postgres else None
     stop_at = time.perf_counter() + seconds
     rng = random.Random(1)
 
@@ -448,8 +466,9 @@ async def saturate(
     stats.generator_cpu = time.process_time() - generator_cpu
     if server_pid:
         stats.server_cpu = process_tree_cpu(server_pid) - server_cpu
-    if postgres:
-        stats.database_cpu = postgres_cpu() - database_cpu
+    database_after = PostgresCpu.now() if database_before is not None else None
+    if database_before is not None and database_after is not None:
+        stats.database_cpu = database_after.spent_since(database_before)
     return stats
 
 

@@ -3,11 +3,15 @@ that issuing continues without a gap."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+
+import pytest
 
 from hallq.bench_server import CATEGORIES, WINDOWS, large_hall, preload_waiting, series_names
 from server.runner import prepare_hall
 from tests.server.invariants import check_numbering, check_service
+from tests.support.pg import PgCluster
 
 
 def test_large_hall_preload_then_issue_continues_numbering(tmp_path: Path) -> None:
@@ -27,3 +31,31 @@ def test_large_hall_preload_then_issue_continues_numbering(tmp_path: Path) -> No
         assert check_service(hall.engines, hall.hall_id) == {"waiting": 302}
     finally:
         hall.engines.dispose()
+
+
+def test_postgres_cpu_counts_a_backend_that_ended_with_only_its_time_in_the_phase() -> None:
+    from hallq.bench_server import PostgresCpu
+
+    before = PostgresCpu({1: 5.0, 2: 3.0, 3: 1.0}, reaped=10.0)
+    # Backend 2 ended after 0.5 s more (3.5 s in all, now in the postmaster's reaped count);
+    # backend 4 started during the phase.
+    after = PostgresCpu({1: 6.0, 3: 1.5, 4: 0.5}, reaped=13.5)
+    assert after.spent_since(before) == 1.0 + 0.5 + 0.5 + 0.5
+
+
+@pytest.mark.postgres
+def test_postgres_cpu_reads_the_running_cluster(pg_cluster: PgCluster) -> None:
+    import psycopg
+
+    from hallq.bench_server import PostgresCpu
+
+    before = PostgresCpu.now()
+    assert before is not None and len(before.processes) >= 2  # the postmaster and its helpers
+    # A connection of its own that works and then ends: its backend's time must show.
+    with psycopg.connect(pg_cluster.url(driver="postgresql")) as connection:
+        connection.execute("SELECT count(*) FROM generate_series(1, 3000000)").fetchone()
+    # The postmaster reaps the ended backend a moment after the connection closes.
+    deadline = time.monotonic() + 5
+    while (after := PostgresCpu.now()) is not None and after.reaped == before.reaped and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert after is not None and after.spent_since(before) > 0.05
