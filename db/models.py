@@ -27,6 +27,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -257,6 +258,9 @@ class Service(Base):
     item_code: Mapped[str] = mapped_column(String(32), default="")
     department: Mapped[str] = mapped_column(String(100), default="")
     waited_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    # False for a call-back of a parked ticket: the time it was set aside is not a wait in the
+    # queue, and reports leave it out of the waiting-time figures.
+    queue_wait: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     called_at: Mapped[datetime]
     started_at: Mapped[datetime | None] = mapped_column(nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -836,9 +836,12 @@ class HallStore(StoreCore):
         ).where(TICKETS.c.id == transferred_head)
         return union_all(per_category, transferred).order_by(literal_column("rank"))
 
-    def _after_call(self, uow: UnitOfWork, actor: Actor, window: Any, ticket: Any, category: Any = None) -> dict[str, Any]:
+    def _after_call(
+        self, uow: UnitOfWork, actor: Actor, window: Any, ticket: Any, category: Any = None, queue_wait: bool = True
+    ) -> dict[str, Any]:
         """The service row and the ticket_called event; ``window``/``ticket``/``category`` may be
-        ORM objects or Core rows."""
+        ORM objects or Core rows. ``queue_wait`` False: the ticket comes back from being parked,
+        so this call ends no wait in the queue (hall.reports: waiting time)."""
         connection = uow.connection
         if category is None or getattr(category, "series", None) is None:
             category = connection.execute(
@@ -847,7 +850,7 @@ class HallStore(StoreCore):
                 )
             ).one()
         clerk_id = actor.clerk_id or self._clerk_at(uow.session, window.id)
-        waited = _waited_seconds(ticket, uow.now)
+        waited = _waited_seconds(ticket, uow.now) if queue_wait else 0.0
         run(
             connection, INSERT_SERVICE,
             {
@@ -860,6 +863,7 @@ class HallStore(StoreCore):
                 "item_code": ticket.items[0] if ticket.items else "",
                 "department": window.department or category.department,
                 "waited_seconds": waited,
+                "queue_wait": queue_wait,
                 "called_at": uow.now,
                 # given, not left to the columns' Python defaults, so the insert can skip SQLAlchemy's execution context
                 "end_reason": "",
@@ -1183,7 +1187,7 @@ class HallStore(StoreCore):
                     403,
                 )
             _transition(uow, ticket, Action.CALL_BACK, called_at=uow.now, recall_count=0)
-            return self._after_call(uow, actor, window, ticket)
+            return self._after_call(uow, actor, window, ticket, queue_wait=False)
 
         return self.write(actor.hall_id, work)
 

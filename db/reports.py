@@ -233,10 +233,11 @@ class Figures:
     # ------------------------------------------------------------ facts
 
     def add_service(self, fact: _ServiceFact) -> None:
-        self.wait_count += 1
-        self.wait_sum += fact.waited
-        self.wait_max = max(self.wait_max, fact.waited)
-        self.wait_histogram.add_bin(fact.wait_bin)
+        if fact.queue_wait:  # a call-back of a parked ticket ends no wait in the queue
+            self.wait_count += 1
+            self.wait_sum += fact.waited
+            self.wait_max = max(self.wait_max, fact.waited)
+            self.wait_histogram.add_bin(fact.wait_bin)
         if fact.end_reason == "no_show":
             self.no_shows += 1
         elif fact.end_reason == "transferred":
@@ -482,6 +483,7 @@ class _ServiceFact:
     clerk: str
     department: str
     waited: float
+    queue_wait: bool  # False: a call-back of a parked ticket, left out of the waiting-time figures
     service_seconds: float
     wait_bin: int  # histogram bins, computed once per service rather than once per dimension
     service_bin: int
@@ -639,6 +641,7 @@ class _Collector:
                 Service.clerk_id,
                 Service.department,
                 Service.waited_seconds,
+                Service.queue_wait,
                 Service.started_at,
                 Service.ended_at,
                 Service.end_reason,
@@ -667,6 +670,7 @@ class _Collector:
                 clerk_id,
                 department,
                 waited,
+                queue_wait,
                 started,
                 ended,
                 reason,
@@ -696,6 +700,7 @@ class _Collector:
                 clerk=clerk.staff_no if clerk else "",
                 department=department or "",
                 waited=waited,
+                queue_wait=bool(queue_wait),
                 service_seconds=service_seconds,
                 wait_bin=bin_of(waited),
                 service_bin=bin_of(service_seconds),

@@ -10,7 +10,9 @@ Definitions (the monthly report's footnotes print these):
 - served: services finished at a window (a transferred ticket served twice counts at both windows).
 - no-shows: services that ended 过号; transfers: services that ended by transfer.
 - waiting time: per service, from joining the queue to being called (a transfer keeps the
-  original place, 首问负责, so its second wait counts from the first queueing).
+  original place, 首问负责, so its second wait counts from the first queueing). A ticket called
+  back after being parked (挂起, e.g. to fetch a document) has no second wait: the time it was
+  set aside is not time in the queue.
 - service time: per finished service, from start to finish.
 - 满意率 = (非常满意 + 满意 + 基本满意) / citizen ratings; 评价率 = citizen ratings / served.
   Default ratings (recorded after N days without a rating) are counted apart and are never a

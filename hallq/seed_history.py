@@ -792,7 +792,7 @@ class _Day:
         )
         ticket_item = chosen_items[0] if chosen_items else ""
 
-        def service(window: int, series: str, call: float, end: float, reason: str, started: bool) -> int:
+        def service(window: int, series: str, call: float, end: float, reason: str, started: bool, queue_wait: bool = True) -> int:
             service_id = b.ids.take(Service)
             clerk = clerk_at(window, call)
             clerk_id = stored.clerk_ids[clerk] if clerk else None
@@ -808,7 +808,9 @@ class _Day:
                     "category_id": stored.category_ids[series],
                     "item_code": ticket_item,
                     "department": stored.window_departments[window] or stored.category_departments[series],
-                    "waited_seconds": max(0.0, (call - sim.arrival) * 60.0),
+                    # a parked ticket's call-back is no wait in the queue (hall.reports)
+                    "waited_seconds": max(0.0, (call - sim.arrival) * 60.0) if queue_wait else 0.0,
+                    "queue_wait": queue_wait,
                     "called_at": self.t(call),
                     "started_at": self.t(call + walk) if started else None,
                     "ended_at": self.t(end),
@@ -827,7 +829,7 @@ class _Day:
             service(
                 visit.window, visit.series, visit.call, visit.split, "transferred" if visit.kind == "transfer" else "parked", started=True
             )
-        service(final_window, final_series, final_call, final_end, "finished", started=True)
+        service(final_window, final_series, final_call, final_end, "finished", started=True, queue_wait=visit.kind != "park")
         finished = out.services[-1]
         self._finish(finished, final_series, ticket_item)
         rated_at = self._rating(finished, final_window, final_call)

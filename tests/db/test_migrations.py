@@ -17,6 +17,7 @@ from db.models import Base, Category, Hall, Item, Window, WindowCategory
 from db.schema import _hours_json, _rules_json, import_hall, upgrade
 from db.store import hours_from_json, rules_from_json
 from hall.config import HallConfig, parse_config
+from tests.db.conftest import HallEnv
 
 TINY = parse_config(
     {
@@ -39,7 +40,7 @@ def test_upgrade_creates_every_table(engines: Engines) -> None:
     tables = set(inspect(engines.write).get_table_names())
     assert tables == set(Base.metadata.tables) | {"alembic_version"}
     with engines.write.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"  # head: queue_head covers counts
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"  # head: a call-back is no queue wait
 
 
 def test_migrated_schema_matches_the_models(engines: Engines) -> None:
@@ -104,3 +105,62 @@ def test_hours_and_rules_survive_the_database(sample_hall: HallConfig) -> None:
 def test_unsupported_database_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported database"):
         make_engines("mysql://localhost/hall")
+
+
+def _migrate(engines: Engines, revision: str, down: bool = False) -> None:
+    """``upgrade`` to (or ``downgrade`` to) one revision, as db.schema.upgrade runs Alembic."""
+    from alembic import command
+
+    from db.schema import alembic_config
+
+    config = alembic_config(engines.url)
+    with engines.write.connect() as connection:
+        if engines.is_sqlite:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+        if not engines.is_sqlite:
+            connection.commit()
+    engines.dispose()  # pooled connections may hold statements prepared for the old columns
+
+
+def test_0005_marks_existing_call_backs_and_forgets_rollups(hall_env: HallEnv) -> None:
+    """A hall upgraded from 0004: the service that called back a parked ticket is marked as no
+    queue wait, the others are not, and the report rollups are built again by the new rule."""
+    from datetime import timedelta
+
+    from db.models import ReportDay, ReportRollup, Service
+    from db.reports import ReportQueries
+    from hall.reports import ReportRequest
+
+    store, clerk = hall_env.store, hall_env.clerk(1)
+    parked = store.issue_ticket(hall_env.kiosk, "A")
+    store.issue_ticket(hall_env.kiosk, "A")
+    store.call_next(clerk, 1)
+    store.park(clerk, 1)
+    store.call_next(clerk, 1)  # the other ticket: a plain call
+    store.start(clerk, 1)
+    store.finish(clerk, 1, "immediate")
+    store.call_back(clerk, 1, parked["id"])
+    store.start(clerk, 1)
+    store.finish(clerk, 1, "immediate")
+    day = hall_env.clock.now().date()
+    hall_env.clock.advance(timedelta(days=1))
+    store.issue_ticket(hall_env.kiosk, "A")  # closes the day
+    ReportQueries(store).report(hall_env.hall_id, ReportRequest(day - timedelta(days=1), day + timedelta(days=1)))
+    engines = hall_env.hall.engines
+    with Session(engines.read) as session:
+        assert session.scalar(select(func.count()).select_from(ReportRollup)) > 0
+
+    _migrate(engines, "0004", down=True)
+    _migrate(engines, "head")
+
+    with Session(engines.read) as session:
+        marks = session.execute(select(Service.ticket_id, Service.end_reason, Service.queue_wait).order_by(Service.id)).all()
+        assert session.scalar(select(func.count()).select_from(ReportRollup)) == 0
+        assert session.scalar(select(func.count()).select_from(ReportDay)) == 0
+    assert [(ticket == parked["id"], reason, wait) for ticket, reason, wait in marks] == [
+        (True, "parked", True),
+        (False, "finished", True),
+        (True, "finished", False),  # the call-back
+    ]

@@ -798,3 +798,35 @@ def test_rating_record_fields_in_the_order_the_records_query_passes_them() -> No
         "channel",
         "rated_at_iso",
     ]
+
+
+def test_a_parked_ticket_called_back_waits_once(hall_env: HallEnv) -> None:
+    """挂起: the citizen fetches a document for 24 minutes. That is no wait in the queue: the
+    ticket's waiting time is its 5 minutes before the first call, live and from the rollup."""
+    from db.models import Service
+
+    store, clerk = hall_env.store, hall_env.clerk(1)
+    at(hall_env, DAY1, "10:00:00")
+    ticket = store.issue_ticket(hall_env.kiosk, "A", ["A01"])
+    at(hall_env, DAY1, "10:05:00")
+    store.call_next(clerk, 1)
+    at(hall_env, DAY1, "10:06:00")
+    store.park(clerk, 1, "回去取营业执照")
+    at(hall_env, DAY1, "10:30:00")
+    called_back = store.call_back(clerk, 1, ticket["id"])
+    assert called_back["ticket"]["waited_minutes"] == 0
+    store.start(clerk, 1)
+    at(hall_env, DAY1, "10:35:00")
+    store.finish(clerk, 1, "immediate")
+    with hall_env.session() as session:
+        services = session.execute(select(Service.end_reason, Service.waited_seconds, Service.queue_wait).order_by(Service.id)).all()
+    assert [tuple(s) for s in services] == [("parked", 300.0, True), ("finished", 0.0, False)]
+    day = ReportRequest(DAY1, DAY1)
+    live = ReportQueries(store, use_rollups=False).report(hall_env.hall_id, day).total
+    check(live, issued=1, served=1, wait=stats(1, 300, 300, 300, 300), service=stats(1, 300, 300, 300, 300), outcomes=outcomes(immediate=1), not_rated=0)
+    # The next day closes DAY1; its report then comes from the rollup, with the same figures.
+    at(hall_env, DAY1 + timedelta(days=1), "09:00:00")
+    store.issue_ticket(hall_env.kiosk, "A", [])
+    assert ReportQueries(store).report(hall_env.hall_id, day).total == live
+    with hall_env.session() as session:
+        assert DAY1 in set(session.scalars(select(ReportDay.business_day)))

@@ -91,11 +91,16 @@ def check_history(hall: Hall, now: datetime) -> Counter[str]:
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
     by_window: dict[int, list[tuple[datetime, datetime, str]]] = defaultdict(list)
+    previous_end: dict[int, str] = {}  # ticket -> how its last service so far ended
     for service in services:
         ticket = tickets[service.ticket_id]
+        assert service.queue_wait == (previous_end.get(service.ticket_id) != "parked"), "only a call-back is no queue wait"
+        previous_end[service.ticket_id] = service.end_reason
         called, ended = aware(service.called_at), aware(service.ended_at)
         assert aware(ticket.issued_at) <= called < ended <= now
-        assert abs(service.waited_seconds - (called - aware(ticket.issued_at)).total_seconds()) < 0.01
+        # A parked ticket's call-back is no wait in the queue; every other call waited since the issue.
+        waited = (called - aware(ticket.issued_at)).total_seconds() if service.queue_wait else 0.0
+        assert abs(service.waited_seconds - waited) < 0.01
         assert service.end_reason in ("finished", "no_show", "transferred", "parked")
         if service.end_reason == "finished":
             assert service.outcome in ("immediate", "promised", "joint", "reported", "refused") and service.item_code
