@@ -681,7 +681,8 @@ class CounterWindow(QWidget):
             for item in category.get("items", []):
                 if codes and item.get("code") == codes[0]:
                     days = item.get("promised_days")
-        return promised_working_days(None, days)
+        hall_default = self.snapshot.get("rules", {}).get("promised_working_days")
+        return promised_working_days(None, days, hall_default) if hall_default else promised_working_days(None, days)
 
     def finish(self, outcome: Outcome, applicant: tuple[str, str] | None = None, promised_days: int | None = None) -> None:
         ticket = dict(self.flow.ticket or {})

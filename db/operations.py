@@ -1008,7 +1008,7 @@ class HallStore(StoreCore):
     ) -> dict[str, Any]:
         """办结 with an outcome (即办件 / 承诺件 / 联办件 / 上报件 / 退办件); opens the pad's rating.
         A 承诺件's deadline is ``promised_days`` working days from today if the clerk gave it,
-        else the item's 承诺时限, else the default (hall.tickets.promised_working_days)."""
+        else the item's 承诺时限, else the hall's rules.promised_working_days (hall.tickets.promised_working_days)."""
         try:
             outcome_value = Outcome(outcome)
         except ValueError:
@@ -1041,7 +1041,7 @@ class HallStore(StoreCore):
                     raise HallRuleError("unknown_item", f"未知事项 {item_code[:32]}", f"unknown item {item_code[:32]}", 404)
             promised = None
             if outcome_value is Outcome.PROMISED:
-                days = promised_working_days(promised_days, item.promised_days if item else None)
+                days = promised_working_days(promised_days, item.promised_days if item else None, uow.rules.promised_working_days)
                 promised = add_days(uow.hours, uow.today, days, working=True)
             service = run(
                 connection, FINISH_SERVICE,
@@ -1741,6 +1741,7 @@ class HallStore(StoreCore):
                     "recall_limit": rules.recall_limit,
                     "pause_warn_minutes": rules.pause_warn_minutes,
                     "long_wait_alert_minutes": rules.long_wait_alert_minutes,
+                    "promised_working_days": rules.promised_working_days,
                 },
                 "categories": categories,
                 "windows": windows_out,

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hall.numbering import SERIES_PATTERN
 from hall.text import HallRuleError
+from hall.tickets import DEFAULT_PROMISED_WORKING_DAYS, MAX_PROMISED_WORKING_DAYS
 
 SAMPLE_HALL_PATH = Path(__file__).with_name("sample_hall.toml")
 
@@ -128,6 +129,9 @@ class RulesConfig:
     default_rating_days: int = 0  # 0 = off; else a default 基本满意 after N days, stored as default
     pause_warn_minutes: float = 3.0  # AB角: away at most 3 minutes
     long_wait_alert_minutes: float = 30.0
+    # 承诺件: the deadline in working days for an item without a 承诺时限 of its own (the clerk may
+    # still change it per case), 1 to MAX_PROMISED_WORKING_DAYS.
+    promised_working_days: int = DEFAULT_PROMISED_WORKING_DAYS
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,10 @@ def _parse_rules(table: dict[str, Any]) -> RulesConfig:
             value = _require(table, name, "rules", kind)
             if not isinstance(value, bool) and value < 0:
                 raise ConfigError(f"rules.{name}", "不能为负数", "must not be negative")
+            if name == "promised_working_days" and not 1 <= value <= MAX_PROMISED_WORKING_DAYS:
+                raise ConfigError(
+                    f"rules.{name}", f"应为 1–{MAX_PROMISED_WORKING_DAYS} 个工作日", f"should be 1-{MAX_PROMISED_WORKING_DAYS} working days"
+                )
             values[name] = value
     unknown = set(table) - set(RulesConfig.__dataclass_fields__)
     if unknown:

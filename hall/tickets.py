@@ -108,11 +108,11 @@ DEFAULT_PROMISED_WORKING_DAYS = 5
 MAX_PROMISED_WORKING_DAYS = 365
 
 
-def promised_working_days(chosen: int | None, item_days: int | None) -> int:
-    """The clerk's choice, else the item's 承诺时限, else the default."""
+def promised_working_days(chosen: int | None, item_days: int | None, hall_default: int = DEFAULT_PROMISED_WORKING_DAYS) -> int:
+    """The clerk's choice, else the item's 承诺时限, else the hall's default (rules.promised_working_days)."""
     if chosen:
         return chosen
-    return item_days if item_days else DEFAULT_PROMISED_WORKING_DAYS
+    return item_days if item_days else hall_default
 
 
 OUTCOME_NAMES: dict[Outcome, Bilingual] = {

@@ -159,6 +159,20 @@ def test_transfer_keeps_the_waiting_time(qtbot, live: LiveHall) -> None:
     assert services[1].waited_seconds == pytest.approx(720, abs=1)
 
 
+def test_the_promise_prompt_starts_from_the_halls_default(qtbot, live: LiveHall) -> None:
+    """An item without a 承诺时限 of its own: the prompt shows the hall's rules.promised_working_days."""
+    live.hall.store.update_hall(live.hall.store.authenticate(live.token("manager")), {"rules": {"promised_working_days": 7}})
+    live.issue("A")  # no item chosen
+    counter = make_counter(qtbot, live, staff="1001")
+    key(qtbot, counter, Qt.Key.Key_F1)
+    wait_for(qtbot, lambda: counter.flow.state is CounterState.CALLED)
+    key(qtbot, counter, Qt.Key.Key_F3)
+    wait_for(qtbot, lambda: counter.flow.state is CounterState.SERVING)
+    key(qtbot, counter, Qt.Key.Key_F4)
+    key(qtbot, counter, OUTCOME_KEYS[Outcome.PROMISED])
+    assert counter.prompt == "promise" and counter.promised_days_spin.value() == 7
+
+
 def test_call_number_park_and_call_back(qtbot, live: LiveHall) -> None:
     live.issue("A")
     second = live.issue("A")

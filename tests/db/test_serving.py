@@ -90,6 +90,20 @@ def test_a_promise_without_an_item_or_a_choice_gets_the_default(env: HallEnv) ->
     assert env.store.finish(clerk, 2, "promised", promised_days=1)["promised_date"] == "2026-11-18"
 
 
+def test_the_hall_sets_the_default_promise(env: HallEnv) -> None:
+    """rules.promised_working_days: the hall's default for items without a 承诺时限 of their own,
+    changed through the manager's settings; an item's own 承诺时限 still wins."""
+    assert env.store.snapshot(env.hall_id)["rules"]["promised_working_days"] == 5
+    env.store.update_hall(env.manager, {"rules": {"promised_working_days": 10}})
+    assert env.store.snapshot(env.hall_id)["rules"]["promised_working_days"] == 10
+    _ticket, clerk = serve(env, 2, "A")
+    assert env.store.finish(clerk, 2, "promised")["promised_date"] == "2026-12-01"  # Tue 11-17 + 10 working days
+    _ticket, clerk = serve(env, 2, "A", ["A01"])
+    assert env.store.finish(clerk, 2, "promised")["promised_date"] == "2026-11-19"  # A01's own 2 working days
+    with env.refused("bad_config", 422):
+        env.store.update_hall(env.manager, {"rules": {"promised_working_days": 0}})
+
+
 @pytest.mark.parametrize(("outcome", "days"), [("immediate", 3), ("promised", 0), ("promised", 366)])
 def test_promised_days_only_for_a_promised_case_and_in_range(env: HallEnv, outcome: str, days: int) -> None:
     ticket, clerk = serve(env, 2, "A", ["A01"])

@@ -226,6 +226,12 @@ BAD_EDITS = [
     pytest.param(
         "[hours]", "[rules]\nrecal_limit = 3\n[hours]", "rules", "未知设置", "unknown settings ['recal_limit']", id="unknown-rule"
     ),
+    pytest.param(
+        "[hours]", "[rules]\npromised_working_days = 0\n[hours]", "rules.promised_working_days", "1–365", "1-365", id="promise-of-0-days"
+    ),
+    pytest.param(
+        "[hours]", "[rules]\npromised_working_days = 400\n[hours]", "rules.promised_working_days", "1–365", "1-365", id="promise-over-a-year"
+    ),
 ]
 
 
