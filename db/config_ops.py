@@ -3,6 +3,7 @@ rules and notices. Every change is audited and announced as an event so screens 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import select
@@ -11,9 +12,18 @@ from db.models import AuditEntry, Category, Clerk, Item, Window
 from db.operations import Actor, HallStore, clerk_card
 from db.security import hash_pin
 from db.store import UnitOfWork
-from hall.config import parse_config
+from hall.config import RulesConfig, parse_config
 from hall.numbering import SERIES_PATTERN
 from hall.text import HallRuleError
+
+# The value a rule has when the hall's stored rules do not name it.
+RULE_DEFAULTS: dict[str, Any] = {k: (v.value if hasattr(v, "value") else v) for k, v in asdict(RulesConfig()).items()}
+
+
+def _changed(stored: dict[str, Any], changes: dict[str, Any], defaults: dict[str, Any]) -> dict[str, list[Any]]:
+    """{setting: [before, after]} for the settings the change really alters."""
+    before = {**defaults, **stored}
+    return {key: [before.get(key), value] for key, value in changes.items() if before.get(key) != value}
 
 
 class ConfigStore(HallStore):
@@ -29,14 +39,18 @@ class ConfigStore(HallStore):
 
         def work(uow: UnitOfWork) -> dict[str, Any]:
             hall = uow.hall
+            detail: dict[str, Any] = {"keys": sorted(changes)}
             for key in ("name_zh", "name_en", "complaint_phone", "public_url", "notices"):
                 if key in changes:
                     setattr(hall, key, changes[key])
             if "hours" in changes:
+                detail["hours"] = _changed(hall.hours, changes["hours"], {})
                 hall.hours = {**hall.hours, **changes["hours"]}
             if "rules" in changes:
+                # Who changed a rule, from what to what: a recall limit or a promise deadline decides citizens' cases.
+                detail["rules"] = _changed(hall.rules, changes["rules"], RULE_DEFAULTS)
                 hall.rules = {**hall.rules, **changes["rules"]}
-            self._audit(uow, actor, "hall_settings", {"keys": sorted(changes)})
+            self._audit(uow, actor, "hall_settings", detail)
             return {"updated": sorted(changes)}
 
         result = self.write(actor.hall_id, work)

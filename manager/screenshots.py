@@ -2,7 +2,7 @@
 
 Starts a hall server in-process on a fixed Tuesday morning, issues about 40 tickets, logs clerks
 in, calls and serves some, pauses a window and leaves two 差评, then saves ``widget.grab()`` of
-the console at 1600×1000 on its live, reallocation, recommendation and follow-up tabs. The
+the console at 1600×1000 on its live, reallocation, recommendation, follow-up and settings tabs. The
 reports tab (manager-reports.png and -en) is shot over a second hall holding seven weeks of
 simulated history (hallq/seed_history.py: the hall-day simulator through the store's own rows)::
 
@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("manager-reallocate.png", 1),
                 ("manager-recommendations.png", 2),
                 ("manager-followups.png", 4),
+                ("manager-settings.png", 7),
             ]
             window.select_window(3)
             for name, tab in shots:

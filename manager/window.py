@@ -992,8 +992,11 @@ class ManagerWindow(QWidget):
         self.notices_save.clicked.connect(self.save_notices)
         n.addWidget(self.notices_edit, 1)
         n.addWidget(self.notices_save)
-        layout.addWidget(notices, 1)
-        targets = QGroupBox("各业务目标等候与办理时长（分钟）  Target wait & expected service (min)")
+        left = QVBoxLayout()
+        left.addWidget(notices, 1)
+        left.addWidget(self._build_rules())
+        layout.addLayout(left, 1)
+        targets = QGroupBox("各业务目标等候与办理时长（分钟）  Target wait && expected service (min)")  # "&&": a lone & marks a shortcut key
         t = QVBoxLayout(targets)
         self.target_table = _table(["类别", "业务 Category", "目标等候 Target", "办理时长 Service"])
         self.target_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -1006,7 +1009,58 @@ class ManagerWindow(QWidget):
         self._notices_loaded = False
         return page
 
+    # The hall rules a duty manager adjusts during the day (the rest are in the hall's config file):
+    # (key, label, unit, lowest, highest, decimals). The server validates and audits every change.
+    RULE_FIELDS = (
+        ("promised_working_days", "承诺件默认时限  Default promise", " 个工作日 working days", 1, 365, 0),
+        ("recall_limit", "过号前重呼次数  Recalls before no-show", " 次 times", 0, 20, 0),
+        ("pause_warn_minutes", "离岗提醒  Pause warning after", " 分钟 min", 1, 120, 0),
+        ("long_wait_alert_minutes", "久候告警  Long-wait alert after", " 分钟 min", 1, 480, 0),
+    )
+
+    def _build_rules(self) -> QGroupBox:
+        box = QGroupBox("规则  Rules")
+        form = QFormLayout(box)
+        self.rule_spins: dict[str, QDoubleSpinBox] = {}
+        for key, label, unit, lowest, highest, decimals in self.RULE_FIELDS:
+            spin = QDoubleSpinBox()
+            spin.setRange(lowest, highest)
+            spin.setDecimals(decimals)
+            spin.setSuffix(unit)
+            form.addRow(label, spin)
+            self.rule_spins[key] = spin
+        self.rules_save = QPushButton("保存规则 Save rules")
+        self.rules_save.clicked.connect(self.save_rules)
+        form.addRow(self.rules_save)
+        self._rules_shown: dict[str, float] = {}
+        return box
+
+    def _show_rules(self) -> None:
+        """The published rules, unless the manager is editing them (a spin box differs from what was shown)."""
+        published = self.snapshot.get("rules") or {}
+        editing = any(abs(spin.value() - self._rules_shown.get(key, spin.value())) > 1e-6 for key, spin in self.rule_spins.items())
+        if editing:
+            return
+        for key, spin in self.rule_spins.items():
+            if key in published:
+                spin.setValue(float(published[key]))
+                self._rules_shown[key] = spin.value()
+
+    def save_rules(self) -> None:
+        published = self.snapshot.get("rules") or {}
+        changes: dict[str, Any] = {}
+        for key, _label, _unit, _lowest, _highest, decimals in self.RULE_FIELDS:
+            value = self.rule_spins[key].value()
+            if key in published and abs(value - float(published[key])) > 1e-6:
+                changes[key] = round(value) if decimals == 0 and isinstance(published[key], int) else value
+        self._rules_shown = {}  # show what the server publishes next
+        if not changes:
+            self._say(True, "规则未改动  No rule changed")
+            return
+        self.run_calls([ApiCall("request", ("PUT", "/api/config/hall", {"rules": changes}))], f"规则已保存（{len(changes)} 项）")
+
     def _show_settings(self) -> None:
+        self._show_rules()
         if not self._notices_loaded or not self.notices_edit.document().isModified():
             self.notices_edit.setPlainText("\n".join(self.snapshot.get("hall", {}).get("notices") or []))
             self.notices_edit.document().setModified(False)

@@ -117,7 +117,7 @@ def test_hall_hours_change_applies_at_once_and_is_audited(env: HallEnv) -> None:
     hall = env.rows(Hall)[0]
     assert hall.hours["regular"] == ["13:30-17:30"] and hall.hours["lunch"] == "12:00-13:30" and hall.name_en == "Sample Hall"
     (entry,) = audit(env, "hall_settings")
-    assert entry.detail == {"keys": ["hours", "name_en"]}
+    assert entry.detail == {"keys": ["hours", "name_en"], "hours": {"regular": [["08:30-12:00", "13:30-17:30"], ["13:30-17:30"]]}}  # from, to
     assert last_event(env)["kind"] == "config_changed"
     assert env.store.snapshot(env.hall_id)["hall"]["period"] == "closed"
 

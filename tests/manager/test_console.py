@@ -176,6 +176,26 @@ def test_settings_save_target_waits_and_notices(qtbot: Any, live: LiveHall) -> N
     assert snapshot["hall"]["notices"] == ["第一条", "第二条"]
 
 
+def test_settings_change_the_halls_rules(qtbot: Any, live: LiveHall) -> None:
+    """The rules group shows the published rules; a change is saved through the API (audited) and
+    what the server refuses is said in both languages."""
+    window = console(qtbot, live)
+    wait_for(qtbot, lambda: window.rule_spins["promised_working_days"].value() == 5)
+    assert window.rule_spins["recall_limit"].value() == 3 and window.rule_spins["long_wait_alert_minutes"].value() == 30
+    window.rule_spins["promised_working_days"].setValue(10)
+    window.rule_spins["long_wait_alert_minutes"].setValue(45)
+    applied(qtbot, window, window.save_rules)
+    rules = live.client("manager").snapshot()["rules"]
+    assert rules["promised_working_days"] == 10 and rules["long_wait_alert_minutes"] == 45 and rules["recall_limit"] == 3
+    audit = live.client("manager").request("GET", "/api/audit")
+    changed = [row["detail"].get("rules") for row in audit if row["action"] == "hall_settings"]
+    assert {"promised_working_days": [5, 10], "long_wait_alert_minutes": [30.0, 45.0]} in changed, "who changed what, from what to what"
+    # A change made elsewhere shows once the manager is not editing.
+    live.client("manager").request("PUT", "/api/config/hall", {"rules": {"recall_limit": 4}})
+    window.refresh()
+    wait_for(qtbot, lambda: window.rule_spins["recall_limit"].value() == 4)
+
+
 def test_offline_banner_shows_when_the_server_goes_away(qtbot: Any, live: LiveHall) -> None:
     window = console(qtbot, live)
     assert not window.banner.isVisibleTo(window)
