@@ -247,6 +247,8 @@ class Service(Base):
     __table_args__ = (
         Index("one_open_service_per_ticket", "ticket_id", unique=True, **_partial("ended_at IS NULL")),
         Index("services_by_window", "window_id", "ended_at"),
+        Index("services_by_clerk", "clerk_id", "called_at"),  # reports filtered to one clerk
+        Index("services_by_category", "category_id", "called_at"),  # reports filtered to one category
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)

@@ -601,12 +601,19 @@ class _Collector:
         wanted = self.wanted
         if wanted.window is not None or wanted.clerk is not None or wanted.department is not None:
             return  # tickets are taken per category: 'issued' has no meaning for these filters
-        query = select(Ticket.business_day, Ticket.series, Ticket.items, Ticket.issued_at).where(
-            Ticket.hall_id == self.context.hall_id, Ticket.business_day.between(start, end)
-        )
+        conditions = [Ticket.hall_id == self.context.hall_id, Ticket.business_day.between(start, end)]
         if wanted.category is not None:
-            query = query.where(Ticket.series == wanted.category)
+            conditions.append(Ticket.series == wanted.category)
         dimensions = [d for d in self.dimensions if d in (Dimension.HALL, Dimension.CATEGORY, Dimension.ITEM, Dimension.HOUR)]
+        if Dimension.ITEM not in dimensions and Dimension.HOUR not in dimensions:
+            # Counts per day and category are all that is needed: counted by the database, not
+            # row by row here (a year of one category by window: 125,000 tickets, 2 s -> 0.1 s).
+            counted = select(Ticket.business_day, Ticket.series, func.count()).where(*conditions).group_by(Ticket.business_day, Ticket.series)
+            for day, series, count in self.session.execute(counted):
+                for dimension in dimensions:
+                    self.figures(day, dimension, HALL_KEY if dimension is Dimension.HALL else series).issued += count
+            return
+        query = select(Ticket.business_day, Ticket.series, Ticket.items, Ticket.issued_at).where(*conditions)
         for day, series, items, issued_at in self.session.execute(query.order_by(Ticket.id)):
             keys = {
                 Dimension.HALL: HALL_KEY,
@@ -623,9 +630,13 @@ class _Collector:
         query from the tickets of the period, even when the report is filtered to one window: a year of one window
         by item then reads a year of tickets (2.3 s on the benchmark year). ``likely()`` tells its planner the day
         range is no filter to start from, so it reads the window's services (services_by_window) and looks their
-        tickets up: 0.25 s. Only for long periods: for a day or a month the tickets of the period are as cheap."""
+        tickets up: 0.25 s. The same for one clerk or one category (services_by_clerk, services_by_category: a
+        clerk's year by item 2.2 -> 0.9 s). Only for long periods: for a day or a month the tickets of the period
+        are as cheap."""
         condition = Ticket.business_day.between(start, end)
-        if self.wanted.window is not None and (end - start).days >= _LONG_PERIOD_DAYS and self.session.get_bind().dialect.name == "sqlite":
+        wanted = self.wanted
+        one_of_few = wanted.window is not None or wanted.clerk is not None or wanted.category is not None
+        if one_of_few and (end - start).days >= _LONG_PERIOD_DAYS and self.session.get_bind().dialect.name == "sqlite":
             return func.likely(condition)
         return condition
 
