@@ -124,6 +124,12 @@ def main(argv: list[str] | None = None) -> int:
                 wait_until(app, lambda: True)
                 window.grab().save(str(out / name))
                 print(out / name)
+            # A 1280 × 800 screen: Chinese-only tab labels, four window cards a row.
+            window.resize(1280, 800)
+            window.tabs.setCurrentIndex(0)
+            wait_until(app, lambda: window.tabs.tabText(0) == "实时")
+            window.grab().save(str(out / "manager-live-1280.png"))
+            print(out / "manager-live-1280.png")
             window.close()
         finally:
             server.stop()

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -248,16 +248,23 @@ class ManagerWindow(QWidget):
 
         self.tabs = QTabWidget()
         root.addWidget(self.tabs, 1)
-        self.tabs.addTab(self._build_live(), "实时 Live")
-        self.tabs.addTab(self._build_reallocate(), "窗口调整 Reallocate")
-        self.tabs.addTab(self._build_recommendations(), "调整建议 Recommendations")
-        self.tabs.addTab(self._build_alerts(), "告警 Alerts")
-        self.tabs.addTab(self._build_followups(), "差评回访 Follow-ups")
-        self.tabs.addTab(self._build_devices(), "终端 Devices")
-        self.tabs.addTab(self._build_audit(), "审计日志 Audit")
-        self.tabs.addTab(self._build_settings(), "设置 Settings")
         self.reports_page = ReportsView(conn)
-        self.tabs.addTab(self.reports_page, "统计报表 Reports")
+        # (page, Chinese, English): labels read "实时 Live"; where the window is too narrow for all of
+        # them (a 1280-px screen), Chinese only, the English in each tab's tooltip.
+        self._tab_names: list[tuple[QWidget, str, str]] = [
+            (self._build_live(), "实时", "Live"),
+            (self._build_reallocate(), "窗口调整", "Reallocate"),
+            (self._build_recommendations(), "调整建议", "Recommendations"),
+            (self._build_alerts(), "告警", "Alerts"),
+            (self._build_followups(), "差评回访", "Follow-ups"),
+            (self._build_devices(), "终端", "Devices"),
+            (self._build_audit(), "审计日志", "Audit"),
+            (self._build_settings(), "设置", "Settings"),
+            (self.reports_page, "统计报表", "Reports"),
+        ]
+        self._alert_count = 0
+        for page, zh, en in self._tab_names:
+            self.tabs.addTab(page, f"{zh} {en}")
         self.tabs.currentChanged.connect(self._tab_shown)
 
         self._debounce = QTimer(self)
@@ -397,7 +404,10 @@ class ManagerWindow(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(grid_host)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.card_scroll = scroll
+        scroll.viewport().installEventFilter(self)  # re-flow the cards whenever their room changes (also on a hidden tab)
         self.cards: dict[int, WindowCard] = {}
+        self._card_columns = 0
         self.category_table = _table(
             ["类别", "业务 Category", "等候 Waiting", "最长等候(分) Longest", "预计等候(分) Predicted", "目标(分) Target", "服务窗口 Windows"]
         )
@@ -411,14 +421,14 @@ class ManagerWindow(QWidget):
 
     def _show_live(self) -> None:
         windows = self.snapshot.get("windows", [])
-        columns = 5
-        for index, data in enumerate(windows):
+        for data in windows:
             number = int(data["number"])
             card = self.cards.get(number)
             if card is None:
                 card = self.cards[number] = WindowCard(number)
-                self.window_grid.addWidget(card, index // columns, index % columns)
+                self._card_columns = 0  # placed below
             card.show_window(data, self.snapshot.get("now"))
+        self._arrange_cards()
         predictions = self.advice.predictions if self.advice else {}
         categories = self.snapshot.get("categories", [])
         table = self.category_table
@@ -760,9 +770,47 @@ class ManagerWindow(QWidget):
             self.alert_list.addItem(item)
         count = len(tracked)
         self.alert_summary.setText(f"当前告警 {count} 条  {count} active alert(s)" if count else "无告警  No alerts")
-        index = self.tabs.indexOf(self.alert_list.parentWidget())
-        if index >= 0:
-            self.tabs.setTabText(index, f"告警 Alerts ({count})" if count else "告警 Alerts")
+        self._alert_count = count
+        self._label_tabs()
+
+    def _label_tabs(self, available: int | None = None) -> None:
+        """Bilingual tab labels if they all fit ``available`` pixels (the tab widget's width), else
+        Chinese only, the English in the tooltip."""
+        alerts = self.alert_list.parentWidget()
+        if available is None:
+            layout = self.layout()
+            if layout is not None:
+                layout.activate()  # the tab widget's width follows the window's even before it is first shown
+            available = self.tabs.width()
+        for compact in (False, True):
+            for index, (page, zh, en) in enumerate(self._tab_names):
+                count = f" ({self._alert_count})" if page is alerts and self._alert_count else ""
+                self.tabs.setTabText(index, (zh if compact else f"{zh} {en}") + count)
+                self.tabs.setTabToolTip(index, f"{zh} {en}")
+            if self.tabs.tabBar().sizeHint().width() <= available:
+                return
+
+    def _arrange_cards(self) -> None:
+        """As many window cards a row as fit the width (5 at 1600 px, 4 at 1280), so that none is cut off at the right."""
+        if not self.cards:
+            return
+        widest = max(card.minimumSizeHint().width() for card in self.cards.values()) + self.window_grid.horizontalSpacing()
+        room = self.card_scroll.viewport().width() - 2 * self.window_grid.contentsMargins().left()
+        columns = max(2, min(6, room // max(widest, 1)))
+        if columns == self._card_columns:
+            return
+        self._card_columns = columns
+        for index, number in enumerate(sorted(self.cards)):
+            self.window_grid.addWidget(self.cards[number], index // columns, index % columns)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._label_tabs()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.card_scroll.viewport():
+            self._arrange_cards()
+        return super().eventFilter(watched, event)
 
     def alert_keys(self) -> list[str]:
         return [str(self.alert_list.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.alert_list.count())]

@@ -218,3 +218,41 @@ def test_reallocation_table_shows_whole_category_names(qtbot: Any, live: LiveHal
     # bilingual name ("户籍出入境  Household Registration & Exit-Entry") fits without "…".
     assert table.columnWidth(1) >= widest
     assert table.columnWidth(5) < table.columnWidth(1) / 2
+
+
+def test_tab_labels_fit_a_narrow_screen(qtbot: Any, live: LiveHall) -> None:
+    """Bilingual where all fit; narrower (a 1280-px screen with the hall's font: docs checked by
+    eye), Chinese only with the English in the tooltips, so that no tab hides behind scroll
+    arrows; the alert count stays either way."""
+    window = console(qtbot, live)
+    window._alert_count = 2
+    window._label_tabs(available=10_000)
+    labels = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert labels[0] == "实时 Live" and labels[3] == "告警 Alerts (2)" and labels[-1] == "统计报表 Reports"
+    full = window.tabs.tabBar().sizeHint().width()
+    window._label_tabs(available=full - 1)
+    assert window.tabs.tabText(0) == "实时" and window.tabs.tabText(3) == "告警 (2)"
+    assert window.tabs.tabToolTip(3) == "告警 Alerts" and window.tabs.tabBar().sizeHint().width() < full
+    window._label_tabs(available=full)
+    assert window.tabs.tabText(0) == "实时 Live"
+
+
+def test_window_cards_are_never_cut_off_at_the_right(qtbot: Any, live: LiveHall) -> None:
+    window = console(qtbot, live)
+    window.show()
+    qtbot.waitExposed(window)
+    columns = []
+    for width in (1900, 1600, 1200):
+        window.resize(width, 900)
+        qtbot.wait(50)
+        wait_for(qtbot, lambda: window._card_columns > 0)
+        viewport = window.card_scroll.viewport().width()
+        assert all(card.geometry().right() <= viewport for card in window.cards.values()), (width, viewport)
+        columns.append(window._card_columns)
+    assert columns == sorted(columns, reverse=True) and columns[0] > columns[-1], columns
+    # Widened while another tab is shown: the cards re-flow when the live tab comes back.
+    window.tabs.setCurrentIndex(1)
+    window.resize(1900, 900)
+    qtbot.wait(50)
+    window.tabs.setCurrentIndex(0)
+    wait_for(qtbot, lambda: window._card_columns == columns[0])
