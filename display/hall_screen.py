@@ -235,7 +235,7 @@ class HallScreen(QWidget):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(PANEL)
         p.drawRoundedRect(r, 1.2 * u, 1.2 * u)
-        rows = self.model.recent[1:]
+        rows = self.model.earlier_calls()
         title_h = 6 * u if not self.portrait else 4.5 * u
         title = QRectF(r.left() + 1.5 * u, r.top(), r.width() - 3 * u, title_h)
         _draw(p, title, "最近叫号 Recent calls", fit_font("最近叫号 Recent calls", title, title_h * 0.55, True), MUTED,

@@ -12,23 +12,29 @@ import logging
 from collections.abc import Mapping
 
 from display.model import HallScreenModel, WindowView
+from hall.serving import Staffing
 from hardware.serial.led_strip import WindowStrip
 
 log = logging.getLogger(__name__)
 
 CLOSED = "暂停办理"
 PAUSED = "暂停服务"
+UNSTAFFED = "暂无人员"
 IDLE_FALLBACK = "欢迎光临"
 
 
 def led_text(window: WindowView) -> str:
-    """What the strip above ``window`` shows: the call while there is one, else its state or name."""
-    if window.state == "closed":
-        return CLOSED
-    if window.paused:
-        return PAUSED
+    """What the strip above ``window`` shows: the call while there is one, else its state or name
+    (by :mod:`hall.serving`: a window with nobody at it says so instead of inviting citizens)."""
     if window.current:
-        return f"请{window.current}号"
+        return f"{window.current}办理中" if window.current_status == "serving" else f"请{window.current}号"
+    match window.staffing:
+        case Staffing.CLOSED:
+            return CLOSED
+        case Staffing.PAUSED:
+            return PAUSED
+        case Staffing.UNSTAFFED:
+            return UNSTAFFED
     return window.name_zh or IDLE_FALLBACK
 
 

@@ -9,6 +9,9 @@ The model owns three decisions:
   replayed call is shown (the screen is the record) but a call whose event is older than
   ``speak_within_seconds`` by the server's clock is not spoken: a citizen called three minutes
   ago is not summoned again by a voice that comes back late.
+* **Calls follow the ticket.** The big call is the newest call whose ticket is still at its
+  window. A transfer, a no-show or a park withdraws the call at once (its line leaves the list);
+  a finished service leaves its line in the list as history but no longer holds the big call.
 * **Server time.** Event times are the server's. The display learns the offset between its own
   clock and the server's from each snapshot, so a display whose clock is off still judges age
   correctly.
@@ -22,8 +25,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hall.announcements import Call, Zone
+from hall.serving import Staffing, staffing
 
 RECENT_LIMIT = 10
+
+# A recent call whose ticket is now back in a queue, parked or missed was withdrawn: not listed.
+WITHDRAWN_STATUSES = frozenset({"waiting", "parked", "no_show"})
 
 # Events after which counts the display cannot derive locally may be off: refresh the snapshot.
 RESYNC_KINDS = frozenset(
@@ -68,6 +75,7 @@ class WindowView:
     name_en: str = ""
     state: str = "open"              # open / closed / paused
     current: str | None = None       # the ticket number being called or served
+    current_status: str = ""         # "called" or "serving" while there is a current ticket
     clerk: dict[str, Any] | None = None
     paused_since: datetime | None = None
     pause_reason: str = ""
@@ -76,6 +84,10 @@ class WindowView:
     @property
     def paused(self) -> bool:
         return self.state == "paused"
+
+    @property
+    def staffing(self) -> Staffing:
+        return staffing(self.state, self.clerk is not None)
 
 
 @dataclass
@@ -154,9 +166,20 @@ class HallScreenModel:
             return True
         return any(category.series in w.series for n, w in self.windows.items() if n in self.zone.windows)
 
+    def is_live(self, entry: CallEntry) -> bool:
+        """The call still stands: its ticket is called or served at that window now."""
+        window = self.windows.get(entry.window)
+        return window is None or window.current == entry.number
+
     @property
     def latest_call(self) -> CallEntry | None:
-        return self.recent[0] if self.recent else None
+        """The call the screen shows large: the newest one whose ticket is still at its window."""
+        return next((entry for entry in self.recent if self.is_live(entry)), None)
+
+    def earlier_calls(self) -> list[CallEntry]:
+        """The list beside the big call: every other recent call, newest first."""
+        latest = self.latest_call
+        return [entry for entry in self.recent if entry is not latest]
 
     def visible_windows(self) -> list[WindowView]:
         return [w for _, w in sorted(self.windows.items()) if self.window_in_zone(w)]
@@ -204,6 +227,7 @@ class HallScreenModel:
                 name_en=w.get("name_en", ""),
                 state=w.get("state", "open"),
                 current=current.get("number") if isinstance(current, dict) else current,
+                current_status=str(current.get("status", "called")) if isinstance(current, dict) else ("called" if current else ""),
                 clerk=w.get("clerk"),
                 paused_since=_parse_time(w.get("paused_since")),
                 pause_reason=w.get("pause_reason", "") or "",
@@ -217,6 +241,7 @@ class HallScreenModel:
                 called_at=_parse_time(c.get("called_at")),
             )
             for c in data.get("recent_calls", ())
+            if c.get("status") not in WITHDRAWN_STATUSES
         ]
         self.recent = [c for c in calls if self.in_zone(c)][: self.recent_limit]
         self.seq = int(data.get("seq", self.seq))
@@ -251,6 +276,7 @@ class HallScreenModel:
         window = self._window(window_no)
         if window is not None:
             window.current = number
+            window.current_status = "called"
             update.changed.add("windows")
         series = str(ticket.get("series", "")).upper()
         if not recall and series in self.categories:
@@ -284,6 +310,26 @@ class HallScreenModel:
         window = self._window(window_no)
         if window is not None and (number is None or window.current == number):
             window.current = None
+            window.current_status = ""
+            update.changed.update({"windows", "calls"})
+
+    def _withdraw(self, window_no: Any, number: str | None, update: Update) -> None:
+        """The ticket left the window without being served there: its call no longer stands."""
+        self._clear_current(window_no, number, update)
+        try:
+            window = int(window_no)
+        except (TypeError, ValueError):
+            return
+        kept = [c for c in self.recent if not (c.number == number and c.window == window)]
+        if len(kept) != len(self.recent):
+            self.recent = kept
+            update.changed.add("calls")
+
+    def _on_service_started(self, data: dict[str, Any], at: datetime | None, update: Update) -> None:
+        ticket = data.get("ticket") or {}
+        window = self._window(data.get("window"))
+        if window is not None and window.current == ticket.get("number"):
+            window.current_status = "serving"
             update.changed.add("windows")
 
     def _on_service_finished(self, data: dict[str, Any], at: datetime | None, update: Update) -> None:
@@ -292,15 +338,15 @@ class HallScreenModel:
 
     def _on_ticket_no_show(self, data: dict[str, Any], at: datetime | None, update: Update) -> None:
         ticket = data.get("ticket") or {}
-        self._clear_current(data.get("window"), ticket.get("number"), update)
+        self._withdraw(data.get("window"), ticket.get("number"), update)
 
     def _on_ticket_transferred(self, data: dict[str, Any], at: datetime | None, update: Update) -> None:
         ticket = data.get("ticket") or {}
-        self._clear_current(data.get("from_window"), ticket.get("number"), update)
+        self._withdraw(data.get("from_window"), ticket.get("number"), update)
 
     def _on_ticket_parked(self, data: dict[str, Any], at: datetime | None, update: Update) -> None:
         ticket = data.get("ticket") or {}
-        self._clear_current(data.get("window"), ticket.get("number"), update)
+        self._withdraw(data.get("window"), ticket.get("number"), update)
 
     def _on_window_paused(self, data: dict[str, Any], at: datetime | None, update: Update) -> None:
         window = self._window(data.get("window"))

@@ -1,7 +1,12 @@
-"""The monitor above one window: its number and name, the number being served (large, flashing
-when called), the clerk's card (岗位公示: name, staff number, department), and
-"暂停服务 / Paused" with the reason while the window is paused. Painted in proportion to its size
-like the hall screen; draws the same :class:`~display.model.HallScreenModel`."""
+"""The monitor above one window: its number and name, what the window is doing, and the clerk's
+card (岗位公示: name, staff number, department). Painted in proportion to its size like the hall
+screen; draws the same :class:`~display.model.HallScreenModel`.
+
+What it says follows the hall's one definition of who serves (:mod:`hall.serving`): a number
+that is called ("请 A023 号到本窗口", flashing), a number being served ("正在办理"), ready for the
+next number, paused with the reason, closed, or no clerk at the window ("暂无人员在岗") — never
+"now serving" at a window where nobody is.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,35 @@ from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
-from display.hall_screen import BG, FLASH, LOCAL, MUTED, NUMBER, OFFLINE, PANEL, TEXT, WARN, _draw, fit_font
+from display.hall_screen import BG, FLASH, LOCAL, MUTED, NUMBER, OFFLINE, PANEL, TEXT, _draw, fit_font
 from display.model import HallScreenModel, Update
+from hall.serving import Staffing
 from ui import theme
 
 PAUSED_TEXT = "暂停服务"
 PAUSED_TEXT_EN = "Paused"
 CLOSED_TEXT = "暂停办理  Closed"
+UNSTAFFED_TEXT = "暂无人员在岗"
+UNSTAFFED_TEXT_EN = "No clerk at this window"
+UNSTAFFED_HINT = "请留意其他窗口叫号  Please watch for calls at other windows"
+CALLED_TITLE = "请以下号码到本窗口  Please come to this window"
+SERVING_TITLE = "正在办理  Now serving"
+READY_TEXT = "等待叫号  Ready for the next number"
+# Paused: dark text on amber, far above WCAG AA's 4.5:1 (the old amber-on-brown was not).
+PAUSED_BG = QColor("#f2b01e")
+PAUSED_FG = QColor("#1b1300")
+
+
+class Phase:
+    """What the window screen shows, in the order it is decided."""
+
+    NONE = ""
+    CLOSED = "closed"
+    PAUSED = "paused"
+    UNSTAFFED = "unstaffed"
+    CALLED = "called"
+    SERVING = "serving"
+    READY = "ready"
 
 
 class WindowScreen(QWidget):
@@ -59,6 +86,25 @@ class WindowScreen(QWidget):
     # -- what is shown (also read by tests) ------------------------------------------------------
 
     @property
+    def phase(self) -> str:
+        window = self.model.windows.get(self.window_number)
+        if window is None:
+            return Phase.NONE
+        if window.current:
+            # A ticket still at the window is shown whatever else changed (the clerk must finish it).
+            return Phase.SERVING if window.current_status == "serving" else Phase.CALLED
+        return {
+            Staffing.CLOSED: Phase.CLOSED,
+            Staffing.PAUSED: Phase.PAUSED,
+            Staffing.UNSTAFFED: Phase.UNSTAFFED,
+        }.get(window.staffing, Phase.READY)
+
+    @property
+    def title_text(self) -> str:
+        """The line above the big number or state (read by tests)."""
+        return {Phase.CALLED: CALLED_TITLE, Phase.SERVING: SERVING_TITLE, Phase.READY: READY_TEXT}.get(self.phase, "")
+
+    @property
     def status_text(self) -> str:
         window = self.model.windows.get(self.window_number)
         if window is None:
@@ -67,7 +113,11 @@ class WindowScreen(QWidget):
             return f"{PAUSED_TEXT} / {PAUSED_TEXT_EN}"
         if window.state == "closed":
             return CLOSED_TEXT
-        return window.current or ""
+        if window.current:
+            return window.current
+        if window.staffing is Staffing.UNSTAFFED:
+            return f"{UNSTAFFED_TEXT} / {UNSTAFFED_TEXT_EN}"
+        return ""
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
@@ -100,30 +150,36 @@ class WindowScreen(QWidget):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(FLASH if self.flash_on else PANEL)
         p.drawRoundedRect(body, 1.5 * u, 1.5 * u)
-        if window is not None and window.paused:
-            p.setBrush(QColor("#5a4200"))
+        phase = self.phase
+        if phase == Phase.PAUSED and window is not None:
+            p.setBrush(PAUSED_BG)
             p.drawRoundedRect(body, 1.5 * u, 1.5 * u)
             main = QRectF(body.left(), body.top() + body.height() * 0.12, body.width(), body.height() * 0.4)
-            _draw(p, main, PAUSED_TEXT, fit_font(PAUSED_TEXT, main.adjusted(2 * u, 0, -2 * u, 0), main.height() * 0.8, True), WARN, center)
+            _draw(p, main, PAUSED_TEXT, fit_font(PAUSED_TEXT, main.adjusted(2 * u, 0, -2 * u, 0), main.height() * 0.8, True), PAUSED_FG,
+                  center)
             sub = QRectF(body.left(), main.bottom(), body.width(), body.height() * 0.18)
-            _draw(p, sub, PAUSED_TEXT_EN, fit_font(PAUSED_TEXT_EN, sub, sub.height() * 0.7, True), TEXT, center)
+            _draw(p, sub, PAUSED_TEXT_EN, fit_font(PAUSED_TEXT_EN, sub, sub.height() * 0.7, True), PAUSED_FG, center)
             reason = window.pause_reason or ""
             if window.paused_since is not None:
                 reason = (reason + "  " if reason else "") + "自 " + window.paused_since.astimezone(LOCAL).strftime("%H:%M") + " 起"
             why = QRectF(body.left() + 2 * u, sub.bottom(), body.width() - 4 * u, body.height() * 0.2)
-            _draw(p, why, reason, fit_font(reason, why, why.height() * 0.5), MUTED, center)
-        elif window is not None and window.state == "closed":
+            _draw(p, why, reason, fit_font(reason, why, why.height() * 0.5, True), PAUSED_FG, center)
+        elif phase == Phase.CLOSED:
             _draw(p, body, CLOSED_TEXT, fit_font(CLOSED_TEXT, body.adjusted(2 * u, 0, -2 * u, 0), body.height() * 0.2, True), MUTED, center)
-        else:
-            title = QRectF(body.left(), body.top() + u, body.width(), body.height() * 0.16)
-            _draw(p, title, "正在办理  Now serving", fit_font("正在办理  Now serving", title, title.height() * 0.6), MUTED, center)
-            current = window.current if window else None
+        elif phase == Phase.UNSTAFFED:
+            main = QRectF(body.left() + 2 * u, body.top() + body.height() * 0.2, body.width() - 4 * u, body.height() * 0.3)
+            _draw(p, main, UNSTAFFED_TEXT, fit_font(UNSTAFFED_TEXT, main, main.height() * 0.7, True), TEXT, center)
+            sub = QRectF(body.left() + 2 * u, main.bottom(), body.width() - 4 * u, body.height() * 0.16)
+            _draw(p, sub, UNSTAFFED_TEXT_EN, fit_font(UNSTAFFED_TEXT_EN, sub, sub.height() * 0.6, True), TEXT, center)
+            hint = QRectF(body.left() + 2 * u, sub.bottom() + 2 * u, body.width() - 4 * u, body.height() * 0.12)
+            _draw(p, hint, UNSTAFFED_HINT, fit_font(UNSTAFFED_HINT, hint, hint.height() * 0.6), MUTED, center)
+        elif phase in (Phase.CALLED, Phase.SERVING) and window is not None and window.current:
+            title = QRectF(body.left() + 2 * u, body.top() + u, body.width() - 4 * u, body.height() * 0.16)
+            _draw(p, title, self.title_text, fit_font(self.title_text, title, title.height() * 0.6, True), TEXT, center)
             main = QRectF(body.left() + 2 * u, title.bottom(), body.width() - 4 * u, body.height() * 0.7)
-            if current:
-                _draw(p, main, current, fit_font(current, main, main.height() * 0.75, True), NUMBER, center)
-            else:
-                idle = "请稍候  Please wait"
-                _draw(p, main, idle, fit_font(idle, main, main.height() * 0.2), MUTED, center)
+            _draw(p, main, window.current, fit_font(window.current, main, main.height() * 0.75, True), NUMBER, center)
+        else:
+            _draw(p, body, READY_TEXT, fit_font(READY_TEXT, body.adjusted(4 * u, 0, -4 * u, 0), body.height() * 0.09), MUTED, center)
         # Clerk card.
         card = QRectF(body.right() + 2 * u, body.top(), card_w, body.height())
         p.setPen(Qt.PenStyle.NoPen)

@@ -94,3 +94,92 @@ def add_days(hours: HoursConfig, start: date, days: int, working: bool) -> date:
         if is_working_day(hours, current):
             counted += 1
     return current
+
+
+# ---------------------------------------------------------------------------- closed hours
+
+WEEKDAY_ZH = "一二三四五六日"
+WEEKDAY_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class Opening:
+    """When the hall next takes citizens, and on what terms (all-comers or bookings only)."""
+
+    at: datetime          # the hall's local time
+    period: Period
+
+    @property
+    def walk_ins(self) -> bool:
+        return self.period is not Period.APPOINTMENT_ONLY
+
+
+def _starts_on(hours: HoursConfig, day: date) -> list[tuple[datetime, Period]]:
+    """Every moment on ``day`` (local) at which a period of the hall's hours begins."""
+    if day.isoformat() in hours.closed_dates:
+        return []
+    ranges: list[tuple[object, Period]] = []
+    if is_working_day(hours, day):
+        ranges += [(r, Period.REGULAR) for r in hours.regular]
+        ranges += [(r, p) for r, p in ((hours.lunch, Period.LUNCH), (hours.extended, Period.EXTENDED)) if r is not None]
+    elif hours.weekend is not None and hours.weekend_mode is not WeekendMode.CLOSED:
+        period = Period.WEEKEND if hours.weekend_mode is WeekendMode.OPEN else Period.APPOINTMENT_ONLY
+        ranges.append((hours.weekend, period))
+    return sorted(
+        (datetime.combine(day, time_range.start, tzinfo=hours.zone), period)  # type: ignore[attr-defined]
+        for time_range, period in ranges
+    )
+
+
+def next_opening(hours: HoursConfig, instant: datetime, walk_ins: bool = False, horizon_days: int = 60) -> Opening | None:
+    """The next moment after ``instant`` at which the hall opens after a closed spell (with
+    ``walk_ins``, the next at which anyone may take a number), or None when nothing opens within
+    ``horizon_days`` (a hall with no hours configured)."""
+    local = local_time(hours, instant)
+    for offset in range(horizon_days + 1):
+        for start, period in _starts_on(hours, local.date() + timedelta(days=offset)):
+            if start <= local or (walk_ins and period is Period.APPOINTMENT_ONLY):
+                continue
+            # A start inside an open spell (lunch right after the morning) is no opening.
+            if hall_state(hours, start - timedelta(seconds=1)).period is Period.CLOSED:
+                return Opening(start, period)
+    return None
+
+
+def opening_text(opening: Opening | None, instant: datetime, hours: HoursConfig) -> Bilingual:
+    """"下次开放：明天 12月5日（周六）09:00，仅办理预约" and its English."""
+    if opening is None:
+        return Bilingual("近期无开放时间安排，请留意大厅公告", "no opening is scheduled soon: see the hall's notices")
+    today = local_time(hours, instant).date()
+    day = opening.at.date()
+    days = (day - today).days
+    when_zh = {0: "今天", 1: "明天", 2: "后天"}.get(days, "")
+    when_en = {0: "today, ", 1: "tomorrow, "}.get(days, "")
+    weekday = day.weekday()
+    zh = f"下次开放：{when_zh}{day.month}月{day.day}日（周{WEEKDAY_ZH[weekday]}）{opening.at:%H:%M}"
+    en = f"opens {when_en}{WEEKDAY_EN[weekday]} {day.day} {day:%b} at {opening.at:%H:%M}"
+    if not opening.walk_ins:
+        zh += "，仅办理预约"
+        en += ", bookings only"
+    return Bilingual(zh, en)
+
+
+def hours_lines(hours: HoursConfig) -> list[Bilingual]:
+    """The hall's hours as a citizen reads them on the kiosk, one line per kind of period."""
+    lines: list[Bilingual] = []
+    days_zh = "、".join(f"周{WEEKDAY_ZH[d - 1]}" for d in hours.workdays)
+    days_en = ", ".join(WEEKDAY_EN[d - 1] for d in hours.workdays)
+    if hours.regular:
+        spans = "、".join(str(r) for r in hours.regular)
+        lines.append(Bilingual(f"工作日（{days_zh}）{spans}", f"working days ({days_en}) {', '.join(str(r) for r in hours.regular)}"))
+    if hours.lunch is not None:
+        lines.append(Bilingual(f"午间服务 {hours.lunch}（部分窗口）", f"lunch-time service {hours.lunch} (fewer windows)"))
+    if hours.extended is not None:
+        lines.append(Bilingual(f"延时服务 {hours.extended}", f"extended hours {hours.extended}"))
+    if hours.weekend is not None and hours.weekend_mode is not WeekendMode.CLOSED:
+        only = hours.weekend_mode is WeekendMode.APPOINTMENT_ONLY
+        lines.append(
+            Bilingual(f"双休日 {hours.weekend}" + ("（仅预约）" if only else ""), f"weekends {hours.weekend}" + (" (bookings only)" if only else ""))
+        )
+    lines.append(Bilingual("法定节假日休息", "closed on public holidays"))
+    return lines

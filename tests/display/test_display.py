@@ -5,10 +5,8 @@ announcer and a recording player (offscreen there may be no audio output)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QCoreApplication
 
 from display.app import DisplayWindow, create_window
@@ -17,15 +15,6 @@ from hardware.speech import RecordingAnnouncer
 from server.client import HallClient
 from server.runner import ServerThread
 from tests.counter.live import LiveHall
-
-
-@pytest.fixture
-def windows() -> Iterator[list[DisplayWindow]]:
-    made: list[DisplayWindow] = []
-    yield made
-    for window in made:
-        window.close()
-        window.deleteLater()
 
 
 def open_display(live: LiveHall, windows: list[DisplayWindow], tmp_path: Path, **kwargs) -> DisplayWindow:  # type: ignore[no-untyped-def]

@@ -16,18 +16,27 @@ from hardware.serial.fakes import RecordingLedStrip
 from hardware.serial.led_strip import DEFAULT_AREA, LedFrameFormat, encode_text
 from tests.counter.live import LiveHall
 
+CLERK = {"staff_no": "1003", "name": "王芳"}
+
 
 def test_led_text_by_window_state() -> None:
-    assert led_text(WindowView(3, name_zh="社保服务")) == "社保服务"
-    assert led_text(WindowView(3)) == "欢迎光临"
-    assert led_text(WindowView(3, current="A023")) == "请A023号"
-    assert led_text(WindowView(3, current="A023", state="paused")) == "暂停服务"
+    assert led_text(WindowView(3, name_zh="社保服务", clerk=CLERK)) == "社保服务"
+    assert led_text(WindowView(3, clerk=CLERK)) == "欢迎光临"
+    assert led_text(WindowView(3, current="A023", clerk=CLERK)) == "请A023号"
+    assert led_text(WindowView(3, current="A023", current_status="serving", clerk=CLERK)) == "A023办理中"
+    assert led_text(WindowView(3, state="paused", clerk=CLERK)) == "暂停服务"
     assert led_text(WindowView(3, state="closed")) == "暂停办理"
+
+
+def test_a_window_nobody_staffs_never_invites_citizens() -> None:
+    """hall.serving: open but no clerk logged in is not serving, whatever the window's name says."""
+    assert led_text(WindowView(3, name_zh="社保服务")) == "暂无人员"
+    assert led_text(WindowView(3, name_zh="社保服务", state="closed")) == "暂停办理"
 
 
 def test_only_changed_texts_are_sent_and_addresses_map() -> None:
     model = HallScreenModel(Zone())
-    model.windows = {1: WindowView(1, name_zh="综合受理"), 2: WindowView(2, name_zh="不动产")}
+    model.windows = {1: WindowView(1, name_zh="综合受理", clerk=CLERK), 2: WindowView(2, name_zh="不动产", clerk=CLERK)}
     strip = RecordingLedStrip()
     mirror = LedMirror(strip, {1: 11, 2: 12})
     assert mirror.update(model) == [(11, "综合受理"), (12, "不动产")]
@@ -40,7 +49,7 @@ def test_only_changed_texts_are_sent_and_addresses_map() -> None:
 
 def test_a_name_the_strip_cannot_encode_falls_back() -> None:
     model = HallScreenModel(Zone())
-    model.windows = {1: WindowView(1, name_zh="办证😀")}
+    model.windows = {1: WindowView(1, name_zh="办证😀", clerk=CLERK)}
     strip = RecordingLedStrip()
     assert LedMirror(strip).update(model) == [(1, "欢迎光临")]
 
@@ -57,12 +66,14 @@ def test_strips_follow_calls_and_pauses_on_the_real_server(qtbot, live: LiveHall
     display.show()
     try:
         qtbot.waitUntil(lambda: display.model.has_snapshot, timeout=10_000)
-        assert strip.current[5] == display.model.windows[5].name_zh   # every window shows its name at start
+        assert strip.current[5] == "暂无人员"   # nobody logged in at window 5 yet
         ticket = live.issue("C")
         clerk = live.clerk_client(5, "1003")
+        qtbot.waitUntil(lambda: strip.current.get(5) == display.model.windows[5].name_zh, timeout=10_000)
         clerk.call_next(5)
         qtbot.waitUntil(lambda: strip.current.get(5) == f"请{ticket['number']}号", timeout=10_000)
         clerk.start(5)
+        qtbot.waitUntil(lambda: strip.current.get(5) == f"{ticket['number']}办理中", timeout=10_000)
         clerk.finish(5, "immediate")
         qtbot.waitUntil(lambda: strip.current.get(5) == display.model.windows[5].name_zh, timeout=10_000)
         clerk.pause(5, "AB岗交接")

@@ -165,3 +165,48 @@ def test_add_working_days_always_lands_on_a_working_day(hours: HoursConfig) -> N
         for days in (1, 2, 5, 7):
             result = add_days(hours, start + timedelta(days=offset), days, True)
             assert is_working_day(hours, result)
+
+
+# ---------------------------------------------------------------- closed hours (issue 14)
+
+from hall.calendar import hours_lines, next_opening, opening_text  # noqa: E402
+
+OPENINGS = [
+    # (now, next opening, its period, next walk-in opening)
+    ("2026-11-17 07:00", "2026-11-17 08:30", Period.REGULAR, "2026-11-17 08:30"),
+    ("2026-11-17 19:30", "2026-11-18 08:30", Period.REGULAR, "2026-11-18 08:30"),
+    ("2026-11-20 20:00", "2026-11-21 09:00", Period.APPOINTMENT_ONLY, "2026-11-23 08:30"),   # Friday night
+    ("2026-11-22 18:00", "2026-11-23 08:30", Period.REGULAR, "2026-11-23 08:30"),
+    ("2026-09-30 20:00", "2026-10-04 09:00", Period.APPOINTMENT_ONLY, "2026-10-05 08:30"),   # 国庆 holidays
+    ("2026-11-17 10:00", "2026-11-18 08:30", Period.REGULAR, "2026-11-18 08:30"),             # open: lunch is no "opening"
+]
+
+
+@pytest.mark.parametrize(("now", "opens", "period", "walk_ins"), OPENINGS)
+def test_next_opening(hours: HoursConfig, now: str, opens: str, period: Period, walk_ins: str) -> None:
+    opening = next_opening(hours, at(now))
+    assert opening is not None
+    assert opening.at == at(opens) and opening.period is period
+    walk_in = next_opening(hours, at(now), walk_ins=True)
+    assert walk_in is not None and walk_in.at == at(walk_ins)
+
+
+def test_opening_text_says_when_and_on_what_terms(hours: HoursConfig) -> None:
+    friday_night = at("2026-11-20 20:00")
+    text = opening_text(next_opening(hours, friday_night), friday_night, hours)
+    assert text.zh == "下次开放：明天11月21日（周六）09:00，仅办理预约"
+    assert text.en == "opens tomorrow, Sat 21 Nov at 09:00, bookings only"
+    early = at("2026-11-17 07:00")
+    assert opening_text(next_opening(hours, early), early, hours).zh == "下次开放：今天11月17日（周二）08:30"
+    assert "近期无开放" in opening_text(None, early, hours).zh
+
+
+def test_a_hall_with_no_hours_never_opens() -> None:
+    assert next_opening(HoursConfig(regular=(), weekend=None), at("2026-11-17 07:00")) is None
+
+
+def test_hours_lines(hours: HoursConfig) -> None:
+    zh = [line.zh for line in hours_lines(hours)]
+    assert zh[0] == "工作日（周一、周二、周三、周四、周五）08:30-12:00、13:30-17:30"
+    assert "午间服务 12:00-13:30（部分窗口）" in zh
+    assert "双休日 09:00-17:00（仅预约）" in zh
