@@ -69,6 +69,7 @@ from enum import StrEnum
 
 from hall.config import CallRule, CategoryConfig, RulesConfig
 from hall.queueing import fluid_area, steady_wait, variability_factor
+from hall.serving import Staffing, WindowServing, staffing, unserved_categories
 from hall.text import Bilingual
 
 # --------------------------------------------------------------------------- the snapshot
@@ -260,7 +261,7 @@ class AlertKind(StrEnum):
     LONG_QUEUE = "long_queue"       # more than N waiting for a window's categories
     LONG_PAUSE = "long_pause"       # a window paused longer than rules.pause_warn_minutes
     OVER_TARGET = "over_target"     # a category's predicted wait exceeds its target
-    UNSERVED = "unserved"           # tickets waiting and no open window serves the category
+    UNSERVED = "unserved"           # tickets waiting and no window serves the category (hall.serving)
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,11 @@ class Alert:
     def key(self) -> str:
         """Stable identity, so a console can tell an alert that persists from a new one."""
         return f"{self.kind.value}:{self.series or ''}:{self.window if self.window is not None else ''}"
+
+
+def serving_of(window: WindowState) -> WindowServing:
+    """The window in :mod:`hall.serving`'s terms: the one definition of who serves what now."""
+    return WindowServing(window.number, staffing(window.status.value, window.clerk is not None), window.series)
 
 
 @dataclass(frozen=True)
@@ -308,7 +314,7 @@ class _Win:
 
     @property
     def serving(self) -> bool:
-        return self.status is not WindowStatus.CLOSED
+        return staffing(self.status.value, self.clerk is not None) is Staffing.SERVING
 
     @property
     def movable(self) -> bool:
@@ -869,10 +875,7 @@ def _alerts(snapshot: HallSnapshot, predictions: Mapping[str, Prediction], setti
             rules: RulesConfig) -> tuple[Alert, ...]:
     out: list[Alert] = []
     waiting = {c.series: c.waiting for c in snapshot.categories}
-    served: set[str] = set()
-    for w in snapshot.windows:
-        if w.status is not WindowStatus.CLOSED:
-            served.update(w.series)
+    unserved = set(unserved_categories(waiting, (serving_of(w) for w in snapshot.windows)))
     for cat in snapshot.categories:
         name = cat.label
         limit = rules.long_wait_alert_minutes
@@ -882,10 +885,10 @@ def _alerts(snapshot: HallSnapshot, predictions: Mapping[str, Prediction], setti
                 f"{name.zh}有 {over} 人等候超过 {limit:.0f} 分钟（最长 {cat.oldest_minutes:.0f} 分钟），请开设应急窗口",
                 f"{name.en}: {over} waited over {limit:.0f} min (longest {cat.oldest_minutes:.0f} min); open an emergency window",
             )))
-        if cat.waiting and cat.series not in served:
+        if cat.series in unserved:
             out.append(Alert(AlertKind.UNSERVED, cat.series, None, float(cat.waiting), 0.0, Bilingual(
-                f"{name.zh}有 {cat.waiting} 人等候，但没有开放的窗口办理",
-                f"{name.en}: {cat.waiting} waiting and no open window serves it",
+                f"{name.zh}有 {cat.waiting} 人等候，但没有在岗窗口办理（窗口关闭、暂停或无人登录）",
+                f"{name.en}: {cat.waiting} waiting and no staffed window serves it (closed, paused or nobody logged in)",
             )))
         prediction = predictions.get(cat.series)
         if prediction is not None and (cat.waiting or cat.arrivals_per_hour > 0) and prediction.over_target:

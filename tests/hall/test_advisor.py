@@ -299,11 +299,23 @@ def test_alerts_appear_and_clear() -> None:
     assert all(a.message.zh and a.message.en for a in alerts(bad, rules, settings))
     good = HallSnapshot(
         categories=(cat("X", waiting=2, per_hour=3.0, oldest=8.0), cat("Y", waiting=1, per_hour=2.0), cat("Z")),
-        windows=(win(1, ("X",)), win(2, ("Y",), status=PAUSED, paused_minutes=2.0), win(3, ("X",), ("Z",))),
+        windows=(win(1, ("X",)), win(2, ("Y",), status=PAUSED, paused_minutes=2.0), win(3, ("X",), ("Z",)), win(4, ("Y",))),
     )
     assert alerts(good, rules, settings) == ()
     keys = {a.key for a in alerts(bad, rules, settings)}
     assert "long_wait:X:" in keys and "long_pause::2" in keys
+
+
+def test_unserved_follows_who_serves_now() -> None:
+    """hall.serving: a category whose only window is paused or has nobody logged in is unserved."""
+    people = (cat("X", waiting=3, oldest=7.0),)
+    for window in (win(1, ("X",), status=PAUSED, paused_minutes=1.0), WindowState(1, OPEN, ("X",), (), None, ())):
+        found = {(a.kind, a.series) for a in alerts(HallSnapshot(people, (window,)), RulesConfig())}
+        assert (AlertKind.UNSERVED, "X") in found
+        assert math.isinf(predict(HallSnapshot(people, (window,)))["X"].wait_minutes)
+    staffed = HallSnapshot(people, (win(1, ("X",)),))
+    assert (AlertKind.UNSERVED, "X") not in {(a.kind, a.series) for a in alerts(staffed, RulesConfig())}
+    assert not math.isinf(predict(staffed)["X"].wait_minutes)
 
 
 def test_advise_bundles_predictions_recommendations_and_alerts() -> None:
