@@ -1,7 +1,7 @@
 """``hallq bench server``: the hall server under load, over real HTTP and WebSocket, on SQLite
 and on PostgreSQL.
 
-The server is one uvicorn process started as a subprocess (``python -m hallq.bench_server
+The server is one uvicorn process started as a subprocess (``python -m workbench.bench.server
 --serve URL PORT``: the same app ``hallq server`` runs), so it has an interpreter of its own;
 the load generator is this process (asyncio, a minimal HTTP/1.1 keep-alive client, so the
 generator costs little CPU). Both share the machine's cores, which the output states.
@@ -47,7 +47,7 @@ from typing import Any
 
 from hall.config import CategoryConfig, ClerkConfig, HallConfig, HoursConfig, ItemConfig, TimeRange, WindowConfig
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HALL_CODE = "bench-large-hall"
 PRELOAD = 5_000
 WINDOWS = 100
@@ -205,7 +205,7 @@ class ServerChild:
         self.workers = workers
         self._log_file = open(log, "wb")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        command = [sys.executable, "-m", "hallq.bench_server", "--serve", url, str(self.port), str(workers)]
+        command = [sys.executable, "-m", "workbench.bench.server", "--serve", url, str(self.port), str(workers)]
         self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -1036,7 +1036,7 @@ if __name__ == "__main__":
     if len(sys.argv) in (4, 5) and sys.argv[1] == "--serve":
         serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) == 5 else 1)
     else:
-        parser = argparse.ArgumentParser(prog="python -m hallq.bench_server")
+        parser = argparse.ArgumentParser(prog="python -m workbench.bench.server")
         parser.add_argument("--database")
         parser.add_argument("--quick", action="store_true")
         parser.add_argument("--workers", type=int, default=1, help="server processes for the PostgreSQL run")
