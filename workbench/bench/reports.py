@@ -89,7 +89,7 @@ def opening_morning(config: HallConfig) -> datetime:
 
 def bench_hall(size: BenchSize) -> HallConfig:
     from db.security import hash_pin
-    from workbench.bench.server import BENCH_PIN
+    from workbench.bench.large_hall import BENCH_PIN
     from workbench.history.seed import history_hall
 
     return history_hall(size.per_day, hash_pin(BENCH_PIN))

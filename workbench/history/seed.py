@@ -81,11 +81,11 @@ TICKETS_PER_WINDOW = 80  # a busy city hall window: ~80 short services a day
 
 
 def history_hall(per_day: int, pin_hash: str) -> HallConfig:
-    """The benchmark's large hall (workbench/bench/server.py) sized for ``per_day`` tickets, with a real
+    """The benchmark's large hall (workbench/bench/large_hall.py) sized for ``per_day`` tickets, with a real
     hall's hours: 100 windows and 30 categories at 8,000 a day, services of 3.5–8.5 minutes (a
     city hall's quick items), lunch service, appointment-only weekends and the national holidays.
     Each category's first window stays open at lunch, covered by a B clerk of its own."""
-    from workbench.bench.server import large_hall
+    from workbench.bench.large_hall import large_hall
 
     windows = min(200, max(8, round(per_day / TICKETS_PER_WINDOW)))
     categories = min(30, max(3, windows * 3 // 10))
@@ -1118,7 +1118,7 @@ def main(args: argparse.Namespace) -> int:
         config = load_config(args.config)
     else:
         from db.security import hash_pin
-        from workbench.bench.server import BENCH_PIN
+        from workbench.bench.large_hall import BENCH_PIN
 
         config = history_hall(args.per_day, hash_pin(BENCH_PIN))
     url = args.database or default_database_url()

@@ -24,7 +24,7 @@ from server.client import HallClient
 from server.runner import Hall, ServerThread, prepare_hall
 from tests.server.invariants import check_numbering, check_service
 from tests.support.pg import PgCluster
-from workbench.bench.server import BENCH_PIN
+from workbench.bench.large_hall import BENCH_PIN
 from workbench.history.seed import SeedReport, history_hall, seed_history
 
 PER_DAY = 150
