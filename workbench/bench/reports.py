@@ -90,7 +90,7 @@ def opening_morning(config: HallConfig) -> datetime:
 def bench_hall(size: BenchSize) -> HallConfig:
     from db.security import hash_pin
     from workbench.bench.large_hall import BENCH_PIN
-    from workbench.history.seed import history_hall
+    from workbench.history.default_hall import history_hall
 
     return history_hall(size.per_day, hash_pin(BENCH_PIN))
 
@@ -158,7 +158,7 @@ def seed_into(url: str, config: HallConfig, size: BenchSize, log: Callable[[str]
 
 def cached_sqlite(cache_dir: Path, config: HallConfig, size: BenchSize, log: Callable[[str], None]) -> tuple[Path, str]:
     """The seeded SQLite file for these parameters, built once (under a temporary name, renamed when complete)."""
-    from workbench.history.seed import HISTORY_VERSION
+    from workbench.history.day import HISTORY_VERSION
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     stem = f"reports-bench-{size.days}d-{size.per_day}pd-seed{SEED}-{END:%Y%m%d}-v{HISTORY_VERSION}"

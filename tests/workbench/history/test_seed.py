@@ -25,7 +25,8 @@ from server.runner import Hall, ServerThread, prepare_hall
 from tests.server.invariants import check_numbering, check_service
 from tests.support.pg import PgCluster
 from workbench.bench.large_hall import BENCH_PIN
-from workbench.history.seed import SeedReport, history_hall, seed_history
+from workbench.history.default_hall import history_hall
+from workbench.history.seed import SeedReport, seed_history
 
 PER_DAY = 150
 END = date(2026, 11, 17)  # a Tuesday; the span before it holds a weekend (appointments only)
