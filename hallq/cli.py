@@ -1,4 +1,9 @@
-"""The ``hallq`` command: server, database, demo, device enrolment, simulation, benchmarks."""
+"""The ``hallq`` command: server, database, device enrolment, reports, demo, simulation, benchmarks.
+
+Only argument wiring lives here: each command calls into the package that does the work (the
+server and db for running a hall, hallq/report_cli.py's wiring over db/reports.py and
+server/exports for ``report``, workbench/ for the demo, simulation, synthetic history and benches).
+"""
 
 from __future__ import annotations
 
