@@ -1,4 +1,9 @@
-"""The ``hallq`` command: server, database, demo, device enrolment, simulation, benchmarks."""
+"""The ``hallq`` command: server, database, device enrolment, reports, demo, simulation, benchmarks.
+
+Only argument wiring lives here: each command calls into the package that does the work (the
+server and db for running a hall, hallq/report_cli.py's wiring over db/reports.py and
+server/exports for ``report``, workbench/ for the demo, simulation, synthetic history and benches).
+"""
 
 from __future__ import annotations
 
@@ -66,20 +71,20 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from hallq.demo import run_demo
+    from workbench.demo import run_demo
 
     return run_demo(args)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from hallq.simulate import simulate_main
+    from workbench.simulate import simulate_main
 
     print(simulate_main(days=args.days, seed=args.seed, every_minutes=args.every, config_path=args.config))
     return 0
 
 
 def cmd_seed_history(args: argparse.Namespace) -> int:
-    from hallq.seed_history import main as seed_history_main
+    from workbench.history.seed import main as seed_history_main
 
     return seed_history_main(args)
 
@@ -87,7 +92,7 @@ def cmd_seed_history(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     import importlib
 
-    module = importlib.import_module(f"hallq.bench_{args.what}")
+    module = importlib.import_module(f"workbench.bench.{args.what}")
     print(module.main(args))
     return 0
 

@@ -4,7 +4,7 @@ Starts a hall server in-process on a fixed Tuesday morning, issues about 40 tick
 in, calls and serves some, pauses a window and leaves two 差评, then saves ``widget.grab()`` of
 the console at 1600×1000 on its live, reallocation, recommendation, follow-up and settings tabs. The
 reports tab (manager-reports.png and -en) is shot over a second hall holding seven weeks of
-simulated history (hallq/seed_history.py: the hall-day simulator through the store's own rows)::
+simulated history (workbench/history/seed.py: the hall-day simulator through the store's own rows)::
 
     QT_QPA_PLATFORM=offscreen python -m manager.screenshots [docs]
 """

@@ -11,8 +11,8 @@ import hall.simulator as simulator
 from hall.advisor import MoveKind
 from hall.config import CategoryConfig, ClerkConfig, HallConfig, HoursConfig, RulesConfig, TimeRange, WindowConfig
 from hall.simulator import DayPlan, SimSettings, SimTicket, compare, default_lunch_windows, make_day, simulate_day
-from hallq.bench_advisor import bench_advisor
-from hallq.simulate import simulate_main
+from workbench.bench.advisor import bench_advisor
+from workbench.simulate import simulate_main
 
 
 def tiny_hall(rules: RulesConfig | None = None) -> HallConfig:

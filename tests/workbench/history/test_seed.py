@@ -20,12 +20,13 @@ from db.models import Base, ClerkSession, DayCounter, FollowUp, Pause, Rating, S
 from hall.config import HallConfig
 from hall.text import HallRuleError
 from hall.tickets import RatingLevel
-from hallq.bench_server import BENCH_PIN
-from hallq.seed_history import SeedReport, history_hall, seed_history
 from server.client import HallClient
 from server.runner import Hall, ServerThread, prepare_hall
 from tests.server.invariants import check_numbering, check_service
 from tests.support.pg import PgCluster
+from workbench.bench.large_hall import BENCH_PIN
+from workbench.history.default_hall import history_hall
+from workbench.history.seed import SeedReport, seed_history
 
 PER_DAY = 150
 END = date(2026, 11, 17)  # a Tuesday; the span before it holds a weekend (appointments only)

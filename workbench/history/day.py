@@ -1,4 +1,4 @@
-"""``hallq seed-history``: a year (or any span) of realistic synthetic hall history, for demos and benchmarks.
+"""One business day of synthetic history, as the rows the store would have written.
 
 Each open day is a real run of the hall-day simulator (hall/simulator.py): its time-varying
 Poisson arrivals per category with the morning peak and the quiet lunch, lognormal service times,
@@ -8,99 +8,34 @@ no-shows after recalls, transfers (首问负责: the ticket keeps its place and 
 window), parked tickets called back, A/B post handovers (the lunch windows are covered by the B
 clerks), pauses (some over the 3-minute AB limit), outcomes with promised dates, 好差评 ratings
 with 差评 follow-ups resolved on time, late or still open, and weekend appointment check-ins.
-
-The rows are exactly the ones the store writes (db/operations.py) — same columns, same values a
-finished day leaves behind — so reports, exports and the live server read them like real history.
-They are written in bulk — executemany on SQLite, COPY on PostgreSQL, one statement per table per
-chunk of days — with ids assigned here so no generated key is read back; on PostgreSQL the id
-sequences are moved on afterwards. No events are written and the hall's event_seq is left alone: events are the live
-stream, not history. Everything drawn comes from generators seeded by (seed, day), so the same
-arguments give the same rows.
+Everything drawn comes from generators seeded by (seed, day), so the same arguments give the
+same rows.
 """
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import dataclasses
 import hashlib
-import json
 import math
 import random
-import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
-from typing import Any, Protocol
-
-from sqlalchemy import JSON, func, select, text, update
-from sqlalchemy.engine import Connection
+from typing import Any
 
 from counter.flow import PAUSE_REASONS
-from db.engine import Engines
-from db.models import Appointment, Category, Clerk, ClerkSession, DayCounter, FollowUp, Hall, Item, Pause, Rating, Service, Ticket, Window
-from hall.calendar import add_days, business_day, is_working_day
-from hall.config import ClerkConfig, HallConfig, HoursConfig, RulesConfig, TimeRange, WeekendMode
+from db.models import Appointment, ClerkSession, FollowUp, Pause, Rating, Service, Ticket
+from hall.calendar import add_days, is_working_day
+from hall.config import ClerkConfig, HallConfig, WeekendMode
 from hall.numbering import format_number
 from hall.simulator import SimSettings, SimTicket, assign_clerks, default_lunch_windows, make_day, planned_peak_rates, shape, simulate_day
-from hall.text import HallRuleError
 from hall.tickets import BAD_RATING_REASONS, Outcome, RatingLevel, TicketSource
+from workbench.history.rows import DayRows, IdTaker, StoredHall
 
-# --------------------------------------------------------------------------- the default hall
-
-# National holidays (法定节假日) and the weekend days worked in exchange (调休) in 2025 and 2026,
-# as published by the State Council: the default history hall is closed / open on them.
-HOLIDAYS = (
-    "2025-01-01", *(f"2025-01-{d}" for d in range(28, 32)), *(f"2025-02-0{d}" for d in range(1, 5)),
-    "2025-04-04", "2025-04-05", "2025-04-06", *(f"2025-05-0{d}" for d in range(1, 6)),
-    "2025-05-31", "2025-06-01", "2025-06-02", *(f"2025-10-0{d}" for d in range(1, 9)),
-    "2026-01-01", "2026-01-02", "2026-01-03", *(f"2026-02-{d}" for d in range(15, 24)),
-    "2026-04-04", "2026-04-05", "2026-04-06", *(f"2026-05-0{d}" for d in range(1, 6)),
-    "2026-06-19", "2026-06-20", "2026-06-21", "2026-09-25", "2026-09-26", "2026-09-27",
-    *(f"2026-10-0{d}" for d in range(1, 8)),
-)  # fmt: skip
-EXCHANGED_WORKDAYS = (
-    "2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11",
-    "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10",
-)  # fmt: skip
-
-HISTORY_HOURS = HoursConfig(
-    regular=(TimeRange(dtime(8, 30), dtime(12, 0)), TimeRange(dtime(13, 30), dtime(17, 30))),
-    lunch=TimeRange(dtime(12, 0), dtime(13, 30)),
-    extended=TimeRange(dtime(17, 30), dtime(19, 0)),
-    weekend=TimeRange(dtime(9, 0), dtime(17, 0)),
-    weekend_mode=WeekendMode.APPOINTMENT_ONLY,
-    closed_dates=HOLIDAYS,
-    extra_workdays=EXCHANGED_WORKDAYS,
-)
-HISTORY_HALL_CODE = "history-hall"
 HISTORY_VERSION = 1  # bump when the generated rows change: cached benchmark histories are keyed by it
-TICKETS_PER_WINDOW = 80  # a busy city hall window: ~80 short services a day
-
-
-def history_hall(per_day: int, pin_hash: str) -> HallConfig:
-    """The benchmark's large hall (hallq/bench_server.py) sized for ``per_day`` tickets, with a real
-    hall's hours: 100 windows and 30 categories at 8,000 a day, services of 3.5–8.5 minutes (a
-    city hall's quick items), lunch service, appointment-only weekends and the national holidays.
-    Each category's first window stays open at lunch, covered by a B clerk of its own."""
-    from hallq.bench_server import large_hall
-
-    windows = min(200, max(8, round(per_day / TICKETS_PER_WINDOW)))
-    categories = min(30, max(3, windows * 3 // 10))
-    base = large_hall(pin_hash, windows=windows, categories=categories, clerks=windows + categories)
-    quick = tuple(dataclasses.replace(c, expected_service_minutes=3.5 + i % 6) for i, c in enumerate(base.categories))
-    return dataclasses.replace(
-        base,
-        code=HISTORY_HALL_CODE,
-        name_zh="市政务服务中心（历史数据）",
-        name_en="City service hall (seeded history)",
-        hours=HISTORY_HOURS,
-        rules=RulesConfig(secondary_promote_minutes=30.0),
-        categories=quick,
-    )
-
 
 # --------------------------------------------------------------------------- shares of what happens at a counter
 
@@ -130,8 +65,6 @@ FOLLOWUP_NOTES = ("已核实情况，向群众说明并致歉，已回访", "已
 CITIZEN_VIEWS = (("满意", 0.6), ("基本满意", 0.3), ("不满意", 0.1))
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 
-CHUNK_TICKETS = 40_000  # rows are written per chunk of days of about this many tickets
-
 
 def _pick(rng: random.Random, weighted: tuple[tuple[Any, float], ...]) -> Any:
     roll, total = rng.random(), 0.0
@@ -140,124 +73,6 @@ def _pick(rng: random.Random, weighted: tuple[tuple[Any, float], ...]) -> Any:
         if roll < total:
             return value
     return weighted[-1][0]
-
-
-# --------------------------------------------------------------------------- the hall as stored
-
-
-@dataclass(frozen=True)
-class StoredHall:
-    """Ids of the hall's rows, looked up once: history refers to them."""
-
-    hall_id: int
-    category_ids: dict[str, int]
-    category_departments: dict[str, str]
-    items: dict[str, list[tuple[str, int]]]  # series -> [(item code, promised days)]
-    window_ids: dict[int, int]
-    window_departments: dict[int, str]
-    clerk_ids: dict[str, int]
-    appointment_codes: frozenset[str]
-
-    @classmethod
-    def load(cls, conn: Connection, hall_id: int, config: HallConfig) -> StoredHall:
-        categories = {row.series: row for row in conn.execute(select(Category.__table__).where(Category.hall_id == hall_id))}
-        by_category_id = {row.id: series for series, row in categories.items()}
-        items: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for row in conn.execute(
-            select(Item.category_id, Item.code, Item.promised_days).where(Item.hall_id == hall_id).order_by(Item.sort_order)
-        ):
-            items[by_category_id[row.category_id]].append((row.code, row.promised_days))
-        windows = {row.number: row for row in conn.execute(select(Window.__table__).where(Window.hall_id == hall_id))}
-        clerks = {row.staff_no: row.id for row in conn.execute(select(Clerk.staff_no, Clerk.id).where(Clerk.hall_id == hall_id))}
-        missing = (
-            [c.series for c in config.categories if c.series not in categories]
-            + [str(w.number) for w in config.windows if w.number not in windows]
-            + [c.staff_no for c in config.clerks if c.staff_no not in clerks]
-        )
-        if missing:
-            raise HallRuleError(
-                "config_mismatch",
-                f"数据库中的大厅与配置不一致（缺少 {', '.join(missing[:5])}），请使用导入该大厅时的配置",
-                f"the hall in the database does not match the configuration (missing {', '.join(missing[:5])}); use the hall's own configuration",
-                422,
-            )
-        return cls(
-            hall_id,
-            {s: row.id for s, row in categories.items()},
-            {s: row.department for s, row in categories.items()},
-            dict(items),
-            {n: row.id for n, row in windows.items()},
-            {n: row.department for n, row in windows.items()},
-            clerks,
-            frozenset(conn.scalars(select(Appointment.code).where(Appointment.hall_id == hall_id))),
-        )
-
-
-# --------------------------------------------------------------------------- one day
-
-
-@dataclass
-class DayRows:
-    """Every row one business day leaves behind, as dicts for executemany."""
-
-    tickets: list[dict[str, Any]] = field(default_factory=list)
-    services: list[dict[str, Any]] = field(default_factory=list)
-    ratings: list[dict[str, Any]] = field(default_factory=list)
-    followups: list[dict[str, Any]] = field(default_factory=list)
-    pauses: list[dict[str, Any]] = field(default_factory=list)
-    sessions: list[dict[str, Any]] = field(default_factory=list)
-    counters: list[dict[str, Any]] = field(default_factory=list)
-    appointments: list[dict[str, Any]] = field(default_factory=list)
-    latest: datetime | None = None  # the day's last timestamp
-
-    TABLES = (
-        ("tickets", Ticket),
-        ("services", Service),
-        ("ratings", Rating),
-        ("followups", FollowUp),
-        ("pauses", Pause),
-        ("sessions", ClerkSession),
-        ("counters", DayCounter),
-        ("appointments", Appointment),
-    )
-
-    def extend(self, other: DayRows) -> None:
-        for name, _model in self.TABLES:
-            getattr(self, name).extend(getattr(other, name))
-
-    def counts(self) -> Counter[str]:
-        return Counter({name: len(getattr(self, name)) for name, _model in self.TABLES})
-
-
-class IdTaker(Protocol):
-    def take(self, model: type[Any]) -> int: ...
-
-
-class CountingIds:
-    """Ids for rows that are built but never written (checking a day before seeding it)."""
-
-    def __init__(self) -> None:
-        self.value = 0
-
-    def take(self, model: type[Any]) -> int:
-        self.value += 1
-        return self.value
-
-
-class IdSource:
-    """Row ids handed out here (after the largest already stored), so related rows are written
-    without reading generated keys back."""
-
-    MODELS = (Ticket, Service, Rating, FollowUp, Pause, ClerkSession, Appointment)
-
-    def __init__(self, conn: Connection) -> None:
-        self._next = {model.__tablename__: int(conn.scalar(select(func.coalesce(func.max(model.id), 0))) or 0) + 1 for model in self.MODELS}
-
-    def take(self, model: type[Any]) -> int:
-        table = model.__tablename__
-        value = self._next[table]
-        self._next[table] = value + 1
-        return value
 
 
 @dataclass
@@ -938,205 +753,3 @@ class _Day:
                 "resolved_at": resolved_at,
             }
         )
-
-
-# --------------------------------------------------------------------------- writing
-
-
-@dataclass
-class SeedReport:
-    first_day: date
-    last_day: date
-    open_days: int = 0
-    closed_days: int = 0
-    rows: Counter[str] = field(default_factory=Counter)
-    simulate_seconds: float = 0.0
-    write_seconds: float = 0.0
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        rows = ", ".join(f"{name} {count:,}" for name, count in self.rows.items())
-        return (
-            f"已生成 {self.first_day} 至 {self.last_day} 的历史数据 / seeded {self.first_day} .. {self.last_day}: "
-            f"{self.open_days} open days, {self.closed_days} closed\n"
-            f"rows: {rows}\n"
-            f"time: {self.seconds:.1f} s (simulating and building rows {self.simulate_seconds:.1f} s, writing {self.write_seconds:.1f} s)"
-        )
-
-
-def _write(conn: Connection, rows: DayRows) -> None:
-    """Each table's rows in one statement: executemany on SQLite, COPY on PostgreSQL.
-
-    Values go through each column type's own bind processor (the store's UTC datetimes, JSON, dates),
-    so the stored text is exactly what an ORM insert writes; building the tuples here instead of letting
-    ``insert(model)`` compile parameters per row about halved the writing time on SQLite (measured on
-    5 days x 8,000 tickets), and COPY is PostgreSQL's own bulk-load path."""
-    dialect = conn.dialect
-    preparer = dialect.identifier_preparer
-    for name, model in DayRows.TABLES:
-        batch = getattr(rows, name)
-        if not batch:
-            continue
-        table = model.__table__
-        names = [column.name for column in table.columns]
-        quoted = ", ".join(preparer.quote(n) for n in names)
-        if dialect.name == "postgresql":
-            json_columns = {column.name for column in table.columns if isinstance(column.type, JSON)}
-            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            with cursor.copy(f"COPY {preparer.quote(table.name)} ({quoted}) FROM STDIN") as copy:
-                for row in batch:
-                    copy.write_row([json.dumps(row[n]) if n in json_columns else row[n] for n in names])
-            continue
-        processors = [
-            (n, column.type.dialect_impl(dialect).bind_processor(dialect)) for n, column in zip(names, table.columns, strict=True)
-        ]
-        values = [tuple(row[n] if process is None or row[n] is None else process(row[n]) for n, process in processors) for row in batch]
-        placeholders = ", ".join("?" for _ in names)
-        conn.exec_driver_sql(f"INSERT INTO {preparer.quote(table.name)} ({quoted}) VALUES ({placeholders})", values)
-
-
-def _advance_sequences(conn: Connection) -> None:
-    """Explicit ids do not move PostgreSQL's serial sequences: move them past the largest id."""
-    for model in IdSource.MODELS:
-        table = model.__tablename__
-        conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"))
-
-
-def seed_history(
-    engines: Engines,
-    hall_id: int,
-    config: HallConfig,
-    days: int,
-    per_day: int,
-    seed: int = 1,
-    end: date | None = None,
-    now: datetime | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> SeedReport:
-    """Write ``days`` business days of history ending at ``end`` (default: yesterday, hall time).
-
-    Refuses a span that reaches past now or that already holds tickets (history never overwrites)."""
-    if days < 1 or per_day < 1:
-        raise HallRuleError("bad_span", "天数和每日号票数须至少为 1", "days and tickets per day must be at least 1", 422)
-    started = time.perf_counter()
-    now = now or datetime.now(UTC)
-    today = business_day(config.hours, now)
-    end = end or today - timedelta(days=1)
-    if end > today:
-        raise HallRuleError("history_in_future", f"结束日期 {end} 晚于今天", f"the end date {end} is after today", 422)
-    first = end - timedelta(days=days - 1)
-    with engines.write.begin() as conn:
-        stored = StoredHall.load(conn, hall_id, config)
-        existing = conn.scalar(
-            select(func.count()).select_from(Ticket).where(Ticket.hall_id == hall_id, Ticket.business_day.between(first, end))
-        )
-        if existing:
-            raise HallRuleError(
-                "history_exists",
-                f"{first} 至 {end} 已有 {existing} 张号票；历史数据不会覆盖已有记录",
-                f"{existing} tickets already exist between {first} and {end}; history never overwrites rows",
-                409,
-            )
-        ids = IdSource(conn)
-    builder = HistoryBuilder(config, stored, ids, seed, per_day, now)
-    if end == today:
-        # a day still under way: its simulated close must already be over, or the history would reach into the future
-        rows = HistoryBuilder(config, stored, CountingIds(), seed, per_day, now).build(end)
-        if rows is not None and rows.latest is not None and rows.latest > now:
-            raise HallRuleError(
-                "history_in_future",
-                f"今天（{end}）的业务尚未结束，历史数据只能到昨天",
-                f"today ({end}) is not over yet; history can end yesterday at the latest",
-                422,
-            )
-    report = SeedReport(first, end)
-    pending = DayRows()
-    last_seeded: date | None = None
-    month_label, month_started, month_tickets = "", time.perf_counter(), 0
-
-    def flush() -> None:
-        nonlocal pending
-        if not pending.tickets and not pending.sessions:
-            return
-        write_started = time.perf_counter()
-        with engines.write.begin() as conn:
-            _write(conn, pending)
-        report.write_seconds += time.perf_counter() - write_started
-        report.rows.update(pending.counts())
-        pending = DayRows()
-
-    day = first
-    while day <= end:
-        label = f"{day:%Y-%m}"
-        if label != month_label:
-            if month_label and progress:
-                progress(f"  {month_label}: {month_tickets:,} tickets ({time.perf_counter() - month_started:.1f} s)")
-            month_label, month_started, month_tickets = label, time.perf_counter(), 0
-        build_started = time.perf_counter()
-        rows = builder.build(day)
-        report.simulate_seconds += time.perf_counter() - build_started
-        if rows is None:
-            report.closed_days += 1
-        else:
-            report.open_days += 1
-            month_tickets += len(rows.tickets)
-            pending.extend(rows)
-            last_seeded = day
-            if len(pending.tickets) >= CHUNK_TICKETS:
-                flush()
-        day += timedelta(days=1)
-    flush()
-    if progress and month_label:
-        progress(f"  {month_label}: {month_tickets:,} tickets ({time.perf_counter() - month_started:.1f} s)")
-    with engines.write.begin() as conn:
-        if engines.is_postgres:
-            _advance_sequences(conn)
-        if last_seeded is not None:
-            # the store rolls the business day over when current_day differs from today; a hall that
-            # has never run gets the last seeded day, so its first live write starts today cleanly
-            conn.execute(
-                update(Hall)
-                .where(Hall.id == hall_id, (Hall.current_day.is_(None)) | (Hall.current_day < last_seeded))
-                .values(current_day=last_seeded)
-            )
-    report.seconds = time.perf_counter() - started
-    return report
-
-
-# --------------------------------------------------------------------------- the command
-
-
-def main(args: argparse.Namespace) -> int:
-    import logging
-
-    from hall.config import load_config
-    from server.runner import default_database_url, prepare_hall
-
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    started = time.perf_counter()
-    if args.config:
-        config = load_config(args.config)
-    else:
-        from db.security import hash_pin
-        from hallq.bench_server import BENCH_PIN
-
-        config = history_hall(args.per_day, hash_pin(BENCH_PIN))
-    url = args.database or default_database_url()
-    end = date.fromisoformat(args.end) if args.end else None
-    hall = prepare_hall(url, config)
-    try:
-        print(
-            f"hallq seed-history: {config.name_zh} ({config.code}), {len(config.windows)} windows, {len(config.categories)} categories; "
-            f"{args.days} days x ~{args.per_day:,} tickets per working day, seed {args.seed}; database {hall.engines.write.dialect.name}",
-            flush=True,
-        )
-        report = seed_history(
-            hall.engines, hall.hall_id, config, args.days, args.per_day, args.seed, end, progress=lambda line: print(line, flush=True)
-        )
-    finally:
-        hall.engines.dispose()
-    print(report.summary())
-    print(f"total with migration and hall import: {time.perf_counter() - started:.1f} s")
-    if not args.config:
-        print(f"clerks of this hall log in with their staff number (5001 ...) and PIN {BENCH_PIN}")
-    return 0

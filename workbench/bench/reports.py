@@ -37,7 +37,6 @@ from hall.reports import Dimension, ReportFilter, ReportRequest
 if TYPE_CHECKING:
     from db.engine import Engines
 
-REPO = Path(__file__).resolve().parents[1]
 END = date(2026, 10, 31)  # the last seeded day; the year before it covers every kind of day in the holiday tables
 SEED = 1
 TARGET_SECONDS = 2.0
@@ -90,8 +89,8 @@ def opening_morning(config: HallConfig) -> datetime:
 
 def bench_hall(size: BenchSize) -> HallConfig:
     from db.security import hash_pin
-    from hallq.bench_server import BENCH_PIN
-    from hallq.seed_history import history_hall
+    from workbench.bench.large_hall import BENCH_PIN
+    from workbench.history.default_hall import history_hall
 
     return history_hall(size.per_day, hash_pin(BENCH_PIN))
 
@@ -132,8 +131,8 @@ def seed_into(url: str, config: HallConfig, size: BenchSize, log: Callable[[str]
     (those of the cached SQLite history of the same parameters): then seeding is skipped, so a PostgreSQL seeded
     once can be benchmarked again and again. Any other history there is refused rather than mixed or timed."""
     from hall.text import HallRuleError
-    from hallq.seed_history import seed_history
     from server.runner import prepare_hall
+    from workbench.history.seed import seed_history
 
     hall = prepare_hall(url, config, synchronous="NORMAL")
     try:
@@ -159,7 +158,7 @@ def seed_into(url: str, config: HallConfig, size: BenchSize, log: Callable[[str]
 
 def cached_sqlite(cache_dir: Path, config: HallConfig, size: BenchSize, log: Callable[[str], None]) -> tuple[Path, str]:
     """The seeded SQLite file for these parameters, built once (under a temporary name, renamed when complete)."""
-    from hallq.seed_history import HISTORY_VERSION
+    from workbench.history.day import HISTORY_VERSION
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     stem = f"reports-bench-{size.days}d-{size.per_day}pd-seed{SEED}-{END:%Y%m%d}-v{HISTORY_VERSION}"
@@ -301,7 +300,7 @@ def render(
 
 
 def _pg_cluster_class() -> Any:
-    from hallq.bench_server import _pg_cluster_class as find
+    from workbench.bench.server import _pg_cluster_class as find
 
     return find()
 
@@ -350,7 +349,7 @@ def main(args: argparse.Namespace) -> str:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m hallq.bench_reports")
+    parser = argparse.ArgumentParser(prog="python -m workbench.bench.reports")
     parser.add_argument("--database")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--cache-dir")

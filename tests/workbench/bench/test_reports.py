@@ -12,8 +12,8 @@ import pytest
 
 from hall.reports import Dimension
 from hall.text import HallRuleError
-from hallq import bench_reports
 from tests.support.pg import PgCluster, unavailable_reason
+from workbench.bench import reports as bench_reports
 
 
 def test_quick_bench_times_every_report_and_reuses_its_cached_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,7 @@
 the new ticket. Real server on 127.0.0.1 (SQLite), real widgets offscreen, events over the
 WebSocket. Each round: press 叫号 (F1) -> wait for both -> no-show (so the window is free).
 
-    python -m hallq.bench_counter [--calls 200]
+    python -m workbench.bench.counter [--calls 200]
 """
 
 from __future__ import annotations

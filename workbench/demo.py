@@ -110,7 +110,7 @@ def seed_demo_history(hall: Any, days: int) -> None:
     from sqlalchemy import func, select
 
     from db.models import Ticket
-    from hallq.seed_history import seed_history
+    from workbench.history.seed import seed_history
 
     with hall.engines.read.connect() as conn:
         if conn.scalar(select(func.count()).select_from(Ticket).where(Ticket.hall_id == hall.hall_id)):

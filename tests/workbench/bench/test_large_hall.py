@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from hallq.bench_server import CATEGORIES, WINDOWS, large_hall, preload_waiting, series_names
 from server.runner import prepare_hall
 from tests.server.invariants import check_numbering, check_service
 from tests.support.pg import PgCluster
+from workbench.bench.large_hall import CATEGORIES, WINDOWS, large_hall, preload_waiting, series_names
 
 
 def test_large_hall_preload_then_issue_continues_numbering(tmp_path: Path) -> None:
@@ -34,7 +34,7 @@ def test_large_hall_preload_then_issue_continues_numbering(tmp_path: Path) -> No
 
 
 def test_postgres_cpu_counts_a_backend_that_ended_with_only_its_time_in_the_phase() -> None:
-    from hallq.bench_server import PostgresCpu
+    from workbench.bench.cpu import PostgresCpu
 
     before = PostgresCpu({1: 5.0, 2: 3.0, 3: 1.0}, reaped=10.0)
     # Backend 2 ended after 0.5 s more (3.5 s in all, now in the postmaster's reaped count);
@@ -47,7 +47,7 @@ def test_postgres_cpu_counts_a_backend_that_ended_with_only_its_time_in_the_phas
 def test_postgres_cpu_reads_the_running_cluster(pg_cluster: PgCluster) -> None:
     import psycopg
 
-    from hallq.bench_server import PostgresCpu
+    from workbench.bench.cpu import PostgresCpu
 
     before = PostgresCpu.now()
     assert before is not None and len(before.processes) >= 2  # the postmaster and its helpers

@@ -1,6 +1,6 @@
 """`hallq simulate`: compare window policies on seeded simulated hall days and print a table.
 
-The lead wires :func:`simulate_main` into the CLI; it returns the text it would print.
+``hallq/cli.py`` prints what :func:`simulate_main` returns.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""``hallq seed-history``: realistic synthetic history for reports, demos and benchmarks."""
