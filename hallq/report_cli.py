@@ -133,7 +133,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     wanted = parse_wanted(args)  # refuse bad arguments before migrating or opening anything
 
     from db.models import Hall as HallRow
-    from db.reports import ReportQueries
+    from db.reports.queries import ReportQueries
     from hall.config import load_config, load_sample_hall
     from server.exports import export_ratings, export_report, monthly_dimensions, monthly_report_pdf
     from server.runner import default_database_url, prepare_hall

@@ -29,7 +29,7 @@ from db.config_ops import ConfigStore
 from db.models import Hall as HallRow
 from db.operations import Actor
 from db.planning import planning_state
-from db.reports import ReportQueries
+from db.reports.queries import ReportQueries
 from hall.reports import Dimension, ReportFilter, ReportRequest, rating_record_to_json, report_to_json
 from hall.text import Bilingual, HallRuleError
 from server import schemas as s

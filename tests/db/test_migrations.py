@@ -130,7 +130,7 @@ def test_0005_marks_existing_call_backs_and_forgets_rollups(hall_env: HallEnv) -
     from datetime import timedelta
 
     from db.models import ReportDay, ReportRollup, Service
-    from db.reports import ReportQueries
+    from db.reports.queries import ReportQueries
     from hall.reports import ReportRequest
 
     store, clerk = hall_env.store, hall_env.clerk(1)

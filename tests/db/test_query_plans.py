@@ -60,7 +60,7 @@ def report_plans(env: HallEnv, wanted: Any) -> str:
     """The plan of the services query a year's report filtered by ``wanted`` runs (aggregated live)."""
     from sqlalchemy import event
 
-    from db.reports import ReportQueries
+    from db.reports.queries import ReportQueries
     from hall.reports import Dimension, ReportRequest
 
     seen: list[tuple[str, Any]] = []

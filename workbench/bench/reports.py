@@ -198,7 +198,7 @@ def time_reports(backend: str, url: str, config: HallConfig, size: BenchSize, se
     from sqlalchemy import func, select
 
     from db.models import Ticket
-    from db.reports import ReportQueries
+    from db.reports.queries import ReportQueries
     from hall.clock import FakeClock
     from server.runner import prepare_hall
 

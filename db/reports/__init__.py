@@ -1,0 +1,1 @@
+"""Report queries over a hall's history: see :mod:`db.reports.queries`."""
