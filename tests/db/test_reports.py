@@ -44,7 +44,8 @@ import pytest
 from sqlalchemy import select
 
 from db.models import FollowUp, ReportDay, ReportRollup
-from db.reports.queries import ReportQueries, bin_floor, bin_of
+from db.reports.histogram import bin_floor, bin_of
+from db.reports.queries import ReportQueries
 from hall.reports import Dimension, DurationStats, Report, ReportFilter, ReportRequest, ReportRow, nearest_rank
 from hall.tickets import Outcome, RatingLevel
 from tests.db.conftest import HallEnv
@@ -738,7 +739,7 @@ def test_histogram_bins(seconds: float, floor: float) -> None:
 
 
 def test_percentiles_are_exact_nearest_rank_below_an_hour() -> None:
-    from db.reports.queries import Histogram, duration_stats
+    from db.reports.histogram import Histogram, duration_stats
 
     values = [float(v) for v in (5, 17, 17, 300, 299, 1200, 3599, 42, 8, 61, 610)]
     histogram = Histogram()
@@ -756,7 +757,7 @@ def test_percentiles_are_exact_nearest_rank_below_an_hour() -> None:
 def test_rating_timestamps_formatted_in_bulk_equal_the_zone_conversion(zone_name: str) -> None:
     """The records' local times come from numpy with an offset looked up per quarter hour: across the zones' DST
     changes (St John's shifts at a half hour in UTC, Lord Howe by 30 minutes) they equal a conversion of every instant."""
-    from db.reports.queries import _local_iso_texts
+    from db.reports.records import _local_iso_texts
 
     zone = ZoneInfo(zone_name)
     instants = [
@@ -772,7 +773,7 @@ def test_rating_timestamps_formatted_in_bulk_equal_the_zone_conversion(zone_name
 
 def test_rating_timestamps_in_one_offset_and_before_1970() -> None:
     """A period in one offset (the path most months take) and a second before 1970 (quarters are floored)."""
-    from db.reports.queries import _local_iso_texts
+    from db.reports.records import _local_iso_texts
 
     expected = ["1970-01-01T07:59:59+08:00", "1970-01-01T08:00:00+08:00", "2026-09-21T22:13:20+08:00", "2026-09-21T22:14:19+08:00"]
     assert _local_iso_texts([-1, 0, 1_790_000_000, 1_790_000_059], SHANGHAI) == expected
