@@ -352,7 +352,7 @@ class AuditEntry(Base):
 
 
 # ---------------------------------------------------------------------------- report rollups
-# Daily rollups behind the reports (db/reports.py): a closed business day is reduced once to one row
+# Daily rollups behind the reports (db/reports/): a closed business day is reduced once to one row
 # per (dimension, key); the raw rows stay the truth, and a day whose ratings change is rebuilt.
 
 

@@ -1,7 +1,7 @@
 """The ``hallq`` command: server, database, device enrolment, reports, demo, simulation, benchmarks.
 
 Only argument wiring lives here: each command calls into the package that does the work (the
-server and db for running a hall, hallq/report_cli.py's wiring over db/reports.py and
+server and db for running a hall, hallq/report_cli.py's wiring over db/reports/ and
 server/exports for ``report``, workbench/ for the demo, simulation, synthetic history and benches).
 """
 

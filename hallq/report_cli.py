@@ -4,7 +4,7 @@
     hallq report --month 2026-11 --format pdf
     hallq report --ratings --from 2026-11-01 --to 2026-11-30 --format json
 
-The figures come from the report queries (db/reports.py) over the hall database, the files from
+The figures come from the report queries (db/reports/) over the hall database, the files from
 server/exports, the same code the server uses for the manager console's downloads. Every wrong
 argument is refused with a message in Chinese and English, before the database is opened.
 """

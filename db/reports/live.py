@@ -19,7 +19,7 @@ from db.reports.keys import HALL_KEY, ROLLUP_DIMENSIONS
 from hall.calendar import business_day
 from hall.reports import Dimension, ReportFilter
 
-_LONG_PERIOD_DAYS: Final = 62  # from here a window-filtered service query starts from the window (see _service_days)
+_LONG_PERIOD_DAYS: Final = 62  # from here a service query filtered to one window, clerk or category starts from it (see _service_days)
 
 Groups = dict[tuple[date, Dimension, str], Figures]
 
@@ -87,8 +87,7 @@ class Collector:
             conditions.append(Ticket.series == wanted.category)
         dimensions = [d for d in self.dimensions if d in (Dimension.HALL, Dimension.CATEGORY, Dimension.ITEM, Dimension.HOUR)]
         if Dimension.ITEM not in dimensions and Dimension.HOUR not in dimensions:
-            # Counts per day and category are all that is needed: counted by the database, not
-            # row by row here (a year of one category by window: 125,000 tickets, 2 s -> 0.1 s).
+            # Counts per day and category are all that is needed: counted by the database, not row by row here.
             counted = (
                 select(Ticket.business_day, Ticket.series, func.count()).where(*conditions).group_by(Ticket.business_day, Ticket.series)
             )
@@ -110,12 +109,11 @@ class Collector:
 
     def _service_days(self, start: date, end: date) -> Any:
         """The services' day condition. SQLite keeps no statistics unless ANALYZE runs, so it drives every service
-        query from the tickets of the period, even when the report is filtered to one window: a year of one window
-        by item then reads a year of tickets (2.3 s on the benchmark year). ``likely()`` tells its planner the day
-        range is no filter to start from, so it reads the window's services (services_by_window) and looks their
-        tickets up: 0.25 s. The same for one clerk or one category (services_by_clerk, services_by_category: a
-        clerk's year by item 2.2 -> 0.9 s). Only for long periods: for a day or a month the tickets of the period
-        are as cheap."""
+        query from the tickets of the period, even one filtered to a single window, clerk or category, and a long
+        period then reads every ticket in it. ``likely()`` tells its planner the day range is no filter to start
+        from, so it reads that window's, clerk's or category's services through their index (services_by_window,
+        services_by_clerk, services_by_category) and looks their tickets up. Only for long periods: for a day or a
+        month the tickets of the period are as cheap."""
         condition = Ticket.business_day.between(start, end)
         wanted = self.wanted
         one_of_few = wanted.window is not None or wanted.clerk is not None or wanted.category is not None

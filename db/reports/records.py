@@ -31,8 +31,7 @@ from hall.tickets import RatingLevel
 
 def read_rating_records(store: StoreCore, hall_id: int, start: date, end: date) -> list[RatingRecord]:
     """Citizens' and default ratings of services on business days start..end, oldest first."""
-    # The cyclic collector stays paused from the fetch to the last record: the ~130 k rows and records hold no
-    # cycles, and every pass over them while they are young cost ~0.05 s.
+    # The cyclic collector stays paused from the fetch to the last record: the rows and records hold no cycles.
     with _without_cycle_collection():
         with store.read() as session:
             context = load_context(store, session, hall_id)
@@ -148,9 +147,9 @@ def _rating_records_query(is_postgres: bool, hall_id: int, start: date, end: dat
 
 def _plan_rating_records_by_index(connection: Connection) -> None:
     """PostgreSQL settings for the records query, for this read transaction only. The planner prefers hashing the
-    days' tickets against a scan of the whole services table (every service in the history), which took 1.2 s for a
-    month of a year's history against 0.35 s by looking each ticket's services and ratings up in their indexes; the
-    JIT compilation it then adds costs another 0.1 s, and the sort spills to disk under the default work_mem."""
+    days' tickets against a scan of the whole services table (every service in the history), which is several times
+    slower than looking each ticket's services and ratings up in their indexes; JIT compilation adds more than it
+    saves here, and the sort spills to disk under the default work_mem."""
     connection.exec_driver_sql(
         "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off; SET LOCAL work_mem = '32MB'"
     )
@@ -158,9 +157,9 @@ def _plan_rating_records_by_index(connection: Connection) -> None:
 
 def _plain_rows(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
     """All rows of ``query`` as the driver's own tuples, on the connection's transaction: SQLAlchemy's Row objects
-    and their per-value processing cost ~0.2 s for the ~130 k 好差评 records of a month, so the columns are
-    chosen to need none. The values are written into the SQL (only numbers and dates are ever bound here, and the
-    PostgreSQL form has no '%' that the driver would see doubled)."""
+    and their per-value processing are a large share of the time for a month of 好差评 records, so the columns
+    are chosen to need none. The values are written into the SQL (only numbers and dates are ever bound here, and
+    the PostgreSQL form has no '%' that the driver would see doubled)."""
     sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
     cursor = connection.connection.cursor()
     try:
@@ -173,9 +172,9 @@ def _plain_rows(connection: Connection, query: Select[Any]) -> list[tuple[Any, .
 @contextmanager
 def _without_cycle_collection() -> Iterator[None]:
     """Builds of ~100 k small objects that form no reference cycles (the 好差评 records of a month) trigger the
-    cyclic garbage collector again and again over an ever larger heap: it took a third of the time. It is paused
-    for the build and resumed after, unless someone else had paused it; another thread building at the same
-    time may resume it early, which only costs speed."""
+    cyclic garbage collector again and again over an ever larger heap, for nothing. It is paused for the build
+    and resumed after, unless someone else had paused it; another thread building at the same time may resume
+    it early, which only costs speed."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

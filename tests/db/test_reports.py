@@ -1,4 +1,4 @@
-"""Report queries (db/reports.py) on a small fixed hall history, on SQLite and PostgreSQL.
+"""Report queries (db/reports/) on a small fixed hall history, on SQLite and PostgreSQL.
 
 The history is made through the real store operations with a fake clock stepping whole seconds
 over three business days in two ISO weeks and two months (Tue 2026-11-17, Mon 2026-11-30 and
