@@ -1,6 +1,6 @@
 """What a hall report is: dimensions, the figures of one row, and how the derived rates are defined.
 
-Plain Python shared by the report queries (db/reports/), the exports (hallq/exports), the API
+Plain Python shared by the report queries (db/reports/), the exports (server/exports), the API
 and the manager's reports view, so every one of them names, orders and computes a figure the same
 way. Durations are seconds; rates are fractions 0..1 (None when the denominator is zero, never a
 made-up 0 or 100 %).
