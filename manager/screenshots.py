@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 from hall.clock import FakeClock
 from hall.config import SAMPLE_HALL_PATH
 from hall.reports import Dimension
-from manager.reports_view import Period
+from manager.report_rules import Period
 from server.client import HallClient
 from server.runner import ServerThread, prepare_hall
 from ui.screenshots import wait_until
