@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 from hall.clock import FakeClock
 from hall.config import SAMPLE_HALL_PATH
 from hall.reports import Dimension
-from manager.reports_view import Period
+from manager.report_rules import Period
 from server.client import HallClient
 from server.runner import ServerThread, prepare_hall
 from ui.screenshots import wait_until
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             assert isinstance(window, ManagerWindow)
             window.resize(1600, 1000)
             window.show()
-            wait_until(app, lambda: bool(window.snapshot.get("windows")) and window.followup_table.rowCount() == 2)
+            wait_until(app, lambda: bool(window.snapshot.get("windows")) and window.followups_page.followup_table.rowCount() == 2)
             shots = [
                 ("manager-live.png", 0),
                 ("manager-reallocate.png", 1),
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, tab in shots:
                 window.tabs.setCurrentIndex(tab)
                 if tab == 4:
-                    window.followup_table.selectRow(0)
+                    window.followups_page.followup_table.selectRow(0)
                 wait_until(app, lambda: True)
                 window.grab().save(str(out / name))
                 print(out / name)

@@ -42,19 +42,19 @@ def test_moving_category_c_from_window_5_to_window_3_changes_window_3s_next_call
     window = console(qtbot, live)
 
     window.select_window(5)
-    window.primary_boxes["C"].setChecked(False)
-    window.primary_boxes["E"].setChecked(True)
-    window.realloc_reason.setText("不动产移到3号")
-    applied(qtbot, window, lambda: qtbot.mouseClick(window.apply_categories_button, Qt.MouseButton.LeftButton))
+    window.reallocate_page.primary_boxes["C"].setChecked(False)
+    window.reallocate_page.primary_boxes["E"].setChecked(True)
+    window.reallocate_page.realloc_reason.setText("不动产移到3号")
+    applied(qtbot, window, lambda: qtbot.mouseClick(window.reallocate_page.apply_categories_button, Qt.MouseButton.LeftButton))
 
     window.select_window(3)
-    assert window.primary_boxes["B"].isChecked()
-    window.primary_boxes["C"].setChecked(True)
-    window.secondary_boxes["B"].setChecked(True)  # unticks B as primary
-    assert not window.primary_boxes["B"].isChecked()
-    assert "C" in window.skill_warning.text()  # 1003 has no real-estate skill: a warning, not a refusal
-    window.realloc_reason.setText("不动产等候多，3号窗口改办")
-    applied(qtbot, window, lambda: qtbot.mouseClick(window.apply_categories_button, Qt.MouseButton.LeftButton))
+    assert window.reallocate_page.primary_boxes["B"].isChecked()
+    window.reallocate_page.primary_boxes["C"].setChecked(True)
+    window.reallocate_page.secondary_boxes["B"].setChecked(True)  # unticks B as primary
+    assert not window.reallocate_page.primary_boxes["B"].isChecked()
+    assert "C" in window.reallocate_page.skill_warning.text()  # 1003 has no real-estate skill: a warning, not a refusal
+    window.reallocate_page.realloc_reason.setText("不动产等候多，3号窗口改办")
+    applied(qtbot, window, lambda: qtbot.mouseClick(window.reallocate_page.apply_categories_button, Qt.MouseButton.LeftButton))
 
     snapshot = live.client("manager").snapshot()
     by_number = {w["number"]: w for w in snapshot["windows"]}
@@ -65,7 +65,7 @@ def test_moving_category_c_from_window_5_to_window_3_changes_window_3s_next_call
     audit = live.client("manager").audit(10)
     reasons = [a["reason"] for a in audit if a["action"] == "reallocate"]
     assert reasons[:2] == ["不动产等候多，3号窗口改办", "不动产移到3号"]
-    wait_for(qtbot, lambda: window.cards[3].current.text().endswith(c_ticket["number"]))
+    wait_for(qtbot, lambda: window.live_page.cards[3].current.text().endswith(c_ticket["number"]))
 
 
 def test_applying_a_recommendation_moves_a_window(qtbot: Any, live: LiveHall) -> None:
@@ -77,8 +77,8 @@ def test_applying_a_recommendation_moves_a_window(qtbot: Any, live: LiveHall) ->
     window = console(qtbot, live)
     refreshed(qtbot, window, live)
     assert "G" in window.over_target_series()
-    assert window.rec_cards, "a long G queue should produce a recommendation"
-    card = window.rec_cards[0]
+    assert window.recommendations_page.rec_cards, "a long G queue should produce a recommendation"
+    card = window.recommendations_page.rec_cards[0]
     rec = card.recommendation
     assert rec.series == "G"
     before = {w["number"]: w for w in live.client("manager").snapshot()["windows"]}[rec.window]
@@ -98,16 +98,16 @@ def test_auto_apply_moves_at_most_the_hourly_limit(qtbot: Any, live: LiveHall) -
         live.clerk_client(number, staff)
     window = console(qtbot, live)
     refreshed(qtbot, window, live)
-    window.auto_limit.setValue(1)
+    window.recommendations_page.auto_limit.setValue(1)
     with qtbot.waitSignal(window.action_finished, timeout=5000):
-        window.auto_check.setChecked(True)
+        window.recommendations_page.auto_check.setChecked(True)
     refreshed(qtbot, window, live)
     refreshed(qtbot, window, live)
     audit = live.client("manager").audit(20)
     automatic = [a for a in audit if a["reason"].startswith("自动执行系统建议")]
     assert automatic and len({a["detail"]["window"] for a in automatic}) == 1  # one move (an opening is two calls)
-    assert len(window.auto.applied) == 1
-    assert "1/1" in window.auto_status.text()
+    assert len(window.recommendations_page.auto.applied) == 1
+    assert "1/1" in window.recommendations_page.auto_status.text()
 
 
 def test_long_wait_alert_appears_and_clears_after_serving(qtbot: Any, live: LiveHall) -> None:
@@ -135,42 +135,42 @@ def test_followup_status_round_trips(qtbot: Any, live: LiveHall) -> None:
     live.client("pad", 2).rate(service_id, "dissatisfied", reasons=["slow"], comment="等了很久")
     window = console(qtbot, live)
     window.tabs.setCurrentWidget(window.followups_page)
-    wait_for(qtbot, lambda: window.followup_table.rowCount() == 1)
-    assert "待处理" in window.followup_table.item(0, 8).text()
-    assert window.followup_table.item(0, 5).text() == "办理效率低；等了很久"  # the reason the citizen tapped, not its code
-    window.followup_table.selectRow(0)
-    window.followup_status.setCurrentIndex(window.followup_status.findData("resolved"))
-    window.followup_notes.setPlainText("已核实并电话回访")
-    window.followup_view.setText("满意")
-    applied(qtbot, window, lambda: qtbot.mouseClick(window.followup_save, Qt.MouseButton.LeftButton))
+    wait_for(qtbot, lambda: window.followups_page.followup_table.rowCount() == 1)
+    assert "待处理" in window.followups_page.followup_table.item(0, 8).text()
+    assert window.followups_page.followup_table.item(0, 5).text() == "办理效率低；等了很久"  # the reason the citizen tapped, not its code
+    window.followups_page.followup_table.selectRow(0)
+    window.followups_page.followup_status.setCurrentIndex(window.followups_page.followup_status.findData("resolved"))
+    window.followups_page.followup_notes.setPlainText("已核实并电话回访")
+    window.followups_page.followup_view.setText("满意")
+    applied(qtbot, window, lambda: qtbot.mouseClick(window.followups_page.followup_save, Qt.MouseButton.LeftButton))
     (row,) = live.client("manager").followups()
     assert (row["status"], row["notes"], row["citizen_view"]) == ("resolved", "已核实并电话回访", "满意")
-    wait_for(qtbot, lambda: "已办结" in window.followup_table.item(0, 8).text())
+    wait_for(qtbot, lambda: "已办结" in window.followups_page.followup_table.item(0, 8).text())
 
 
 def test_enrolled_token_is_shown_once_and_revoked_devices_are_marked(qtbot: Any, live: LiveHall) -> None:
     window = console(qtbot, live)
     window.tabs.setCurrentWidget(window.devices_page)
-    window.enroll_role.setCurrentIndex(window.enroll_role.findData("display"))
-    window.enroll_name.setText("大厅屏2")
-    window.enroll_button.click()
-    wait_for(qtbot, lambda: window.enroll_token.text())
-    token = window.enroll_token.text()
+    window.devices_page.enroll_role.setCurrentIndex(window.devices_page.enroll_role.findData("display"))
+    window.devices_page.enroll_name.setText("大厅屏2")
+    window.devices_page.enroll_button.click()
+    wait_for(qtbot, lambda: window.devices_page.enroll_token.text())
+    token = window.devices_page.enroll_token.text()
     assert live.client("manager").with_token(token).snapshot()["windows"]
-    wait_for(qtbot, lambda: any(d["name"] == "大厅屏2" for d in window.device_rows))
-    row = next(i for i, d in enumerate(window.device_rows) if d["name"] == "大厅屏2")
-    window.device_table.selectRow(row)
-    applied(qtbot, window, window.revoke_selected)
-    wait_for(qtbot, lambda: next(d for d in window.device_rows if d["name"] == "大厅屏2")["revoked"])
+    wait_for(qtbot, lambda: any(d["name"] == "大厅屏2" for d in window.devices_page.device_rows))
+    row = next(i for i, d in enumerate(window.devices_page.device_rows) if d["name"] == "大厅屏2")
+    window.devices_page.device_table.selectRow(row)
+    applied(qtbot, window, window.devices_page.revoke_selected)
+    wait_for(qtbot, lambda: next(d for d in window.devices_page.device_rows if d["name"] == "大厅屏2")["revoked"])
 
 
 def test_settings_save_target_waits_and_notices(qtbot: Any, live: LiveHall) -> None:
     window = console(qtbot, live)
-    target, _service = window.target_spins["C"]
+    target, _service = window.settings_page.target_spins["C"]
     target.setValue(25)
-    applied(qtbot, window, window.save_targets)
-    window.notices_edit.setPlainText("第一条\n\n第二条")
-    applied(qtbot, window, window.save_notices)
+    applied(qtbot, window, window.settings_page.save_targets)
+    window.settings_page.notices_edit.setPlainText("第一条\n\n第二条")
+    applied(qtbot, window, window.settings_page.save_notices)
     snapshot = live.client("manager").snapshot()
     assert next(c for c in snapshot["categories"] if c["series"] == "C")["target_wait_minutes"] == 25
     assert snapshot["hall"]["notices"] == ["第一条", "第二条"]
@@ -180,11 +180,11 @@ def test_settings_change_the_halls_rules(qtbot: Any, live: LiveHall) -> None:
     """The rules group shows the published rules; a change is saved through the API (audited) and
     what the server refuses is said in both languages."""
     window = console(qtbot, live)
-    wait_for(qtbot, lambda: window.rule_spins["promised_working_days"].value() == 5)
-    assert window.rule_spins["recall_limit"].value() == 3 and window.rule_spins["long_wait_alert_minutes"].value() == 30
-    window.rule_spins["promised_working_days"].setValue(10)
-    window.rule_spins["long_wait_alert_minutes"].setValue(45)
-    applied(qtbot, window, window.save_rules)
+    wait_for(qtbot, lambda: window.settings_page.rule_spins["promised_working_days"].value() == 5)
+    assert window.settings_page.rule_spins["recall_limit"].value() == 3 and window.settings_page.rule_spins["long_wait_alert_minutes"].value() == 30
+    window.settings_page.rule_spins["promised_working_days"].setValue(10)
+    window.settings_page.rule_spins["long_wait_alert_minutes"].setValue(45)
+    applied(qtbot, window, window.settings_page.save_rules)
     rules = live.client("manager").snapshot()["rules"]
     assert rules["promised_working_days"] == 10 and rules["long_wait_alert_minutes"] == 45 and rules["recall_limit"] == 3
     audit = live.client("manager").request("GET", "/api/audit")
@@ -193,7 +193,7 @@ def test_settings_change_the_halls_rules(qtbot: Any, live: LiveHall) -> None:
     # A change made elsewhere shows once the manager is not editing.
     live.client("manager").request("PUT", "/api/config/hall", {"rules": {"recall_limit": 4}})
     window.refresh()
-    wait_for(qtbot, lambda: window.rule_spins["recall_limit"].value() == 4)
+    wait_for(qtbot, lambda: window.settings_page.rule_spins["recall_limit"].value() == 4)
 
 
 def test_offline_banner_shows_when_the_server_goes_away(qtbot: Any, live: LiveHall) -> None:
@@ -210,7 +210,7 @@ def test_reallocation_table_shows_whole_category_names(qtbot: Any, live: LiveHal
     window.show()
     window.tabs.setCurrentIndex(1)  # 窗口调整 Reallocate
     qtbot.waitExposed(window)
-    table = window.realloc_table
+    table = window.reallocate_page.realloc_table
     wait_for(qtbot, lambda: table.rowCount() > 0)
     names = [table.item(row, 1) for row in range(table.rowCount())]
     widest = max(table.fontMetrics().horizontalAdvance(item.text()) for item in names)
@@ -245,14 +245,14 @@ def test_window_cards_are_never_cut_off_at_the_right(qtbot: Any, live: LiveHall)
     for width in (1900, 1600, 1200):
         window.resize(width, 900)
         qtbot.wait(50)
-        wait_for(qtbot, lambda: window._card_columns > 0)
-        viewport = window.card_scroll.viewport().width()
-        assert all(card.geometry().right() <= viewport for card in window.cards.values()), (width, viewport)
-        columns.append(window._card_columns)
+        wait_for(qtbot, lambda: window.live_page.card_columns > 0)
+        viewport = window.live_page.card_scroll.viewport().width()
+        assert all(card.geometry().right() <= viewport for card in window.live_page.cards.values()), (width, viewport)
+        columns.append(window.live_page.card_columns)
     assert columns == sorted(columns, reverse=True) and columns[0] > columns[-1], columns
     # Widened while another tab is shown: the cards re-flow when the live tab comes back.
     window.tabs.setCurrentIndex(1)
     window.resize(1900, 900)
     qtbot.wait(50)
     window.tabs.setCurrentIndex(0)
-    wait_for(qtbot, lambda: window._card_columns == columns[0])
+    wait_for(qtbot, lambda: window.live_page.card_columns == columns[0])

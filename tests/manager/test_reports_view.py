@@ -20,10 +20,9 @@ from hall.reports import Dimension, DurationStats, Ranked, Report, ReportRequest
 from hall.text import Bilingual
 from hall.tickets import RatingLevel
 from manager.app import create_window
-from manager.reports_view import (
+from manager.report_rules import (
     DIMENSION_CHOICES,
     Period,
-    ReportsView,
     axis_label,
     best_and_worst,
     chart_rows,
@@ -35,6 +34,7 @@ from manager.reports_view import (
     row_numbers,
     sorts_before,
 )
+from manager.reports_view import ReportsView
 from manager.window import ManagerWindow
 from tests.counter.live import LiveHall, wait_for
 from ui.connection import ServerConnection
@@ -212,15 +212,15 @@ def test_today_by_category_shows_the_rows_figures_and_charts(qtbot: Any, live: L
     report = page.reports.main if page.reports else None
     assert report is not None
     keys = [row.key for row in report.rows]
-    assert page.served_set is not None and page.mean_wait_line is not None
-    served = [page.served_set.at(i) for i in range(page.served_set.count())]
+    assert page.charts.served_set is not None and page.charts.mean_wait_line is not None
+    served = [page.charts.served_set.at(i) for i in range(page.charts.served_set.count())]
     assert served[keys.index("B")] == 2 and sum(served) == 2
-    assert [(p.x(), round(p.y(), 2)) for p in page.mean_wait_line.points() if p.x() == keys.index("B")] == [(keys.index("B"), 9.5)]
-    satisfied, dissatisfied = page.rating_sets[RatingLevel.SATISFIED], page.rating_sets[RatingLevel.DISSATISFIED]
+    assert [(p.x(), round(p.y(), 2)) for p in page.charts.mean_wait_line.points() if p.x() == keys.index("B")] == [(keys.index("B"), 9.5)]
+    satisfied, dissatisfied = page.charts.rating_sets[RatingLevel.SATISFIED], page.charts.rating_sets[RatingLevel.DISSATISFIED]
     assert satisfied.at(keys.index("B")) == 1 and dissatisfied.at(keys.index("B")) == 1
-    assert page.arrivals_set is not None
+    assert page.charts.arrivals_set is not None
     hours = [row.key for row in page.reports.hours.rows] if page.reports else []
-    arrivals = {hour: page.arrivals_set.at(i) for i, hour in enumerate(hours)}
+    arrivals = {hour: page.charts.arrivals_set.at(i) for i, hour in enumerate(hours)}
     assert arrivals.get("10") == 3 and sum(arrivals.values()) == 3  # all three taken between 10:00 and 11:00
 
     # the ranking names the clerk-free dimension's rows: B is the only category with ratings
@@ -363,13 +363,13 @@ def test_chart_bars_name_their_row_in_full(qtbot: Any, live: LiveHall) -> None:
     page = reports_page(qtbot, live)
     page.choose(Period.TODAY, Dimension.CATEGORY)
     shown(qtbot, page)
-    assert page.reports is not None and page.served_set is not None
-    frame = page.volume_frame
+    assert page.reports is not None and page.charts.served_set is not None
+    frame = page.charts.volume_frame
     b = [row.key for row in page.reports.main.rows].index("B")
     assert frame.labels[b] == "B"
     bars = frame.chart.series()[0]
-    bars.hovered.emit(True, b, page.served_set)
+    bars.hovered.emit(True, b, page.charts.served_set)
     assert frame.tip == "B 商事登记\n办结: 2"
-    assert "非常不满意" in page.rating_frame.legend.text() and "基本满意" in page.rating_frame.legend.text()
+    assert "非常不满意" in page.charts.rating_frame.legend.text() and "基本满意" in page.charts.rating_frame.legend.text()
     page.toggle_language()
-    assert "very&nbsp;dissatisfied" in page.rating_frame.legend.text()  # each entry whole, never elided
+    assert "very&nbsp;dissatisfied" in page.charts.rating_frame.legend.text()  # each entry whole, never elided

@@ -1,0 +1,113 @@
+"""The console's devices tab (终端): the hall's enrolled kiosks, counters, displays, pads and consoles;
+enrolling a new one (its token is shown once, to be set on the device) and revoking one (its
+socket closes at once, server-side).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
+
+from manager.actions import ConsoleActions
+from manager.advice import ApiCall
+from manager.console_text import device_values
+from manager.widgets import make_table, table_item
+from ui import theme
+
+ROLES = (
+    ("kiosk", "取号机 kiosk"),
+    ("counter", "窗口终端 counter"),
+    ("display", "显示屏 display"),
+    ("pad", "评价器 pad"),
+    ("manager", "管理端 manager"),
+)
+
+
+class DevicesTab(QWidget):
+    """``zone`` is the hall's time zone, set by the window from each snapshot."""
+
+    device_enrolled = Signal()  # the audit log has a new entry
+
+    def __init__(self, actions: ConsoleActions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.actions = actions
+        self.zone: ZoneInfo | None = None
+        self.device_rows: list[dict[str, Any]] = []
+        layout = QVBoxLayout(self)
+        self.device_table = make_table(["编号", "名称 Name", "角色 Role", "窗口 Window", "注册时间 Enrolled", "状态 State"])
+        layout.addWidget(self.device_table, 1)
+        row = QHBoxLayout()
+        self.revoke_button = QPushButton("吊销选中终端  Revoke selected")
+        self.revoke_button.clicked.connect(self.revoke_selected)
+        refresh = QPushButton("刷新 Refresh")
+        refresh.clicked.connect(self.load_devices)
+        row.addWidget(self.revoke_button)
+        row.addStretch(1)
+        row.addWidget(refresh)
+        layout.addLayout(row)
+        box = QGroupBox("注册新终端  Enroll a device")
+        form = QFormLayout(box)
+        self.enroll_role = QComboBox()
+        for role, text in ROLES:
+            self.enroll_role.addItem(text, role)
+        self.enroll_name = QLineEdit()
+        self.enroll_name.setMaxLength(100)
+        self.enroll_window = QSpinBox()
+        self.enroll_window.setRange(0, 9999)
+        self.enroll_window.setSpecialValueText("不绑定 none")
+        self.enroll_button = QPushButton("注册 Enroll")
+        self.enroll_button.clicked.connect(self.enroll)
+        self.enroll_token = QLineEdit()
+        self.enroll_token.setReadOnly(True)
+        self.enroll_token.setPlaceholderText("令牌只显示一次，请立即配置到终端  The token is shown once")
+        form.addRow("角色 Role", self.enroll_role)
+        form.addRow("名称 Name", self.enroll_name)
+        form.addRow("窗口 Window", self.enroll_window)
+        form.addRow("", self.enroll_button)
+        form.addRow("令牌 Token", self.enroll_token)
+        layout.addWidget(box)
+
+    def load_devices(self) -> None:
+        self.actions.conn.call("devices", on_done=self._show_devices, on_error=self.actions.error)
+
+    def _show_devices(self, rows: list[dict[str, Any]]) -> None:
+        self.device_rows = rows
+        table = self.device_table
+        table.setRowCount(len(rows))
+        for r, d in enumerate(rows):
+            for c, value in enumerate(device_values(d, self.zone)):
+                item = table_item(value)
+                if d.get("revoked"):
+                    item.setForeground(QBrush(QColor(theme.GREY)))
+                table.setItem(r, c, item)
+        table.resizeColumnsToContents()
+
+    def enroll(self) -> None:
+        name = self.enroll_name.text().strip()
+        if not name:
+            self.actions.say(False, "请填写终端名称  Name the device")
+            return
+        window = self.enroll_window.value() or None
+        self.enroll_token.clear()
+
+        def done(result: dict[str, Any]) -> None:
+            self.enroll_token.setText(result.get("token", ""))
+            self.actions.say(True, f"终端已注册（编号 {result.get('device_id')}），令牌只显示这一次")
+            self.enroll_name.clear()
+            self.load_devices()
+            self.device_enrolled.emit()
+
+        role = str(self.enroll_role.currentData())
+        self.actions.conn.call("enroll", role, name, window, on_done=done, on_error=self.actions.error)
+
+    def revoke_selected(self) -> None:
+        rows = self.device_table.selectionModel().selectedRows()
+        if not rows:
+            self.actions.say(False, "请先选择终端  Select a device first")
+            return
+        device = self.device_rows[rows[0].row()]
+        self.actions.run([ApiCall("revoke", (int(device["id"]),))], f"终端 {device['name']} 已吊销", after=self.load_devices)

@@ -1,0 +1,173 @@
+"""The console's live tab (实时): a card per window (state, clerk, current ticket, categories) and the
+categories' queues with their predicted waits, over-target rows in red.
+
+The cards re-flow to as many a row as fit the width, also while another tab is shown, so that no
+card is cut off at the right on a narrower screen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hall.advisor import Advice
+from manager.console_text import categories_text, clerk_text, wait_text, window_state_text
+from manager.widgets import make_table, table_item
+from ui import theme
+
+STATE_COLOURS = {"open": theme.GREEN, "paused": theme.AMBER, "closed": theme.GREY}
+STATE_TINTS = {"open": "#eaf6ee", "paused": "#fdf3e3", "closed": "#eef0f3"}
+OVER_TARGET_BG = QColor("#fbe3e0")
+
+
+class WindowCard(QFrame):
+    """One window on the live grid: state colour, clerk, current ticket, categories, pause."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__()
+        self.number = number
+        self.setObjectName("card")
+        self.setMinimumHeight(104)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(2)
+        top = QHBoxLayout()
+        self.title = QLabel()
+        self.title.setFont(theme.font(13, True))
+        self.state = QLabel()
+        self.state.setFont(theme.font(10, True))
+        top.addWidget(self.title, 1)
+        top.addWidget(self.state)
+        layout.addLayout(top)
+        self.clerk = QLabel()
+        self.current = QLabel()
+        self.current.setFont(theme.font(12, True))
+        self.cats = QLabel()
+        for label in (self.clerk, self.current, self.cats):
+            label.setFont(theme.font(10) if label is not self.current else label.font())
+            layout.addWidget(label)
+
+    def show_window(self, data: dict[str, Any], now_text: str | None) -> None:
+        state = str(data.get("state", "open"))
+        colour = STATE_COLOURS.get(state, theme.GREY)
+        self.title.setText(f"{data['number']}号  {data.get('name_zh', '')}")
+        self.state.setText(window_state_text(data, now_text))
+        self.state.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 1px 6px;")
+        self.clerk.setText(clerk_text(data))
+        current = data.get("current")
+        self.current.setText(f"当前 {current['number']}" if current else "当前 —")
+        self.cats.setText(categories_text(data))
+        tint = STATE_TINTS.get(state, "#ffffff")
+        self.setStyleSheet(f"QFrame#card {{ background: {tint}; border: 2px solid {colour}; border-radius: 6px; }}")
+
+
+class LiveTab(QWidget):
+    """Window cards above, the categories' queues below; redrawn from each snapshot."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        split = QSplitter(Qt.Orientation.Vertical)
+        grid_host = QWidget()
+        self.window_grid = QGridLayout(grid_host)
+        self.window_grid.setSpacing(8)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(grid_host)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.card_scroll = scroll
+        scroll.viewport().installEventFilter(self)  # re-flow the cards whenever their room changes (also on a hidden tab)
+        self.cards: dict[int, WindowCard] = {}
+        self.card_columns = 0
+        self.category_table = make_table(
+            [
+                "类别",
+                "业务 Category",
+                "等候 Waiting",
+                "最长等候(分) Longest",
+                "预计等候(分) Predicted",
+                "目标(分) Target",
+                "服务窗口 Windows",
+            ]
+        )
+        self.category_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.category_table.horizontalHeader().setStretchLastSection(False)
+        split.addWidget(scroll)
+        split.addWidget(self.category_table)
+        split.setSizes([560, 320])
+        layout.addWidget(split)
+
+    def show_snapshot(self, snapshot: dict[str, Any], advice: Advice | None) -> None:
+        for data in snapshot.get("windows", []):
+            number = int(data["number"])
+            card = self.cards.get(number)
+            if card is None:
+                card = self.cards[number] = WindowCard(number)
+                self.card_columns = 0  # placed below
+            card.show_window(data, snapshot.get("now"))
+        self.arrange_cards()
+        predictions = advice.predictions if advice else {}
+        categories = snapshot.get("categories", [])
+        table = self.category_table
+        table.setRowCount(len(categories))
+        for row, c in enumerate(categories):
+            prediction = predictions.get(c["series"])
+            predicted = prediction.wait_minutes if prediction else float(c.get("estimated_wait_minutes", 0))
+            over = bool(c.get("waiting")) and prediction is not None and prediction.over_target
+            values = [
+                c["series"],
+                f"{c.get('name_zh', '')}  {c.get('name_en', '')}",
+                c.get("waiting", 0),
+                f"{float(c.get('longest_wait_minutes', 0)):.0f}",
+                wait_text(predicted) if c.get("waiting") or (prediction and prediction.arrivals_per_hour) else "0",
+                f"{float(c.get('target_wait_minutes', 0)):.0f}",
+                c.get("windows_serving", 0),
+            ]
+            for col, value in enumerate(values):
+                item = table_item(value, align_right=col >= 2)
+                if over:
+                    item.setBackground(QBrush(OVER_TARGET_BG))
+                    item.setForeground(QBrush(QColor(theme.RED)))
+                table.setItem(row, col, item)
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+
+    def over_target_series(self) -> list[str]:
+        """Categories shown highlighted in the table (for tests and the status line)."""
+        out = []
+        for row in range(self.category_table.rowCount()):
+            item = self.category_table.item(row, 0)
+            if item is not None and item.background().color() == OVER_TARGET_BG:
+                out.append(item.text())
+        return out
+
+    def arrange_cards(self) -> None:
+        """As many window cards a row as fit the width (5 at 1600 px, 4 at 1280), so that none is cut off at the right."""
+        if not self.cards:
+            return
+        widest = max(card.minimumSizeHint().width() for card in self.cards.values()) + self.window_grid.horizontalSpacing()
+        room = self.card_scroll.viewport().width() - 2 * self.window_grid.contentsMargins().left()
+        columns = max(2, min(6, room // max(widest, 1)))
+        if columns == self.card_columns:
+            return
+        self.card_columns = columns
+        for index, number in enumerate(sorted(self.cards)):
+            self.window_grid.addWidget(self.cards[number], index // columns, index % columns)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.card_scroll.viewport():
+            self.arrange_cards()
+        return super().eventFilter(watched, event)
