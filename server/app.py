@@ -25,9 +25,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from db.common import Actor
 from db.config_ops import ConfigStore
 from db.models import Hall as HallRow
-from db.operations import Actor
 from db.planning import planning_state
 from db.reports import ReportQueries
 from hall.reports import Dimension, ReportFilter, ReportRequest, rating_record_to_json, report_to_json
