@@ -58,11 +58,10 @@ TAKE_SEQ = (
     .values(event_seq=HALLS.c.event_seq + bindparam("count"))
     .returning(HALLS.c.event_seq)
 )
-# PostgreSQL: numbers taken, events stored and NOTIFY queued (delivered at commit) in one
-# statement. From here to COMMIT every other writer of the hall waits for the hall row, so the
-# two round trips this used to take (update, then insert) made that wait a third longer.
-# PostgreSQL: the hall row's event counter, the events and the NOTIFY in one statement, sent by
-# psycopg together with the COMMIT (one round trip, see StoreCore._append_and_commit_postgres).
+# PostgreSQL: the hall row's event counter taken, the events stored and the NOTIFY queued
+# (delivered at commit) in one statement, sent by psycopg together with the COMMIT (see
+# StoreCore._append_and_commit_postgres). From here to COMMIT every other writer of the hall
+# waits for the hall row, so this stretch is one round trip.
 APPEND_EVENTS_POSTGRES = (
     "WITH taken AS ("
     " UPDATE halls SET event_seq = event_seq + %(count)s WHERE id = %(hall)s"
@@ -305,7 +304,7 @@ class StoreCore:
             "hall": uow.hall_id,
             "count": count,
             # One JSON document, not text arrays: psycopg escapes each array element with a regular
-            # expression, 0.14 ms of CPU per operation.
+            # expression, a CPU cost on every write.
             "events": json.dumps([{"kind": kind, "data": data} for kind, data in uow.events]),
             "created_at": uow.now,
             "origin": self.notify_origin,
