@@ -96,7 +96,6 @@ class CategoryRef:
     department: str
 
 
-
 class ServingOps(CallingOps):
     """The service at the window, from start to 办结, transfer or parking."""
 

@@ -2,8 +2,8 @@
 clerks logging in and out (with the A/B 岗 handover), and a clerk's own figures for today.
 
 A window serves only while it is open, a clerk is logged in and it is not paused; these
-operations are the only ones that change those three facts. Logins and logouts end or hand over
-tokens, so they write through :meth:`TokenAuth._write_changing_tokens`.
+operations change those facts (the business day's rollover also ends pauses). Logins and
+logouts end or hand over tokens, so they write through :meth:`TokenAuth._write_changing_tokens`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from hall.calendar import business_day
 from hall.text import HallRuleError
 
 
-class StaffingOps(TokenAuth):
+class WindowsClerksOps(TokenAuth):
     """Window states and categories, clerk sessions, and a clerk's own day."""
 
     def pause(self, actor: Actor, window_number: int, reason: str) -> dict[str, Any]:
