@@ -1,11 +1,11 @@
 """The service layer: every hall operation is one database transaction built on hall/'s rules.
 
 Each write runs in a :class:`UnitOfWork` that (1) rolls the business day over when the hall's
-local date has changed (:func:`db.rollover.roll_over`), (2) performs the change, (3) appends its events to the outbox and takes
-their sequence numbers from the hall row as the *last* statement, so events are numbered in
-commit order without gaps even with several server processes, and (4) commits. Transient lock
-conflicts (PostgreSQL deadlock / serialization failure) are retried; rule violations raise
-:class:`hall.text.HallRuleError` and change nothing.
+local date has changed (:func:`db.rollover.roll_over`), (2) performs the change, (3) appends its
+events to the outbox and takes their sequence numbers from the hall row as the *last* statement,
+so events are numbered in commit order without gaps even with several server processes, and (4)
+commits. Transient lock conflicts (PostgreSQL deadlock / serialization failure) are retried;
+rule violations raise :class:`hall.text.HallRuleError` and change nothing.
 """
 
 from __future__ import annotations
