@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from db.common import Actor, clerk_card
+from db.hall_store import HallStore
 from db.models import AuditEntry, Category, Clerk, Item, Window
-from db.operations import Actor, HallStore, clerk_card
 from db.security import hash_pin
-from db.store import UnitOfWork
+from db.unit_of_work import UnitOfWork
 from hall.config import RulesConfig, parse_config
 from hall.numbering import SERIES_PATTERN
 from hall.text import HallRuleError

@@ -45,8 +45,8 @@ class Engines:
 def _sqlite_engine(url: str, immediate: bool, synchronous: str) -> Engine:
     engine = create_engine(
         url,
-        # As many as the server's worker threads (anyio's 40): connections beyond the pool are
-        # closed when returned, and reopening them (with their PRAGMAs) showed up in profiles.
+        # As many as the server's worker threads (anyio's default, 40): connections beyond the
+        # pool are closed when returned, and each reopening runs the PRAGMAs below again.
         pool_size=40,
         max_overflow=20,
         pool_timeout=60,

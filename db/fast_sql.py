@@ -1,9 +1,9 @@
 """The hot statements of a ticket operation, run on the driver's own cursor.
 
-A ticket operation runs about nine short statements. Through ``Connection.execute`` each costs
-SQLite ~4 µs and SQLAlchemy ~18 µs more (cache key, execution context, events, result object);
-on PostgreSQL psycopg ~40 µs and SQLAlchemy ~65 µs more. The hall server is bound by one core
-(the GIL), so that overhead is a large share of its capacity. :func:`run` skips SQLAlchemy's
+A ticket operation runs about nine short statements. Through ``Connection.execute`` SQLAlchemy
+adds more work to each (cache key, execution context, events, result object) than the driver
+spends running it, and the hall server is bound by one core (the GIL), so that overhead is a
+large share of its capacity. :func:`run` skips SQLAlchemy's
 per-call machinery and keeps what matters: SQLAlchemy still compiles the statement (once per
 dialect), and its own bind and result processors still convert the values, so rows go in and
 come out exactly as through ``Connection.execute`` — the tests compare the two on both

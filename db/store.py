@@ -1,11 +1,11 @@
 """The service layer: every hall operation is one database transaction built on hall/'s rules.
 
 Each write runs in a :class:`UnitOfWork` that (1) rolls the business day over when the hall's
-local date has changed, (2) performs the change, (3) appends its events to the outbox and takes
-their sequence numbers from the hall row as the *last* statement, so events are numbered in
-commit order without gaps even with several server processes, and (4) commits. Transient lock
-conflicts (PostgreSQL deadlock / serialization failure) are retried; rule violations raise
-:class:`hall.text.HallRuleError` and change nothing.
+local date has changed (:func:`db.rollover.roll_over`), (2) performs the change, (3) appends its
+events to the outbox and takes their sequence numbers from the hall row as the *last* statement,
+so events are numbered in commit order without gaps even with several server processes, and (4)
+commits. Transient lock conflicts (PostgreSQL deadlock / serialization failure) are retried;
+rule violations raise :class:`hall.text.HallRuleError` and change nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
@@ -31,9 +31,11 @@ from sqlalchemy.orm import Session
 from db.engine import Engines
 from db.fast_sql import as_sqlalchemy_error, run
 from db.models import Event, Hall, IdempotencyRecord
+from db.rollover import roll_over
+from db.unit_of_work import UnitOfWork
 from hall.calendar import business_day
 from hall.clock import Clock
-from hall.config import HoursConfig, RulesConfig
+from hall.config import HoursConfig, RulesConfig, parse_config
 from hall.text import HallRuleError
 
 log = logging.getLogger(__name__)
@@ -56,11 +58,10 @@ TAKE_SEQ = (
     .values(event_seq=HALLS.c.event_seq + bindparam("count"))
     .returning(HALLS.c.event_seq)
 )
-# PostgreSQL: numbers taken, events stored and NOTIFY queued (delivered at commit) in one
-# statement. From here to COMMIT every other writer of the hall waits for the hall row, so the
-# two round trips this used to take (update, then insert) made that wait a third longer.
-# PostgreSQL: the hall row's event counter, the events and the NOTIFY in one statement, sent by
-# psycopg together with the COMMIT (one round trip, see StoreCore._append_and_commit_postgres).
+# PostgreSQL: the hall row's event counter taken, the events stored and the NOTIFY queued
+# (delivered at commit) in one statement, sent by psycopg together with the COMMIT (see
+# StoreCore._append_and_commit_postgres). From here to COMMIT every other writer of the hall
+# waits for the hall row, so this stretch is one round trip.
 APPEND_EVENTS_POSTGRES = (
     "WITH taken AS ("
     " UPDATE halls SET event_seq = event_seq + %(count)s WHERE id = %(hall)s"
@@ -70,52 +71,6 @@ APPEND_EVENTS_POSTGRES = (
     " FROM taken, json_array_elements(CAST(%(events)s AS json)) WITH ORDINALITY AS batch(event, ordinal)"
     " RETURNING seq"
 )
-
-
-@dataclass
-class UnitOfWork:
-    """One write transaction on ``connection``. The hot paths (issue, call-next, start, finish)
-    use SQLAlchemy Core on the connection; the rarer operations use ``session`` (an ORM session
-    joined to the same transaction, made on first use) and ``hall`` (the ORM hall row)."""
-
-    connection: Connection
-    hall_id: int
-    now: datetime
-    today: date
-    hours: HoursConfig
-    rules: RulesConfig
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    last_seq: int = 0  # the hall's event seq after this unit's events
-    _session: Session | None = None
-    _hall: Hall | None = None
-
-    @property
-    def session(self) -> Session:
-        if self._session is None:
-            # Joined to the connection's transaction: it never commits it; the unit of work does.
-            self._session = Session(bind=self.connection, expire_on_commit=False, join_transaction_mode="rollback_only")
-        return self._session
-
-    @property
-    def hall(self) -> Hall:
-        if self._hall is None:
-            hall = self.session.get(Hall, self.hall_id)
-            if hall is None:
-                raise HallRuleError("unknown_hall", "未知的服务大厅", "unknown hall", 404)
-            self._hall = hall
-        return self._hall
-
-    def flush(self) -> None:
-        """Write the ORM session's pending changes (if a session was used) into the transaction."""
-        if self._session is not None:
-            self._session.flush()
-
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-
-    def emit(self, kind: str, /, **data: Any) -> None:
-        self.events.append((kind, data))
 
 
 @dataclass
@@ -136,14 +91,10 @@ SETTINGS_SECONDS = 5.0  # another server process sees a settings change within t
 
 
 def hours_from_json(data: dict[str, Any]) -> HoursConfig:
-    from hall.config import parse_config
-
     return parse_config({"hall": {"code": "x", "name_zh": "x"}, "hours": data}).hours
 
 
 def rules_from_json(data: dict[str, Any]) -> RulesConfig:
-    from hall.config import parse_config
-
     return parse_config({"hall": {"code": "x", "name_zh": "x"}, "rules": data}).rules
 
 
@@ -157,7 +108,8 @@ def _is_transient(error: DBAPIError) -> bool:
 
 
 class StoreCore:
-    """Transactions, the event outbox and hall settings; operations live in :class:`db.operations.HallStore`."""
+    """Transactions, the event outbox and hall settings; the operations are mixins on it, composed
+    in :class:`db.hall_store.HallStore`."""
 
     def __init__(self, engines: Engines, clock: Clock) -> None:
         self.engines = engines
@@ -285,8 +237,6 @@ class StoreCore:
         uow = UnitOfWork(connection, hall_id, now, business_day(settings.hours, now), settings.hours, settings.rules)
         try:
             if settings.rolled_day != uow.today:
-                from db.operations import roll_over
-
                 roll_over(uow)
             result = work(uow)
             uow.flush()
@@ -354,7 +304,7 @@ class StoreCore:
             "hall": uow.hall_id,
             "count": count,
             # One JSON document, not text arrays: psycopg escapes each array element with a regular
-            # expression, 0.14 ms of CPU per operation.
+            # expression, a CPU cost on every write.
             "events": json.dumps([{"kind": kind, "data": data} for kind, data in uow.events]),
             "created_at": uow.now,
             "origin": self.notify_origin,

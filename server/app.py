@@ -25,9 +25,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from db.common import Actor
 from db.config_ops import ConfigStore
 from db.models import Hall as HallRow
-from db.operations import Actor
 from db.planning import planning_state
 from db.reports.queries import ReportQueries
 from hall.reports import Dimension, ReportFilter, ReportRequest, rating_record_to_json, report_to_json
@@ -52,10 +52,9 @@ def error_body(code: str, zh: str, en: str, **extra: Any) -> dict[str, Any]:
 
 def settle_garbage_collector() -> None:
     """Once the server has started, everything loaded so far (modules, the app, SQLAlchemy's
-    tables and caches: ~160,000 objects) is moved out of the cycle collector's sight. Otherwise
-    every full collection walked all of it — 110–150 ms with the GIL held, dozens of times a
-    minute under load — and every request waiting behind it took that long too (the bench's p99
-    at 200 requests/s was ~150 ms instead of ~20 ms)."""
+    tables and caches) is moved out of the cycle collector's sight. Otherwise every full
+    collection walks all of it with the GIL held, often under load, and every request waiting
+    behind it waits that long too."""
     gc.collect()
     gc.freeze()
 
@@ -65,11 +64,10 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     so it may settle the process-wide garbage collector; an app embedded in a thread (demo, tests)
     leaves the host process's collector alone."""
     hub = EventHub(store, poll_seconds)
-    # PostgreSQL writers at once: the bench's mixed load ran 90 ops/s with anyio's 40 threads and
-    # 131 with 8 while the hall row stayed locked across the COMMIT round trip; now that the
-    # events and the COMMIT go in one round trip, 16 ran 320-330 where 8 ran 250-310. A plain
-    # executor, not anyio's thread pool: anyio's capacity limiter, cancellation checkpoints and
-    # backend lookups cost the event loop about a tenth of the server's CPU per write.
+    # PostgreSQL writers at once: each holds the hall row from numbering its events to the COMMIT,
+    # so many more only queue for that lock and the GIL, and too few leave the database idle
+    # between round trips. A plain executor, not anyio's thread pool: anyio's capacity limiter,
+    # cancellation checkpoints and backend lookups cost the event loop time on every write.
     writers = ThreadPoolExecutor(16, thread_name_prefix="hallq-write")
 
     @contextlib.asynccontextmanager
@@ -83,7 +81,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
 
     app = FastAPI(
         # No OpenTelemetry here: FastAPI's native telemetry otherwise asks the global providers
-        # (and the environment) on every request — 5 % of the server's event loop at saturation.
+        # (and the environment) on every request, on the event loop.
         telemetry={"tracing": False, "metrics": False, "logs": False},
         title="hallq hall server",
         description="政务服务大厅排队叫号系统 / queue system for government service halls",
@@ -133,8 +131,8 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     # The auth dependencies are async so that a request hops to a worker thread once (for its
     # endpoint), not once per dependency; only a token missing from the store's short cache is
     # looked up in the database, on a worker thread. Each is one dependency, not a chain (role
-    # on principal, window on role): FastAPI's resolution of every link cost the event loop
-    # about a tenth of its time per request at saturation.
+    # on principal, window on role): FastAPI resolves every link of a chain on the event loop,
+    # for every request.
     async def authenticated(authorization: str | None) -> Actor:
         token = bearer(authorization)
         if not token:
@@ -176,9 +174,9 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     async def write(call: Callable[[], T]) -> T:
         """A store operation that only writes (a counter's or kiosk's step, a rating), in one thread
         hop: on SQLite straight onto the writer thread, joined to its next group commit; on
-        PostgreSQL on one of a few worker threads. A plain ``def`` route costs two hops on SQLite
-        (worker thread, then the writer) — measured 0.4 ms more CPU per request. On PostgreSQL
-        more threads than this only queue for the GIL and the hall row."""
+        PostgreSQL on one of a few worker threads. A plain ``def`` route would cost two hops on
+        SQLite (worker thread, then the writer). On PostgreSQL more threads than this only queue
+        for the GIL and the hall row."""
         future = store.submit(call)
         if future is None:
             future = writers.submit(call)

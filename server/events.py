@@ -18,7 +18,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.operations import TOKENS_CHANGED_CHANNEL, HallStore
+from db.auth import TOKENS_CHANGED_CHANNEL
+from db.hall_store import HallStore
 
 log = logging.getLogger(__name__)
 

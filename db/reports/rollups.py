@@ -33,7 +33,8 @@ from db.models import AuditEntry, FollowUp, Hall, Pause, Rating, ReportDay, Repo
 from db.reports.context import load_context
 from db.reports.keys import HALL_KEY, ROLLUP_DIMENSIONS
 from db.reports.live import Collector
-from db.store import StoreCore, UnitOfWork
+from db.store import StoreCore
+from db.unit_of_work import UnitOfWork
 from hall.calendar import business_day
 from hall.reports import Dimension, ReportFilter
 from hall.text import HallRuleError

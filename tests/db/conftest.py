@@ -25,9 +25,9 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.common import Actor
 from db.config_ops import ConfigStore
 from db.models import Clerk, Event, Service, Ticket, Window
-from db.operations import Actor
 from hall.clock import FakeClock
 from hall.config import HallConfig
 from hall.text import HallRuleError

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import bindparam, update
 
+from db.common import TICKETS, Actor
 from db.models import Service, Ticket
-from db.operations import TICKETS, Actor
 from tests.db.conftest import HallEnv
 
 

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, bindparam, insert, select
 
+from db.common import TICKETS
 from db.fast_sql import run
+from db.issuing import INSERT_TICKET
 from db.models import Event
-from db.operations import INSERT_TICKET, TICKETS
 from db.store import IDEMPOTENCY_LOOKUP, IDEMPOTENCY_SAVE, INSERT_EVENT, TAKE_SEQ
 from tests.db.conftest import HallEnv
 

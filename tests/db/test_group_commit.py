@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import event, insert
 
 from db.models import AuditEntry, Ticket
-from db.store import GroupCommitWriter, UnitOfWork
+from db.store import GroupCommitWriter
+from db.unit_of_work import UnitOfWork
 from hall.text import HallRuleError
 from tests.db.conftest import HallEnv
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from db.fast_sql import _compile, _parameters
-from db.operations import COUNT_AHEAD_OF_REGULAR
+from db.waits import COUNT_AHEAD_OF_REGULAR
 from tests.db.conftest import HallEnv
 
 

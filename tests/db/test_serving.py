@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from db.common import Actor
 from db.models import Ticket
-from db.operations import Actor
 from tests.db.conftest import HallEnv
 
 

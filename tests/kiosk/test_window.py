@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton
 
-from db.operations import Actor
+from db.common import Actor
 from hardware.printer import FakeCondition
 from kiosk.flow import PrintState, Step
 from tests.kiosk.conftest import HallServer

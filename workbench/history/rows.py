@@ -1,6 +1,6 @@
 """The rows of synthetic history and how they are written.
 
-The rows are exactly the ones the store writes (db/operations.py) — same columns, same values a
+The rows are exactly the ones the store writes (db/issuing.py, db/calling.py, db/serving.py, db/ratings.py) — same columns, same values a
 finished day leaves behind — so reports, exports and the live server read them like real history.
 They are written in bulk — executemany on SQLite, COPY on PostgreSQL, one statement per table per
 chunk of days — with ids assigned here so no generated key is read back; on PostgreSQL the id

@@ -1,0 +1,119 @@
+"""The hall's devices: enrolment (a token bound to a role and, for counters and pads, a
+window), trouble reports, revocation, and the audit log the manager reads.
+
+A token is shown once, at enrolment, and stored hashed; revocation ends it in every server
+process (see :mod:`db.auth`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from db.auth import TokenAuth
+from db.common import Actor, not_found, window_by_number
+from db.models import AuditEntry, Device, Window
+from db.security import new_token, token_hash
+from db.unit_of_work import UnitOfWork
+from hall.text import HallRuleError
+
+ROLES = ("kiosk", "counter", "display", "pad", "manager", "clerk")
+
+
+class DeviceOps(TokenAuth):
+    """Enrolled devices and the audit log."""
+
+    def enroll_device(self, actor: Actor | None, hall_id: int, role: str, name: str, window_number: int | None = None) -> dict[str, Any]:
+        """Create a device token for a role (and window). The token is shown once and stored hashed."""
+        if role not in ROLES or role == "clerk":
+            raise HallRuleError(
+                "bad_role", "角色应为 kiosk、counter、display、pad 或 manager", "role must be kiosk, counter, display, pad or manager", 422
+            )
+        if role in ("counter", "pad") and window_number is None:
+            raise HallRuleError("needs_window", "窗口终端和评价器需要绑定窗口", "counters and pads must be bound to a window", 422)
+        token = new_token()
+
+        def work(uow: UnitOfWork) -> dict[str, Any]:
+            window = window_by_number(uow.session, hall_id, window_number) if window_number is not None else None
+            device = Device(
+                hall_id=hall_id,
+                name=name[:100],
+                role=role,
+                window_id=window.id if window else None,
+                token_hash=token_hash(token),
+                created_at=uow.now,
+            )
+            uow.session.add(device)
+            uow.session.flush()
+            uow.session.add(
+                AuditEntry(
+                    hall_id=hall_id,
+                    actor=actor.label if actor else "system",
+                    action="enroll",
+                    detail={"device": device.id, "role": role, "window": window_number, "name": name[:100]},
+                    created_at=uow.now,
+                )
+            )
+            uow.emit("device_enrolled", device_id=device.id, role=role, window=window_number)  # never the token
+            return {"device_id": device.id, "role": role, "window": window_number, "token": token}
+
+        return self.write(hall_id, work)
+
+    def device_alert(self, actor: Actor, kind: str, zh: str, en: str) -> dict[str, Any]:
+        """A device reports trouble (printer out of paper, keypad bus offline ...) to the manager."""
+
+        def work(uow: UnitOfWork) -> dict[str, Any]:
+            detail = {"device": actor.device_id, "name": actor.name, "role": actor.role, "window": actor.window_number, "kind": kind}
+            uow.session.add(
+                AuditEntry(
+                    hall_id=uow.hall_id, actor=actor.label, action="device_alert", detail=detail, reason=zh[:300], created_at=uow.now
+                )
+            )
+            uow.emit("device_alert", **detail, message={"zh": zh, "en": en}, at=uow.now.isoformat())
+            return {"reported": True}
+
+        return self.write(actor.hall_id, work)
+
+    def revoke_device(self, actor: Actor, device_id: int) -> dict[str, Any]:
+        def work(uow: UnitOfWork) -> dict[str, Any]:
+            device = uow.session.scalar(select(Device).where(Device.id == device_id, Device.hall_id == uow.hall_id))
+            if device is None:
+                raise not_found("该终端", "device")
+            device.revoked_at = uow.now
+            uow.emit("device_revoked", device_id=device_id, role=device.role)
+            uow.session.add(
+                AuditEntry(hall_id=uow.hall_id, actor=actor.label, action="revoke", detail={"device": device_id}, created_at=uow.now)
+            )
+            return {"device_id": device_id, "revoked": True}
+
+        return self._write_changing_tokens(actor.hall_id, work)
+
+    def devices(self, hall_id: int) -> list[dict[str, Any]]:
+        with self.read() as session:
+            rows = session.execute(
+                select(Device, Window.number)
+                .outerjoin(Window, Window.id == Device.window_id)
+                .where(Device.hall_id == hall_id)
+                .order_by(Device.id)
+            ).all()
+            return [
+                {
+                    "id": d.id,
+                    "name": d.name,
+                    "role": d.role,
+                    "window": n,
+                    "created_at": d.created_at.isoformat(),
+                    "revoked": d.revoked_at is not None,
+                }
+                for d, n in rows
+            ]
+
+    def audit_log(self, hall_id: int, limit: int = 200) -> list[dict[str, Any]]:
+        with self.read() as session:
+            rows = session.scalars(select(AuditEntry).where(AuditEntry.hall_id == hall_id).order_by(AuditEntry.id.desc()).limit(limit))
+            return [
+                {"id": a.id, "actor": a.actor, "action": a.action, "detail": a.detail, "reason": a.reason, "at": a.created_at.isoformat()}
+                for a in rows
+            ]
+

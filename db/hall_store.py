@@ -1,0 +1,32 @@
+"""The hall's store: every hall operation, one transaction each, on one object.
+
+The operations are grouped by what they touch, one mixin on :class:`db.store.StoreCore` per
+module; this class composes them so callers (the server, the tests, the tools) see one API:
+
+- :mod:`db.issuing`           issue a ticket, reprint, appointments and check-in, a citizen's ticket status
+- :mod:`db.calling`           call next, call a number, recall, no-show, requeue
+- :mod:`db.serving`           start, finish, transfer, park, call back, parked tickets
+- :mod:`db.windows_clerks`    pause, resume, open/close a window, its categories, clerk login/logout, clerk today
+- :mod:`db.ratings`           rate, default ratings, follow-ups of bad ratings
+- :mod:`db.devices`           enrol, report trouble, revoke, list devices, the audit log
+- :mod:`db.auth`              tokens to actors, their cache, telling other server processes
+- :mod:`db.snapshot`          the whole hall for screens, with its event seq
+- :mod:`db.waits`             people ahead, windows serving, estimated waits (used by several of the above)
+
+Shared lookups, tables and :class:`db.common.Actor` live in :mod:`db.common`; the business-day
+rollover in :mod:`db.rollover`; the hall's configuration edits in :mod:`db.config_ops`.
+"""
+
+from __future__ import annotations
+
+from db.calling import CallingOps
+from db.devices import DeviceOps
+from db.issuing import IssuingOps
+from db.ratings import RatingOps
+from db.serving import ServingOps
+from db.snapshot import SnapshotOps
+from db.windows_clerks import WindowsClerksOps
+
+
+class HallStore(IssuingOps, ServingOps, CallingOps, WindowsClerksOps, DeviceOps, RatingOps, SnapshotOps):
+    """Every hall operation; each public method is one transaction (see :mod:`db.store`)."""
