@@ -12,23 +12,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import qrcode
 from PySide6.QtCore import QEvent, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPixmap
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from hardware.printer import PrinterFault, TicketPrinter
-from kiosk.flow import CODE_LENGTH, PAUSED_TEXT, RECONNECTING_TEXT, KioskFlow, PrintState, Request, Step, Text
+from kiosk.flow import KioskFlow, Request, Step, Text
+from kiosk.pages import PageBuilder
 from kiosk.slip import ticket_slip
 from server.client import ApiError, Offline
 from ui import theme
@@ -38,8 +36,6 @@ from ui.worker import run_in_background
 
 log = logging.getLogger(__name__)
 
-BUTTON_HEIGHT = 110  # px; ≥ 15 mm on a 24" 1080p screen is ~57 px
-BIG_BUTTON_HEIGHT = 150
 SNAPSHOT_DEBOUNCE_MS = 300
 SNAPSHOT_REFRESH_MS = 30_000  # the hall's period (lunch, closed) changes with the clock, not by events
 OFFLINE_PROBE_MS = 1500
@@ -66,28 +62,6 @@ QFrame#notice {{ background: #fef5e7; border: 3px solid {theme.AMBER}; border-ra
 QFrame#priority {{ background: #e9f7ef; border: 3px solid {theme.GREEN}; border-radius: 14px; }}
 QLabel {{ color: #1c2833; }}
 """
-
-
-def qr_pixmap(data: str, side: int) -> QPixmap:
-    """The QR code for ``data`` drawn crisp into a ``side``×``side`` pixmap (white quiet zone)."""
-    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    code.add_data(data)
-    code.make(fit=True)
-    matrix = code.get_matrix()
-    modules = len(matrix)
-    cell = max(1, side // modules)
-    offset = (side - cell * modules) // 2
-    pixmap = QPixmap(side, side)
-    pixmap.fill(QColor("white"))
-    painter = QPainter(pixmap)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor("black"))
-    for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                painter.drawRect(offset + x * cell, offset + y * cell, cell, cell)
-    painter.end()
-    return pixmap
 
 
 class KioskWindow(QWidget):
@@ -122,6 +96,8 @@ class KioskWindow(QWidget):
         self.print_pool = QThreadPool(self)
         self.print_pool.setMaxThreadCount(1)  # one slip at a time, in order, never on the GUI thread
 
+        self.page_builder = PageBuilder(self.flow, self._intent, self._confirm, self._submit_code, self._reprint)
+
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
@@ -130,8 +106,8 @@ class KioskWindow(QWidget):
         header_layout.setContentsMargins(32, 14, 24, 14)
         self.hall_label = QLabel()
         self.period_label = QLabel()
-        self.language_button = self._button("English", self._toggle_language, "header", height=72)
-        self.large_text_button = self._button("大字", self._toggle_large_text, "header", height=72)
+        self.language_button = self.page_builder.button("English", self._toggle_language, "header", height=72)
+        self.large_text_button = self.page_builder.button("大字", self._toggle_large_text, "header", height=72)
         header_layout.addWidget(self.hall_label, 1)
         header_layout.addWidget(self.period_label)
         header_layout.addSpacing(16)
@@ -160,6 +136,8 @@ class KioskWindow(QWidget):
         self.confirm_button: QPushButton | None = None
         self.reprint_button: QPushButton | None = None
         self.category_buttons: dict[str, QPushButton] = {}
+        self.priority_button: QPushButton | None = None
+        self.check_in_button: QPushButton | None = None
 
         self._snapshot_timer = QTimer(self, singleShot=True, interval=SNAPSHOT_DEBOUNCE_MS)
         self._snapshot_timer.timeout.connect(self.refresh_snapshot)
@@ -185,31 +163,13 @@ class KioskWindow(QWidget):
     # ------------------------------------------------------------------ helpers
 
     def _pt(self, size: float) -> int:
-        return round(size * (1.3 if self.flow.large_text else 1.0))
-
-    def _label(self, text: str, size: float, bold: bool = False, color: str | None = None, wrap: bool = True) -> QLabel:
-        label = QLabel(text)
-        label.setFont(theme.font(self._pt(size), bold))
-        label.setWordWrap(wrap)
-        if color:
-            label.setStyleSheet(f"color: {color};")
-        return label
-
-    def _button(self, text: str, on_click: Any, kind: str = "primary", height: int = BUTTON_HEIGHT, size: float = 22) -> QPushButton:
-        button = QPushButton(text)
-        button.setProperty("kind", kind)
-        button.setFont(theme.font(self._pt(size), True))
-        button.setMinimumHeight(height)
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys (a scanner) go to the window
-        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        button.clicked.connect(on_click)
-        return button
+        return self.page_builder.pt(size)
 
     def t(self, zh: str, en: str) -> str:
-        return self.flow.pick(zh, en)
+        return self.page_builder.t(zh, en)
 
     def _text(self, text: Text | None) -> str:
-        return text.pick(self.flow.language) if text else ""
+        return self.page_builder.text(text)
 
     @property
     def portrait(self) -> bool:
@@ -245,21 +205,10 @@ class KioskWindow(QWidget):
             self.body_layout.removeWidget(self.page)
             self.page.hide()
             self.page.deleteLater()
-        self.confirm_button = self.reprint_button = None
-        self.category_buttons = {}
-        builders = {
-            Step.HOME: self._home_page,
-            Step.PRIORITY: self._priority_page,
-            Step.ITEMS: self._items_page,
-            Step.MATERIALS: self._materials_page,
-            Step.CONFIRM: self._confirm_page,
-            Step.ISSUING: self._confirm_page,
-            Step.PRINTING: self._done_page,
-            Step.DONE: self._done_page,
-            Step.CHECK_IN: self._check_in_page,
-            Step.PAUSED: self._paused_page,
-        }
-        self.page = builders[flow.step]()
+        built = self.page_builder
+        self.page = built.build(flow.step, self.portrait)
+        self.confirm_button, self.reprint_button, self.category_buttons = built.confirm_button, built.reprint_button, built.category_buttons
+        self.priority_button, self.check_in_button = built.priority_button, built.check_in_button
         self.body_layout.addWidget(self.page)
         self.page.show()  # at once: a layout shows new children only on the next event loop pass
         self._portrait_drawn = self.portrait
@@ -278,388 +227,6 @@ class KioskWindow(QWidget):
             self.banner.show()
         else:
             self.banner.hide()
-
-    def _title(self, text: str, layout: QVBoxLayout, size: float = 30) -> None:
-        label = self._label(text, size, bold=True, color=theme.BLUE_DARK)
-        layout.addWidget(label)
-
-    def _message(self, layout: QVBoxLayout) -> None:
-        if self.flow.message is not None:
-            frame = QFrame(objectName="alert")
-            inner = QVBoxLayout(frame)
-            inner.addWidget(self._label(self._text(self.flow.message), 20, bold=True, color=theme.RED))
-            layout.addWidget(frame)
-
-    def _home_page(self) -> QWidget:
-        flow = self.flow
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(18)
-        walk_ins = flow.accepts_walk_ins and flow.online
-        if not flow.accepts_walk_ins and flow.hall:
-            frame = QFrame(objectName="notice")
-            inner = QVBoxLayout(frame)
-            inner.addWidget(self._label(self._text(flow.hall_notice()), 26, bold=True, color="#7e5109"))
-            inner.addWidget(
-                self._label(self.t("有预约的群众请点击下方“预约签到”", "Booked? Tap “Appointment check-in” below"), 20, color="#7e5109")
-            )
-            layout.addWidget(frame)
-        if flow.priority_reason:
-            frame = QFrame(objectName="priority")
-            inner = QHBoxLayout(frame)
-            inner.addWidget(
-                self._label(
-                    self.t(f"绿色通道（{flow.priority_name()}）：请选择办理业务", f"Priority lane ({flow.priority_name()}): choose a service"),
-                    22,
-                    bold=True,
-                    color=theme.GREEN,
-                ),
-                1,
-            )
-            cancel = self._button(self.t("取消绿色通道", "Cancel priority"), self._intent(flow.cancel_priority), "secondary", height=90, size=18)
-            cancel.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-            cancel.setMinimumWidth(260)
-            inner.addWidget(cancel)
-            layout.addWidget(frame)
-        else:
-            self._title(self.t("请选择办理业务", "Please choose a service"), layout)
-        self._message(layout)
-
-        grid = QGridLayout()
-        grid.setSpacing(18)
-        columns = 2 if self.portrait else 3
-        for index, category in enumerate(flow.categories):
-            button = self._category_button(category, enabled=walk_ins)
-            self.category_buttons[str(category["series"])] = button
-            grid.addWidget(button, index // columns, index % columns)
-        for r in range((len(flow.categories) + columns - 1) // columns):
-            grid.setRowStretch(r, 1)
-        layout.addLayout(grid, 1)
-        if not flow.categories:
-            layout.addWidget(self._label(self.t("正在载入业务…", "Loading services…"), 24, color=theme.GREY))
-            layout.addStretch(1)
-
-        row = QHBoxLayout()
-        row.setSpacing(18)
-        priority = self._button(self.t("绿色通道  老年人·残疾人·孕妇等", "Priority lane  elderly · disabled · pregnant"), self._intent(flow.start_priority), "priority", BUTTON_HEIGHT)
-        priority.setEnabled(walk_ins and not flow.priority_reason)
-        check_in = self._button(self.t("预约签到  输入预约码", "Appointment check-in"), self._intent(flow.start_check_in), "secondary", BUTTON_HEIGHT)
-        check_in.setEnabled(flow.online)
-        row.addWidget(priority)
-        row.addWidget(check_in)
-        layout.addLayout(row)
-        self.priority_button, self.check_in_button = priority, check_in
-        return page
-
-    def _category_button(self, category: dict[str, Any], enabled: bool) -> QPushButton:
-        flow = self.flow
-        button = QPushButton()
-        button.setProperty("kind", "category")
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        button.setMinimumHeight(round(150 * (1.15 if flow.large_text else 1)))
-        button.setMaximumHeight(300)
-        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        inner = QVBoxLayout(button)
-        inner.setContentsMargins(24, 12, 24, 12)
-        inner.setSpacing(4)
-        name = self._label(f"{category['series']}  {flow.name(category)}", 24, bold=True, color=theme.BLUE_DARK if enabled else theme.GREY)
-        waiting = int(category.get("waiting") or 0)
-        minutes = category.get("estimated_wait_minutes")
-        if waiting == 0:
-            wait_text = self.t("目前无人等候", "No one waiting")
-        elif minutes is not None:
-            wait_text = self.t(f"等候 {waiting} 人 · 约 {round(minutes)} 分钟", f"{waiting} waiting · about {round(minutes)} min")
-        else:
-            wait_text = self.t(f"等候 {waiting} 人", f"{waiting} waiting")
-        detail = self._label(wait_text, 18, color=theme.GREY)
-        inner.addStretch(1)
-        for label in (name, detail):
-            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
-            inner.addWidget(label)
-        inner.addStretch(1)
-        button.setEnabled(enabled)
-        series = str(category["series"])
-        button.clicked.connect(self._intent(lambda: flow.choose_category(series)))
-        button.setAccessibleName(f"{flow.name(category)} {wait_text}")
-        return button
-
-    def _priority_page(self) -> QWidget:
-        flow = self.flow
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self._title(self.t("绿色通道：请选择您的情况", "Priority lane: which applies to you?"), layout)
-        layout.addWidget(
-            self._label(self.t("特殊群体优先办理，请到窗口出示相关证件", "Served first; please show proof at the window if asked"), 20, color=theme.GREY)
-        )
-        grid = QGridLayout()
-        grid.setSpacing(18)
-        columns = 2 if self.portrait else 3
-        for index, reason in enumerate(flow.priority_reasons()):
-            button = self._button(flow.priority_name(reason), self._intent(lambda r=reason: flow.choose_priority(r)), "priority", BIG_BUTTON_HEIGHT, 26)
-            button.setObjectName(f"priority-{reason}")
-            grid.addWidget(button, index // columns, index % columns)
-        layout.addLayout(grid)
-        layout.addStretch(1)
-        layout.addWidget(self._button(self.t("返回", "Back"), self._intent(flow.back), "secondary"))
-        return page
-
-    def _items_page(self) -> QWidget:
-        flow = self.flow
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self._title(self.t(f"{flow.name(flow.category())}：请选择办理事项", f"{flow.name(flow.category())}: choose what you need"), layout)
-        grid = QGridLayout()
-        grid.setSpacing(18)
-        columns = 1 if self.portrait else 2
-        for index, item in enumerate(flow.items()):
-            code = str(item["code"])
-            button = self._button(flow.name(item), self._intent(lambda c=code: flow.choose_item(c)), "secondary", BUTTON_HEIGHT + 10, 24)
-            button.setObjectName(f"item-{code}")
-            grid.addWidget(button, index // columns, index % columns)
-        layout.addLayout(grid)
-        layout.addStretch(1)
-        row = QHBoxLayout()
-        row.setSpacing(18)
-        row.addWidget(self._button(self.t("返回", "Back"), self._intent(flow.back), "secondary"), 1)
-        skip = self._button(self.t("不确定事项，直接取号", "Not sure — just take a number"), self._intent(flow.skip_items))
-        skip.setObjectName("skip-items")
-        row.addWidget(skip, 2)
-        layout.addLayout(row)
-        return page
-
-    def _materials_page(self) -> QWidget:
-        flow = self.flow
-        item = flow.item() or {}
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self._title(self.t(f"一次性告知：办理“{flow.name(item)}”请带齐以下材料", f"What to bring for “{flow.name(item)}”"), layout, 28)
-        card = QFrame(objectName="card")
-        card_layout = QVBoxLayout(card)
-        card_layout.setContentsMargins(32, 24, 32, 24)
-        card_layout.setSpacing(14)
-        for number, material in enumerate(flow.materials(), start=1):
-            card_layout.addWidget(self._label(f"{number}.  {material}", 24))
-        if not flow.materials():
-            card_layout.addWidget(self._label(self.t("窗口工作人员将告知所需材料", "The clerk will tell you what is needed"), 22))
-        facts = []
-        days = item.get("promised_days")
-        if days is not None:
-            facts.append(self.t("即办件，当场办结", "done on the spot") if not days else self.t(f"承诺办结时限：{days} 个工作日", f"promised within {days} working days"))
-        if item.get("fee"):
-            facts.append(self.t(f"收费：{item['fee']}", f"fee: {'free' if item['fee'] == '免费' else item['fee']}"))
-        if facts:
-            card_layout.addSpacing(8)
-            card_layout.addWidget(self._label("    ".join(facts), 20, color=theme.GREY))
-        card_layout.addWidget(self._label(self.t("材料清单也会打印在号票上。", "The list is printed on your ticket too."), 18, color=theme.GREY))
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(card)
-        layout.addWidget(scroll, 1)
-        row = QHBoxLayout()
-        row.setSpacing(18)
-        row.addWidget(self._button(self.t("返回", "Back"), self._intent(flow.back), "secondary"), 1)
-        next_button = self._button(self.t("知道了，下一步", "Got it, next"), self._intent(flow.accept_materials))
-        next_button.setObjectName("materials-next")
-        row.addWidget(next_button, 2)
-        layout.addLayout(row)
-        return page
-
-    def _confirm_page(self) -> QWidget:
-        flow = self.flow
-        category = flow.category() or {}
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self._title(self.t("请确认取号信息", "Please confirm"), layout)
-        card = QFrame(objectName="card")
-        card_layout = QGridLayout(card)
-        card_layout.setContentsMargins(36, 28, 36, 28)
-        card_layout.setHorizontalSpacing(30)
-        card_layout.setVerticalSpacing(16)
-        rows = [(self.t("办理业务", "Service"), flow.name(category))]
-        if flow.item():
-            rows.append((self.t("办理事项", "Item"), flow.name(flow.item())))
-        if flow.priority_reason:
-            rows.append((self.t("绿色通道", "Priority lane"), flow.priority_name()))
-        waiting = int(category.get("waiting") or 0)
-        minutes = category.get("estimated_wait_minutes")
-        rows.append((self.t("当前等候", "Waiting now"), self.t(f"{waiting} 人", f"{waiting} people")))
-        if minutes is not None:
-            rows.append((self.t("预计等候", "Estimated wait"), self.t(f"约 {round(minutes)} 分钟", f"about {round(minutes)} min")))
-        for index, (key, value) in enumerate(rows):
-            card_layout.addWidget(self._label(key, 22, color=theme.GREY), index, 0)
-            card_layout.addWidget(self._label(value, 26, bold=True), index, 1)
-        card_layout.setColumnStretch(1, 1)
-        layout.addWidget(card)
-        self._message(layout)
-        layout.addStretch(1)
-        row = QHBoxLayout()
-        row.setSpacing(18)
-        back = self._button(self.t("返回", "Back"), self._intent(flow.back), "secondary", BIG_BUTTON_HEIGHT)
-        back.setEnabled(not flow.in_flight)
-        row.addWidget(back, 1)
-        busy = flow.step is Step.ISSUING
-        confirm = self._button(self.t("正在取号…", "Issuing…") if busy else self.t("确认取号", "Take a number"), self._confirm, "go", BIG_BUTTON_HEIGHT, 30)
-        confirm.setObjectName("confirm")
-        confirm.setEnabled(flow.can_confirm)
-        row.addWidget(confirm, 2)
-        layout.addLayout(row)
-        self.confirm_button = confirm
-        return page
-
-    def _done_page(self) -> QWidget:
-        flow = self.flow
-        ticket = flow.ticket or {}
-        page = QWidget()
-        outer = QVBoxLayout(page)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(16)
-        main = QVBoxLayout() if self.portrait else QHBoxLayout()
-        main.setSpacing(28)
-        left = QVBoxLayout()
-        left.setSpacing(10)
-        left.addWidget(self._label(self.t("您的号码", "Your number"), 26, color=theme.GREY))
-        number = self._label(str(ticket.get("number", "")), 150, bold=True, color=theme.BLUE_DARK, wrap=False)
-        number.setObjectName("ticket-number")
-        left.addWidget(number)
-        left.addWidget(self._label(flow.name(ticket.get("category")), 28, bold=True))
-        if ticket.get("priority_reason"):
-            left.addWidget(self._label(self.t(f"绿色通道：{flow.priority_name(ticket['priority_reason'])}", f"Priority lane: {flow.priority_name(ticket['priority_reason'])}"), 22, True, theme.GREEN))
-        if ticket.get("appointment_at"):
-            left.addWidget(self._label(self.t("预约签到成功", "Appointment checked in"), 22, True, theme.GREEN))
-        ahead = int(ticket.get("people_ahead") or 0)
-        minutes = ticket.get("estimated_wait_minutes")
-        left.addWidget(self._label(self.t(f"前面还有 {ahead} 人", f"{ahead} people ahead of you"), 26))
-        if minutes is not None:
-            left.addWidget(self._label(self.t(f"预计等候约 {round(minutes)} 分钟", f"Estimated wait: about {round(minutes)} min"), 26))
-        left.addStretch(1)
-        main.addLayout(left, 3)
-
-        right = QVBoxLayout()
-        right.setSpacing(8)
-        qr = QLabel()
-        qr.setObjectName("ticket-qr")
-        side = 300 if not self.portrait else 340
-        qr.setPixmap(qr_pixmap(flow.status_url(), side))
-        qr.setFixedSize(side, side)
-        right.addWidget(qr, 0, Qt.AlignmentFlag.AlignHCenter)
-        right.addWidget(self._label(self.t("手机扫码查看排队进度", "Scan to follow the queue on your phone"), 20, color=theme.GREY), 0, Qt.AlignmentFlag.AlignHCenter)
-        right.addStretch(1)
-        main.addLayout(right, 2)
-        outer.addLayout(main, 1)
-
-        status = QFrame(objectName="alert" if flow.print_state is PrintState.FAULT else "card")
-        status_layout = QVBoxLayout(status)
-        status_layout.setContentsMargins(24, 16, 24, 16)
-        if flow.print_state is PrintState.PRINTING:
-            status_layout.addWidget(self._label(self.t("正在打印号票…", "Printing your ticket…"), 24, True, theme.BLUE))
-        elif flow.print_state is PrintState.PRINTED:
-            status_layout.addWidget(self._label(self.t("请取走号票，留意叫号", "Please take your ticket and listen for your number"), 24, True, theme.GREEN))
-        elif flow.print_state is PrintState.FAULT:
-            status_layout.addWidget(self._label(self.t("号票未能打印：", "Your ticket could not be printed: ") + self._text(flow.print_fault), 22, True, theme.RED))
-            status_layout.addWidget(
-                self._label(
-                    self.t("您的号码已生效，请记住号码、拍照或扫码保存，按叫号办理。", "Your number is valid: remember it, photograph this screen or scan the code."),
-                    22,
-                    color=theme.RED,
-                )
-            )
-        outer.addWidget(status)
-
-        row = QHBoxLayout()
-        row.setSpacing(18)
-        reprint = self._button(self.t("重新打印", "Print again"), self._reprint, "secondary")
-        reprint.setObjectName("reprint")
-        reprint.setEnabled(flow.can_reprint and flow.print_state is not PrintState.PRINTING)
-        reprint.setVisible(flow.can_reprint or flow.print_state is PrintState.PRINTING)
-        self.reprint_button = reprint
-        row.addWidget(reprint, 1)
-        finish = self._button(self.t("完成", "Done"), self._intent(flow.go_home))
-        finish.setObjectName("finish")
-        finish.setEnabled(flow.step is Step.DONE)
-        row.addWidget(finish, 2)
-        outer.addLayout(row)
-        return page
-
-    def _check_in_page(self) -> QWidget:
-        flow = self.flow
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(14)
-        self._title(self.t("预约签到：请输入或扫描 6 位预约码", "Appointment check-in: enter or scan your 6-digit code"), layout, 28)
-        shown = " ".join(flow.code.ljust(CODE_LENGTH, "_"))
-        code = self._label(shown, 54, bold=True, color=theme.BLUE_DARK, wrap=False)
-        code.setObjectName("code")
-        code.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(code)
-        self._message(layout)
-        pad = QGridLayout()
-        pad.setSpacing(14)
-        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back"]
-        for index, key in enumerate(keys):
-            if key == "clear":
-                button = self._button(self.t("清除", "Clear"), self._intent(flow.key_clear), "secondary", BUTTON_HEIGHT, 24)
-            elif key == "back":
-                button = self._button("⌫", self._intent(flow.key_backspace), "secondary", BUTTON_HEIGHT, 30)
-            else:
-                button = self._button(key, self._intent(lambda k=key: flow.key_digit(k)), "secondary", BUTTON_HEIGHT, 34)
-            button.setObjectName(f"key-{key}")
-            button.setEnabled(not flow.in_flight)
-            pad.addWidget(button, index // 3, index % 3)
-        holder = QWidget()
-        holder.setLayout(pad)
-        holder.setFixedWidth(round(760 * (1.2 if flow.large_text else 1)))
-        layout.addWidget(holder, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addStretch(1)
-        row = QHBoxLayout()
-        row.setSpacing(18)
-        back = self._button(self.t("返回", "Back"), self._intent(flow.back), "secondary")
-        back.setEnabled(not flow.in_flight)
-        row.addWidget(back, 1)
-        ok = self._button(self.t("正在签到…", "Checking in…") if flow.in_flight else self.t("确定签到", "Check in"), self._submit_code, "go")
-        ok.setObjectName("submit-code")
-        ok.setEnabled(not flow.in_flight and len(flow.code) == CODE_LENGTH)
-        row.addWidget(ok, 2)
-        layout.addLayout(row)
-        return page
-
-    def _paused_page(self) -> QWidget:
-        flow = self.flow
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addStretch(1)
-        frame = QFrame(objectName="notice")
-        inner = QVBoxLayout(frame)
-        inner.setContentsMargins(40, 40, 40, 40)
-        inner.setSpacing(20)
-        title = self._label(self._text(PAUSED_TEXT), 44, bold=True, color="#7e5109")
-        title.setObjectName("paused")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        inner.addWidget(title)
-        other = PAUSED_TEXT.en if flow.language == "zh" else PAUSED_TEXT.zh
-        second = self._label(other, 26, color="#7e5109")
-        second.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        inner.addWidget(second)
-        detail = self._label(self._text(RECONNECTING_TEXT), 22, color=theme.GREY)
-        detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        inner.addWidget(detail)
-        if flow.pending is not None:
-            inner.addWidget(
-                self._label(self.t("您的取号请求尚未完成，恢复后自动继续，不会重复取号。", "Your request is not finished yet; it resumes automatically and is never doubled."), 22, True)
-            )
-            cancel = self._button(self.t("取消，不取号了", "Cancel"), self._intent(flow.cancel_pending), "secondary")
-            cancel.setObjectName("cancel-pending")
-            inner.addWidget(cancel)
-        layout.addWidget(frame)
-        layout.addStretch(2)
-        return page
 
     # ------------------------------------------------------------------ intents
 

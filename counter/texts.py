@@ -1,0 +1,65 @@
+"""What the counter says, in plain Python (no Qt): the lines its panels show, in both languages.
+
+Each function returns a :class:`~hall.text.Bilingual`; the panel picks the clerk's language.
+Kept apart from the widgets so the wording can be read and tested without a screen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from counter.flow import CounterFlow
+from hall.text import Bilingual, HallRuleError
+from hall.tickets import RATING_NAMES, RatingLevel
+from server.client import ApiError
+
+
+def error_text(error: Exception) -> str:
+    """A refusal or failure as the clerk sees it (both languages when the server gave both)."""
+    if isinstance(error, ApiError):
+        return f"{error.zh} / {error.en}" if error.en else error.zh
+    if isinstance(error, HallRuleError):
+        return str(error.message)
+    return f"出错了 / error: {error}"
+
+
+def holder_text(holder: dict[str, Any] | None, post: str | None) -> Bilingual:
+    """Who is logged in at this window, shown on the login panel before a handover."""
+    if not holder:
+        return Bilingual("本窗口当前无人登录", "nobody is logged in at this window")
+    return Bilingual(
+        f"当前在岗：{holder['name']}（{holder['staff_no']}，{post}岗）", f"Logged in here: {holder['name']} ({holder['staff_no']}, post {post})"
+    )
+
+
+def waiting_text(waiting: dict[str, int]) -> Bilingual:
+    counts = "  ".join(f"{series} {count}" for series, count in waiting.items())
+    return Bilingual(f"等候：{counts}", f"waiting: {counts}") if counts else Bilingual("等候：—", "waiting: –")
+
+
+def pause_text(flow: CounterFlow, now: datetime) -> tuple[Bilingual, bool]:
+    """The pause timer's line and whether it is past the AB-post limit (then it warns)."""
+    elapsed = int(flow.pause_elapsed(now).total_seconds())
+    clock_text = f"{elapsed // 60:02d}:{elapsed % 60:02d}"
+    zh, en = f"暂停服务 {clock_text}（{flow.pause_reason}）", f"paused {clock_text} ({flow.pause_reason})"
+    overdue = flow.pause_overdue(now)
+    if overdue:
+        limit = f"{flow.pause_warn_minutes:g}"
+        zh += f"  ⚠ 已超过 {limit} 分钟（AB岗离岗限时），请尽快恢复"
+        en += f"  ⚠ over {limit} min (A/B post limit) – please resume"
+    return Bilingual(zh, en), overdue
+
+
+def figures_text(today: dict[str, Any]) -> Bilingual:
+    """The clerk's own day: services finished, average length and ratings received."""
+    served = today.get("served", 0)
+    average = today.get("average_service_minutes")
+    ratings = today.get("ratings", {}) or {}
+    avg_text = f"{average:g}" if average is not None else "—"
+    zh_ratings = " ".join(f"{RATING_NAMES[level].zh} {ratings.get(level.value, 0)}" for level in RatingLevel)
+    en_ratings = " ".join(f"{RATING_NAMES[level].en} {ratings.get(level.value, 0)}" for level in RatingLevel)
+    return Bilingual(
+        f"今日：办结 {served} 件 · 平均办理 {avg_text} 分钟 · 评价：{zh_ratings}",
+        f"Today: {served} served · average {avg_text} min · ratings: {en_ratings}",
+    )
