@@ -44,6 +44,7 @@ from db.fast_sql import run
 from db.models import Category, ClerkSession, Ticket, Window
 from db.unit_of_work import UnitOfWork
 from db.waits import WaitEstimates
+from hall.calendar import business_day
 from hall.call_order import Candidate, WindowQueues, choose_next, requeue_key
 from hall.numbering import format_number, parse_number
 from hall.text import HallRuleError
@@ -310,10 +311,45 @@ class CallingOps(WaitEstimates):
             )
             if ticket is None:
                 raise not_found(f"今日号码 {format_number(series, number)}", f"today's ticket {format_number(series, number)}")
-            transition(uow, ticket, Action.CALL, window_id=window.id, called_at=uow.now, recall_count=0, target_window_id=None)
-            return self._after_call(uow, actor, window, ticket)
+            late = ticket.status == TicketStatus.NO_SHOW.value
+            if late and not uow.rules.late_call_at_window:
+                raise HallRuleError(
+                    "late_call_not_allowed",
+                    f"本厅规定过号须重新排队，请为 {ticket.display_number} 选“重新排队”",
+                    f"this hall's rule: a late return goes back in the queue; requeue {ticket.display_number}",
+                )
+            transition(
+                uow, ticket, Action.CALL, window_id=window.id, called_at=uow.now, recall_count=0, target_window_id=None, closed_at=None
+            )
+            # A late return's wait ended at its first call; the time away is not queue waiting.
+            return self._after_call(uow, actor, window, ticket, queue_wait=not late)
 
         return self.write(actor.hall_id, work)
+
+    def find_ticket(self, hall_id: int, number_text: str) -> dict[str, Any]:
+        """Today's ticket by its number, where it stands, and what a clerk may do with it under the
+        hall's rule for late returns (``actions``: "requeue", "call")."""
+        series, number = parse_number(number_text)
+        with self.read() as session:
+            settings = self._hall_settings(session.connection(), hall_id)
+            today = business_day(settings.hours, self.clock.now())
+            ticket = session.scalar(
+                select(Ticket).where(Ticket.hall_id == hall_id, Ticket.business_day == today, Ticket.series == series, Ticket.number == number)
+            )
+            if ticket is None:
+                raise not_found(f"今日号码 {format_number(series, number)}", f"today's ticket {format_number(series, number)}")
+            category = session.get(Category, ticket.category_id)
+            window = session.get(Window, ticket.window_id) if ticket.window_id else None
+            data = ticket_brief(ticket, category, window)
+            data.update(self._position(session.connection(), ticket))
+            actions: list[str] = []
+            if ticket.status == TicketStatus.NO_SHOW.value:
+                actions = ["requeue", "call"] if settings.rules.late_call_at_window else ["requeue"]
+            elif ticket.status == TicketStatus.WAITING.value:
+                actions = ["call"]
+            data["actions"] = actions
+            data["late_requeue_places"] = settings.rules.late_requeue_places
+            return data
 
     def _current(self, uow: UnitOfWork, window_number: int, ticket_id: int | None) -> tuple[Window, Ticket]:
         window = window_by_number(uow.session, uow.hall_id, window_number)

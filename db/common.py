@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
-from db.models import Category, Clerk, Item, Service, Ticket, Window, WindowCategory
+from db.models import Category, Clerk, ClerkSession, Item, Service, Ticket, Window, WindowCategory
 from db.store import request_hash
 from db.unit_of_work import UnitOfWork
 from hall.call_order import WindowQueues
@@ -26,6 +26,7 @@ from hall.text import HallRuleError
 from hall.tickets import Action, TicketStatus, next_status
 
 ACTIVE_STATUSES = (TicketStatus.CALLED.value, TicketStatus.SERVING.value)
+WITHDRAWN_CALLS = ("transferred", "no_show", "parked", "expired")  # service end reasons after which a call no longer stands
 
 TICKETS: Table = Ticket.__table__  # type: ignore[assignment]
 CATEGORIES: Table = Category.__table__  # type: ignore[assignment]
@@ -33,6 +34,7 @@ ITEMS: Table = Item.__table__  # type: ignore[assignment]
 WINDOWS: Table = Window.__table__  # type: ignore[assignment]
 WINDOW_CATEGORIES: Table = WindowCategory.__table__  # type: ignore[assignment]
 SERVICES: Table = Service.__table__  # type: ignore[assignment]
+CLERK_SESSIONS: Table = ClerkSession.__table__  # type: ignore[assignment]
 
 # "status IN ('called', 'serving')" spelled with literals, as in the partial unique index
 # one_ticket_at_window: SQLite uses a partial index only when the query's own text implies the
@@ -218,16 +220,22 @@ def ticket_brief(ticket: Ticket, category: Category | None = None, window: Windo
 
 
 def recent_calls(session: Session, hall_id: int, limit: int) -> list[dict[str, Any]]:
-    """The hall's latest calls, newest first: what the hall screen and the phone page show as "now calling"."""
+    """The hall's latest calls, newest first: what the hall screen and the phone page show as "now calling".
+
+    A call withdrawn since (the ticket was transferred, missed or parked at that window) is left
+    out: it no longer tells anyone where to go. A finished service stays, marked ``done``."""
     rows = session.execute(
-        select(Ticket.display_number, Ticket.status, Window.number, Window.name_zh, Service.called_at)
+        select(Ticket.display_number, Ticket.status, Window.number, Window.name_zh, Service.called_at, Service.end_reason)
         .join(Ticket, Ticket.id == Service.ticket_id)
         .join(Window, Window.id == Service.window_id)
-        .where(Service.hall_id == hall_id)
+        .where(Service.hall_id == hall_id, Service.end_reason.not_in(WITHDRAWN_CALLS))
         .order_by(Service.id.desc())
         .limit(limit)
     ).all()
-    return [{"number": n, "status": s, "window": w, "window_name": wn, "called_at": at.isoformat()} for n, s, w, wn, at in rows]
+    return [
+        {"number": n, "status": "done" if reason else s, "window": w, "window_name": wn, "called_at": at.isoformat()}
+        for n, s, w, wn, at, reason in rows
+    ]
 
 
 def clerk_card(clerk: Clerk) -> dict[str, Any]:

@@ -111,7 +111,7 @@ class ConfigStore(HallStore):
                     raise HallRuleError("missing_name", "新窗口需要中文名称", "a new window needs name_zh", 422)
                 row = Window(hall_id=uow.hall.id, number=number, name_zh=data["name_zh"], state="closed")
                 uow.session.add(row)
-            for key in ("name_zh", "name_en", "department"):
+            for key in ("name_zh", "name_en", "department", "phone"):
                 if key in data:
                     setattr(row, key, data[key])
             uow.session.flush()

@@ -27,7 +27,7 @@ from db.common import (
     ticket_for_update,
 )
 from db.fast_sql import run
-from db.models import Appointment, AuditEntry, Category, DayCounter, Hall, Ticket, Window
+from db.models import Appointment, AuditEntry, Category, DayCounter, Hall, Item, Ticket, Window
 from db.security import mask_name, mask_phone
 from db.unit_of_work import UnitOfWork
 from db.waits import WaitEstimates
@@ -182,7 +182,16 @@ class IssuingOps(WaitEstimates):
             data = ticket_brief(ticket, category, window)
             data.update(self._position(session.connection(), ticket))
             data["hall"] = {"name_zh": hall.name_zh if hall else "", "name_en": hall.name_en if hall else ""}
-            data["now_calling"] = recent_calls(session, ticket.hall_id, 5)
+            data["now_calling"] = [c for c in recent_calls(session, ticket.hall_id, 5) if c["status"] != "done"]
+            # 办事指南 and 一次性告知: what the printed ticket promises the QR code shows.
+            guide = session.execute(
+                select(Item.code, Item.name_zh, Item.name_en, Item.materials, Item.promised_days, Item.fee).where(
+                    Item.hall_id == ticket.hall_id, Item.code.in_(ticket.items or [])
+                )
+            ).all()
+            data["guide"] = [row._asdict() for row in guide]
+            data["department"] = category.department if category else ""
+            data["serving_windows"] = self._hall_serving(session.connection(), ticket.hall_id).numbers.get(ticket.category_id, [])
             return data
 
     def add_appointment(

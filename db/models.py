@@ -119,6 +119,7 @@ class Window(Base):
     name_en: Mapped[str] = mapped_column(String(100), default="")
     department: Mapped[str] = mapped_column(String(100), default="")
     state: Mapped[str] = mapped_column(String(12), default="open")  # open | closed | paused
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")  # printed on 承诺件告知单
     changed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
@@ -156,6 +157,9 @@ class Device(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # hall.devices: the device states the program last reported, and when it was last heard from.
+    health: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    last_seen_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class ClerkSession(Base):
@@ -269,6 +273,8 @@ class Service(Base):
     end_reason: Mapped[str] = mapped_column(String(12), default="")  # finished|transferred|no_show|parked|expired
     outcome: Mapped[str] = mapped_column(String(12), default="")
     promised_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # 承诺件: the materials the clerk ticked as received (printed on the 告知单); None otherwise.
+    materials_received: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     note: Mapped[str] = mapped_column(String(200), default="")
 
 

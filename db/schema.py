@@ -114,6 +114,7 @@ def import_hall(engines: Engines, config: HallConfig) -> int:
                 name_en=w.name_en,
                 department=w.department,
                 state="open" if w.open else "closed",
+                phone=w.phone,
             )
             session.add(window)
             session.flush()

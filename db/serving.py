@@ -56,6 +56,7 @@ FINISH_SERVICE = (
         end_reason="finished",
         outcome=bindparam("outcome"),
         promised_date=bindparam("promised_date"),
+        materials_received=bindparam("materials_received"),
         note=bindparam("note"),
         clerk_id=func.coalesce(bindparam("clerk", type_=Integer), SERVICES.c.clerk_id),
         item_code=func.coalesce(bindparam("item", type_=String), SERVICES.c.item_code),
@@ -121,6 +122,7 @@ class ServingOps(CallingOps):
         note: str = "",
         idempotency_key: str | None = None,
         promised_days: int | None = None,
+        materials_received: list[str] | None = None,
     ) -> dict[str, Any]:
         """办结 with an outcome (即办件 / 承诺件 / 联办件 / 上报件 / 退办件); opens the pad's rating.
         A 承诺件's deadline is ``promised_days`` working days from today if the clerk gave it,
@@ -141,9 +143,15 @@ class ServingOps(CallingOps):
                 "promised days are for a promised case only, 1 to 365 working days",
                 422,
             )
-        payload = {"op": "finish", "window": window_number, "outcome": outcome, "item": item_code, "note": note}
+        if materials_received is not None and outcome_value is not Outcome.PROMISED:
+            raise HallRuleError(
+                "bad_materials", "已收材料只用于承诺件", "materials received are recorded for a promised case only", 422
+            )
+        payload: dict[str, Any] = {"op": "finish", "window": window_number, "outcome": outcome, "item": item_code, "note": note}
         if promised_days is not None:
             payload["promised_days"] = promised_days
+        if materials_received is not None:
+            payload["materials_received"] = materials_received
 
         def work(uow: UnitOfWork) -> dict[str, Any]:
             connection = uow.connection
@@ -166,6 +174,7 @@ class ServingOps(CallingOps):
                     "ended_at": uow.now,
                     "outcome": outcome_value.value,
                     "promised_date": promised,
+                    "materials_received": [m[:200] for m in materials_received[:50]] if materials_received is not None else None,
                     "note": note[:200],
                     "clerk": actor.clerk_id or None,
                     "item": item.code if item is not None else None,
@@ -180,6 +189,8 @@ class ServingOps(CallingOps):
                 "service_id": service.id,
                 "outcome": outcome_value.value,
                 "promised_date": promised.isoformat() if promised else None,
+                "materials_received": materials_received,
+                "case_url": f"/t/{brief['public_id']}" if promised else None,
                 "item": {"code": item.code, "name_zh": item.name_zh, "name_en": item.name_en, "materials": item.materials}
                 if item
                 else None,

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from db.common import active_ticket, clerk_card, recent_calls, ticket_brief, window_queues
 from db.models import Category, Clerk, ClerkSession, Hall, Item, Pause, Ticket, Window
 from db.waits import WaitEstimates
-from hall.calendar import business_day, hall_state
+from hall.calendar import business_day, hall_state, hours_lines, next_opening, opening_text
+from hall.serving import staffing
 from hall.text import HallRuleError
 from hall.waits import estimate_wait_minutes
 
@@ -44,12 +45,14 @@ class SnapshotOps(WaitEstimates):
                     .group_by(Ticket.category_id)
                 ).all()
             )
+            serving = self._hall_serving(session.connection(), hall_id)
+            opening = next_opening(hours, now)
             categories = []
             for c in session.scalars(
                 select(Category).where(Category.hall_id == hall_id, Category.active).order_by(Category.sort_order, Category.series)
             ):
                 waiting = int(counts.get(c.id, 0))
-                windows = self._windows_serving(session.connection(), hall_id, c.id)
+                windows = serving.shares.get(c.id, 0.0)
                 items = session.scalars(select(Item).where(Item.category_id == c.id).order_by(Item.sort_order, Item.code)).all()
                 categories.append(
                     {
@@ -59,7 +62,8 @@ class SnapshotOps(WaitEstimates):
                         "department": c.department,
                         "waiting": waiting,
                         "windows_serving": windows,
-                        "estimated_wait_minutes": estimate_wait_minutes(waiting, windows, c.expected_service_minutes) if waiting else 0,
+                        "serving_windows": serving.numbers.get(c.id, []),
+                        "estimated_wait_minutes": estimate_wait_minutes(waiting, windows, c.expected_service_minutes),
                         "longest_wait_minutes": round((now.timestamp() - oldest[c.id]) / 60.0, 1) if c.id in oldest else 0.0,
                         "target_wait_minutes": c.target_wait_minutes,
                         "expected_service_minutes": c.expected_service_minutes,
@@ -92,6 +96,8 @@ class SnapshotOps(WaitEstimates):
                         "name_en": w.name_en,
                         "department": w.department,
                         "state": w.state,
+                        "staffing": serving.staffing.get(w.number, staffing(w.state, clerk is not None)).value,
+                        "phone": w.phone,
                         "primary": list(queues.primary),
                         "secondary": list(queues.secondary),
                         "current": ticket_brief(active) if active else None,
@@ -118,6 +124,13 @@ class SnapshotOps(WaitEstimates):
                     "period": state.period.value,
                     "notice": state.notice.as_dict(),
                     "accepts_walk_ins": state.accepts_walk_ins,
+                    "hours": [line.as_dict() for line in hours_lines(hours)],
+                    "next_opening": {
+                        "at": opening.at.isoformat() if opening else None,
+                        "walk_ins": opening.walk_ins if opening else False,
+                        "text": opening_text(opening, now, hours).as_dict(),
+                        "walk_ins_text": opening_text(next_opening(hours, now, walk_ins=True), now, hours).as_dict(),
+                    },
                 },
                 "rules": {
                     "recall_limit": rules.recall_limit,

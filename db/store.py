@@ -85,7 +85,16 @@ class HallSettings:
 
 # Events after which the cached windows-serving figures (estimated waits) must be recomputed.
 WINDOW_LAYOUT_EVENTS = frozenset(
-    {"window_changed", "window_paused", "window_resumed", "window_categories_changed", "config_changed", "day_rolled"}
+    {
+        "window_changed",
+        "window_paused",
+        "window_resumed",
+        "window_categories_changed",
+        "clerk_logged_in",
+        "clerk_logged_out",
+        "config_changed",
+        "day_rolled",
+    }
 )
 SETTINGS_SECONDS = 5.0  # another server process sees a settings change within this time
 
@@ -121,7 +130,8 @@ class StoreCore:
         self._settings_cache: dict[int, HallSettings] = {}
         # Informational figures for estimated waits, recomputed at most once a second per hall
         # (and at once after a window change in this process); never used to decide a rule.
-        self._windows_serving_cache: dict[int, tuple[float, dict[int, float]]] = {}
+        self._windows_serving_cache: dict[int, tuple[float, Any]] = {}  # db.waits.HallServing
+        self._heartbeats: dict[int, tuple[float, dict[str, Any]]] = {}  # device id -> (when written, health)
         self._service_minutes_cache: dict[tuple[int, date], tuple[float, float]] = {}
         # SQLite has one writer at a time anyway: writes queue for one writer thread in this
         # process (instead of SQLite's sleep-and-retry busy wait), which commits them in groups.

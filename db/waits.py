@@ -9,18 +9,57 @@ from __future__ import annotations
 
 import time as _time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, case, func, or_, select
 
-from db.common import CATEGORIES, SERVICES, TICKETS, TODAY_IN_QUEUE, WINDOW_CATEGORIES, WINDOWS
+from db.common import CATEGORIES, CLERK_SESSIONS, SERVICES, TICKETS, TODAY_IN_QUEUE, WINDOW_CATEGORIES, WINDOWS
 from db.fast_sql import run
 from db.store import StoreCore
+from hall.serving import Staffing, WindowServing, serving_shares, serving_windows, staffing
 from hall.tickets import TicketStatus
 from hall.waits import estimate_wait_minutes
 
 INFORMATION_SECONDS = 1.0  # how long windows-serving and observed service minutes are reused
+
+
+@dataclass(frozen=True)
+class HallServing:
+    """hall.serving's answer for one hall, keyed by category id."""
+
+    windows: tuple[WindowServing, ...]      # categories as ids (as text)
+    shares: dict[int, float]                # category id -> windows serving it
+    numbers: dict[int, list[int]]           # category id -> numbers of the windows serving it
+    staffing: dict[int, Staffing]           # window number -> its staffing
+
+
+def hall_serving(connection: Connection, hall_id: int) -> HallServing:
+    """Read windows, their categories and open clerk sessions, and apply hall.serving."""
+    windows = connection.execute(select(WINDOWS.c.id, WINDOWS.c.number, WINDOWS.c.state).where(WINDOWS.c.hall_id == hall_id)).all()
+    categories: dict[int, list[str]] = defaultdict(list)
+    for window_id, category_id in connection.execute(
+        select(WINDOW_CATEGORIES.c.window_id, WINDOW_CATEGORIES.c.category_id)
+        .join(WINDOWS, WINDOWS.c.id == WINDOW_CATEGORIES.c.window_id)
+        .where(WINDOWS.c.hall_id == hall_id)
+    ):
+        categories[window_id].append(str(category_id))
+    staffed = set(
+        connection.scalars(
+            select(CLERK_SESSIONS.c.window_id).where(CLERK_SESSIONS.c.hall_id == hall_id, CLERK_SESSIONS.c.ended_at.is_(None))
+        )
+    )
+    serving = tuple(
+        WindowServing(number, staffing(state, window_id in staffed), tuple(categories.get(window_id, ())))
+        for window_id, number, state in windows
+    )
+    return HallServing(
+        serving,
+        {int(c): share for c, share in serving_shares(serving).items()},
+        {int(c): numbers for c, numbers in serving_windows(serving).items()},
+        {w.number: w.staffing for w in serving},
+    )
 
 _WAITING_IN_QUEUE = and_(
     TICKETS.c.hall_id == bindparam("hall_id"),
@@ -66,27 +105,19 @@ class WaitEstimates(StoreCore):
         }
 
     def _windows_serving(self, connection: Connection, hall_id: int, category_id: int) -> float:
-        """Open windows serving the category; a window shared by k categories counts as 1/k.
+        """Windows serving the category now (hall.serving: open, a clerk in, not paused); a window
+        shared by k categories counts as 1/k."""
+        return self._hall_serving(connection, hall_id).shares.get(category_id, 0.0)
 
-        Computed for the whole hall at once and kept for a second (dropped at once after a window
-        change in this process): it only feeds the estimated wait, never a rule."""
+    def _hall_serving(self, connection: Connection, hall_id: int) -> HallServing:
+        """Who serves what now, for the whole hall at once, kept for a second (dropped at once after
+        a window change, login or logout in this process): it feeds estimates, never a rule."""
         cached = self._windows_serving_cache.get(hall_id)
-        if cached is None or _time.monotonic() - cached[0] > INFORMATION_SECONDS:
-            rows = connection.execute(
-                select(WINDOW_CATEGORIES.c.window_id, WINDOW_CATEGORIES.c.category_id, WINDOWS.c.state)
-                .join(WINDOWS, WINDOWS.c.id == WINDOW_CATEGORIES.c.window_id)
-                .where(WINDOWS.c.hall_id == hall_id)
-            ).all()
-            categories_of_window: dict[int, int] = defaultdict(int)
-            for window_id, _category, _state in rows:
-                categories_of_window[window_id] += 1
-            shares: dict[int, float] = defaultdict(float)
-            for window_id, category, window_state in rows:
-                if window_state == "open":
-                    shares[category] += 1.0 / categories_of_window[window_id]
-            cached = (_time.monotonic(), {category: round(share, 2) for category, share in shares.items()})
-            self._windows_serving_cache[hall_id] = cached
-        return cached[1].get(category_id, 0.0)
+        if cached is not None and _time.monotonic() - cached[0] <= INFORMATION_SECONDS:
+            return cached[1]
+        serving = hall_serving(connection, hall_id)
+        self._windows_serving_cache[hall_id] = (_time.monotonic(), serving)
+        return serving
 
     def _service_minutes(self, connection: Connection, category_id: int, day: date, expected: float | None = None) -> float:
         """Mean of the category's last 20 services today (from 5 on), else its configured minutes.

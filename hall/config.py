@@ -62,6 +62,7 @@ class WindowConfig:
     primary: tuple[str, ...] = ()  # series served first
     secondary: tuple[str, ...] = ()  # served when the primary queues are empty (or by wait)
     open: bool = True
+    phone: str = ""  # the window's own phone, printed on 承诺件告知单
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class RulesConfig:
     secondary_promote_minutes: float = 0.0
     recall_limit: int = 3  # recalls before a ticket counts as a no-show
     late_requeue_places: int = 3  # a late no-show goes back this many places from the head
+    late_call_at_window: bool = True  # a clerk may also call a late no-show straight to their window
     appointment_grace_minutes: int = 15  # an appointment is "due" this long before its slot
     followup_days: int = 5  # 差评 follow-up deadline
     followup_working_days: bool = True
@@ -325,6 +327,7 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
                 primary=primary,
                 secondary=secondary,
                 open=_optional(raw, "open", where, bool, True),
+                phone=_optional(raw, "phone", where, str, "")[:40],
             )
         )
     numbers = [w.number for w in windows]

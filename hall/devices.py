@@ -19,9 +19,9 @@ from typing import Any
 
 from hall.text import Bilingual
 
-HEARTBEAT_SECONDS = 5.0     # how often a program reports while nothing changes
-SILENT_SECONDS = 20.0       # no report for this long: the program (or its PC, or the network) is down
-SEEN_WRITE_SECONDS = 15.0   # an unchanged report refreshes the stored "last seen" at most this often
+HEARTBEAT_SECONDS = 3.0     # how often a program reports while nothing changes
+SILENT_SECONDS = 9.0        # no report for this long: the program (or its PC, or the network) is down
+SEEN_WRITE_SECONDS = 2.5    # an unchanged report refreshes the stored "last seen" at most this often
 
 
 class Component(StrEnum):

@@ -51,6 +51,7 @@ TRANSITIONS: dict[tuple[TicketStatus, Action], TicketStatus] = {
     (TicketStatus.CALLED, Action.TRANSFER): TicketStatus.WAITING,
     (TicketStatus.SERVING, Action.TRANSFER): TicketStatus.WAITING,
     (TicketStatus.NO_SHOW, Action.REQUEUE): TicketStatus.WAITING,
+    (TicketStatus.NO_SHOW, Action.CALL): TicketStatus.CALLED,  # a late return called at once, if the hall allows it
     (TicketStatus.WAITING, Action.EXPIRE): TicketStatus.EXPIRED,
     (TicketStatus.CALLED, Action.EXPIRE): TicketStatus.EXPIRED,
     (TicketStatus.SERVING, Action.EXPIRE): TicketStatus.EXPIRED,

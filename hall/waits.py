@@ -13,9 +13,9 @@ import math
 
 def estimate_wait_minutes(people_ahead: int, windows_serving: float, service_minutes: float) -> int | None:
     """Minutes until this citizen is called, rounded up to 5; None when no window serves it now."""
+    if windows_serving <= 0:
+        return None  # nobody serves it now (hall.serving): no honest number exists, not even 0
     if people_ahead <= 0:
         return 0
-    if windows_serving <= 0:
-        return None
     minutes = people_ahead * service_minutes / windows_serving
     return int(math.ceil(minutes / 5.0) * 5)

@@ -7,6 +7,7 @@ card is cut off at the right on a narrower screen.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -125,7 +126,8 @@ class LiveTab(QWidget):
         table.setRowCount(len(categories))
         for row, c in enumerate(categories):
             prediction = predictions.get(c["series"])
-            predicted = prediction.wait_minutes if prediction else float(c.get("estimated_wait_minutes", 0))
+            estimate = c.get("estimated_wait_minutes")
+            predicted = prediction.wait_minutes if prediction else (math.inf if estimate is None else float(estimate))
             over = bool(c.get("waiting")) and prediction is not None and prediction.over_target
             values = [
                 c["series"],

@@ -225,6 +225,11 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     async def issue(body: s.IssueRequest, actor: Kiosk, key: IdempotencyKey = None) -> dict[str, Any]:
         return await write(lambda: store.issue_ticket(actor, body.series, body.items, body.priority_reason, body.source, key))
 
+    @app.get("/api/tickets/find")
+    def find_ticket(number: s.NumberText, actor: Annotated[Actor, Depends(roles("clerk", "manager"))]) -> dict[str, Any]:
+        """Today's ticket by its number (a citizen back after missing the call, at the counter)."""
+        return store.find_ticket(actor.hall_id, number)
+
     @app.get("/api/tickets/{ticket_id}")
     def ticket(ticket_id: DbId, actor: Any_) -> dict[str, Any]:
         return store.ticket_status(actor.hall_id, ticket_id=ticket_id)
@@ -265,7 +270,9 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
 
     @app.post("/api/windows/{number}/finish")
     async def finish(number: WindowNo, body: s.FinishRequest, actor: Clerk, key: IdempotencyKey = None) -> dict[str, Any]:
-        return await write(lambda: store.finish(actor, number, body.outcome, body.item_code, body.note, key, body.promised_days))
+        return await write(
+            lambda: store.finish(actor, number, body.outcome, body.item_code, body.note, key, body.promised_days, body.materials_received)
+        )
 
     @app.post("/api/windows/{number}/no-show")
     async def no_show(number: WindowNo, actor: Clerk) -> dict[str, Any]:
@@ -348,6 +355,10 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     @app.delete("/api/devices/{device_id}")
     def revoke(device_id: DbId, actor: Manager) -> dict[str, Any]:
         return store.revoke_device(actor, device_id)
+
+    @app.post("/api/devices/heartbeat")
+    def heartbeat(body: s.HeartbeatRequest, actor: Any_) -> dict[str, Any]:
+        return store.heartbeat(actor, {name: state.model_dump() for name, state in body.devices.items()})
 
     @app.post("/api/alerts", status_code=201)
     def device_alert(body: s.AlertRequest, actor: Any_) -> dict[str, Any]:
@@ -485,7 +496,11 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
             "now_calling",
             "hall",
             "issued_at",
+            "called_at",
             "waiting_in_category",
+            "guide",
+            "department",
+            "serving_windows",
         )
         return {k: data[k] for k in allowed if k in data}
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import httpx
 
@@ -109,6 +109,10 @@ class HallClient:
     def reprint(self, ticket_id: int) -> dict[str, Any]:
         return self.request("POST", f"/api/tickets/{ticket_id}/reprint")
 
+    def find_ticket(self, number: str) -> dict[str, Any]:
+        """Today's ticket by number, with what may be done with it (``actions``)."""
+        return self.request("GET", f"/api/tickets/find?number={quote(number)}")
+
     def requeue(self, ticket_id: int) -> dict[str, Any]:
         return self.request("POST", f"/api/tickets/{ticket_id}/requeue")
 
@@ -139,11 +143,20 @@ class HallClient:
         return self.request("POST", f"/api/windows/{window}/start")
 
     def finish(
-        self, window: int, outcome: str, item_code: str | None = None, note: str = "", key: str | None = None, promised_days: int | None = None
+        self,
+        window: int,
+        outcome: str,
+        item_code: str | None = None,
+        note: str = "",
+        key: str | None = None,
+        promised_days: int | None = None,
+        materials_received: list[str] | None = None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {"outcome": outcome, "item_code": item_code, "note": note}
         if promised_days is not None:
             body["promised_days"] = promised_days
+        if materials_received is not None:
+            body["materials_received"] = materials_received
         return self.request("POST", f"/api/windows/{window}/finish", body, key or self.new_key())
 
     def no_show(self, window: int) -> dict[str, Any]:
@@ -206,6 +219,10 @@ class HallClient:
 
     def revoke(self, device_id: int) -> dict[str, Any]:
         return self.request("DELETE", f"/api/devices/{device_id}")
+
+    def heartbeat(self, devices: dict[str, dict[str, str]]) -> dict[str, Any]:
+        """This program is alive; ``devices`` maps hall.devices components to {"state", "detail"}."""
+        return self.request("POST", "/api/devices/heartbeat", {"devices": devices})
 
     def alert(self, kind: str, zh: str, en: str = "") -> dict[str, Any]:
         """Report a device problem to the manager console (event ``device_alert``)."""

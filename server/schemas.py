@@ -12,6 +12,7 @@ from hall.tickets import MAX_PROMISED_WORKING_DAYS
 Short = Annotated[str, Field(max_length=100)]
 Code = Annotated[str, Field(min_length=1, max_length=32)]
 Series = Annotated[str, Field(min_length=1, max_length=2, pattern=r"^[A-Z]{1,2}$")]
+NumberText = Annotated[str, Field(min_length=2, max_length=10)]  # a ticket number as printed, e.g. A023
 Note = Annotated[str, Field(max_length=200)]
 
 
@@ -64,6 +65,8 @@ class FinishRequest(Strict):
     item_code: Annotated[str, Field(max_length=32)] | None = None
     note: Note = ""
     promised_days: Annotated[int, Field(ge=1, le=MAX_PROMISED_WORKING_DAYS)] | None = None  # 承诺件: working days the clerk set
+    # 承诺件: the materials the clerk ticked as received, printed on the 告知单
+    materials_received: Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=50)] | None = None
 
 
 class TransferRequest(Strict):
@@ -152,6 +155,7 @@ class WindowEdit(Strict):
     name_zh: Short | None = None
     name_en: Short | None = None
     department: Short | None = None
+    phone: Annotated[str, Field(max_length=40, pattern=r"^[0-9+\- ()转]*$")] | None = None
 
 
 class ClerkEdit(Strict):
@@ -165,6 +169,17 @@ class ClerkEdit(Strict):
 
 def changes(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(exclude_none=True)
+
+
+class DeviceState(Strict):
+    state: Annotated[str, Field(min_length=1, max_length=20)]
+    detail: Annotated[str, Field(max_length=200)] = ""
+
+
+class HeartbeatRequest(Strict):
+    """hall.devices: the state of each device a program drives (names and states checked there)."""
+
+    devices: Annotated[dict[Annotated[str, Field(max_length=20)], DeviceState], Field(max_length=8)] = {}
 
 
 class AlertRequest(Strict):

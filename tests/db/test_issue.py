@@ -21,14 +21,32 @@ def test_numbers_count_per_series(env: HallEnv) -> None:
     assert numbers == ["A001", "A002", "B001", "A003", "C001", "B002"]
 
 
+def test_nobody_logged_in_serves_no_one(env: HallEnv) -> None:
+    """hall.serving: open windows without a clerk are no capacity; the estimate says so (None),
+    never "约 0 分钟" (the defect: a kiosk promised 0 minutes for a category nobody served)."""
+    first = env.issue("A")
+    assert first["windows_serving"] == 0.0 and first["estimated_wait_minutes"] is None
+    env.clerk(2)
+    env.store.forget_settings(env.hall_id)
+    second = env.issue("A")
+    assert second["windows_serving"] == 1.0 and second["estimated_wait_minutes"] is not None
+    snapshot = env.store.snapshot(env.hall_id)
+    a = next(c for c in snapshot["categories"] if c["series"] == "A")
+    assert a["serving_windows"] == [2] and a["windows_serving"] == 1.0
+    staffing = {w["number"]: w["staffing"] for w in snapshot["windows"]}
+    assert staffing[2] == "serving" and staffing[1] == "unstaffed" and staffing[20] == "closed"
+
+
 def test_issue_result(env: HallEnv) -> None:
+    env.clerk(1)
+    env.clerk(2)
     first = env.issue("A", items=["A01"])
     assert first["status"] == "waiting" and first["series"] == "A" and first["items"] == ["A01"]
     assert first["business_day"] == "2026-11-17" and first["hall_period"] == "regular"
     assert first["category"]["name_zh"] == "投资建设项目"
     assert first["source"] == "kiosk" and first["priority"] is False
     assert (first["people_ahead"], first["waiting_in_category"]) == (0, 1)
-    # A is served by window 2 (alone) and window 1 (shared with B); window 20 is closed
+    # A is served by window 2 (alone) and window 1 (shared with B), both staffed; window 20 is closed
     assert first["windows_serving"] == 1.5
     assert first["estimated_wait_minutes"] == 0
     second = env.issue("A")

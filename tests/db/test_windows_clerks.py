@@ -68,6 +68,7 @@ def test_opening_a_paused_window_ends_its_pause(env: HallEnv) -> None:
 
 
 def test_close_and_open_a_window(env: HallEnv) -> None:
+    env.clerk(2)
     env.issue("A")
     result = env.store.set_window_open(env.manager, 1, False, reason="人手不足")
     assert result == {"window": 1, "state": "closed"}

@@ -36,6 +36,7 @@ ALLOWED = [
     (S.CALLED, A.TRANSFER, S.WAITING),
     (S.SERVING, A.TRANSFER, S.WAITING),
     (S.NO_SHOW, A.REQUEUE, S.WAITING),
+    (S.NO_SHOW, A.CALL, S.CALLED),       # a late return called at once (rules.late_call_at_window)
     (S.WAITING, A.EXPIRE, S.EXPIRED),
     (S.CALLED, A.EXPIRE, S.EXPIRED),
     (S.SERVING, A.EXPIRE, S.EXPIRED),

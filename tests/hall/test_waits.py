@@ -10,7 +10,7 @@ from hall.waits import estimate_wait_minutes
 @pytest.mark.parametrize(
     ("ahead", "windows", "minutes", "expected"),
     [
-        (0, 0.0, 10.0, 0),  # at the head: no wait, even with no window open
+        (0, 0.0, 10.0, None),  # at the head, but nobody serves it: no honest estimate (hall.serving)
         (-1, 2.0, 10.0, 0),
         (1, 1.0, 10.0, 10),
         (1, 1.0, 11.0, 15),  # rounded up to 5 minutes

@@ -11,6 +11,10 @@ import httpx
 from tests.server.conftest import HallServer
 
 PUBLIC_FIELDS = {
+    "guide",            # the item's 办事指南 and materials: the hall's catalogue, no one's data
+    "department",
+    "serving_windows",
+    "called_at",
     "number",
     "status",
     "category",
