@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from hall.devices import Condition
 from hall.text import Bilingual, HallRuleError
 
 DLE_EOT = b"\x10\x04"
@@ -148,3 +149,24 @@ def parse_status(printer: int | None, offline_cause: int | None, paper: int | No
         error=error,
         fault=fault,
     )
+
+
+_CONDITION_OF_FAULT: dict[FaultKind, Condition] = {
+    FaultKind.OFFLINE: Condition.OFFLINE,
+    FaultKind.PAPER_OUT: Condition.PAPER_OUT,
+    FaultKind.COVER_OPEN: Condition.COVER_OPEN,
+    FaultKind.NOT_FOUND: Condition.LOST,
+    FaultKind.IO_ERROR: Condition.FAILING,
+}
+
+
+def printer_health(status: PrinterStatus) -> dict[str, str]:
+    """The printer's part of a heartbeat (hall.devices): its condition and the line to show.
+    A printer that cannot be asked (a file, a one-way cable) reports "ok" with that said."""
+    if status.fault is not None:
+        condition = _CONDITION_OF_FAULT[status.fault]
+    elif status.paper_near_end:
+        condition = Condition.PAPER_LOW
+    else:
+        condition = Condition.OK
+    return {"state": condition.value, "detail": str(status.message)}
