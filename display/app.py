@@ -29,6 +29,7 @@ from hardware.serial.led_strip import LedStrip, WindowStrip
 from hardware.speech import PhraseRenderer, open_announcer
 from server.client import HallClient
 from ui.events import EventStream
+from ui.heartbeat import DeviceStates, Heartbeat
 from ui.theme import apply_theme
 from ui.worker import run_in_background
 
@@ -100,6 +101,9 @@ class DisplayWindow(QWidget):
             led_addresses = {window_number: window_number}
         self.led = LedMirror(led, led_addresses) if led is not None else None
 
+        self.heartbeat = Heartbeat(lambda: self.client, self.device_states, self)
+        self.heartbeat.start()
+
         self.stream = EventStream(server_url, token, self)
         self.stream.snapshot_received.connect(self._snapshot)
         self.stream.event_received.connect(self._event)
@@ -153,12 +157,25 @@ class DisplayWindow(QWidget):
     def _voice_status(self, text: str) -> None:
         if isinstance(self.screen, HallScreen):
             self.screen.set_voice_warning(text)
+        if hasattr(self, "heartbeat"):
+            self.heartbeat.changed()
+
+    def device_states(self) -> DeviceStates:
+        """hall.devices: the voice (hall mode) and the LED strip line, for the heartbeat."""
+        states: DeviceStates = {}
+        if self.voice is not None:
+            warning = self.voice.warning
+            states["voice"] = {"state": "failing" if warning else "ok", "detail": warning[:200]}
+        if self.led is not None and isinstance(self.led.strip, LedStrip):
+            states["led"] = {"state": "ok" if self.led.strip.link.online else "lost", "detail": ""}
+        return states
 
     @property
     def voice_warning(self) -> str:
         return self.screen.voice_warning if isinstance(self.screen, HallScreen) else ""
 
     def shutdown(self) -> None:
+        self.heartbeat.stop()
         self._resync_timer.stop()
         self.stream.stop()
         if self.voice is not None:

@@ -16,6 +16,7 @@ from pad.window import PadWindow
 from ui import theme
 from ui.connection import ServerConnection
 from ui.events import EventStream
+from ui.heartbeat import DeviceStates, Heartbeat
 from ui.pyside_guard import hold_singletons
 
 
@@ -47,8 +48,18 @@ def create_window(
     window.setWindowTitle(f"hallq 服务评价 / rating pad – {window_number}")
     if rater_url:
         _attach_rater(window, rater_url, rater_windows)
+    window.heartbeat = Heartbeat(lambda: conn.client, lambda: _device_states(window), window)  # type: ignore[attr-defined]
+    window.heartbeat.start()  # type: ignore[attr-defined]
     window.start()
     return window
+
+
+def _device_states(window: PadWindow) -> DeviceStates:
+    """hall.devices: the serial rater's link, if the pad has one (an on-screen pad has no devices)."""
+    bus = getattr(window, "rater_bus", None)
+    if bus is None:
+        return {}
+    return {"rater": {"state": "ok" if bus.online else "lost", "detail": ""}}
 
 
 def _attach_rater(window: PadWindow, url: str, windows: Mapping[int, int] | None) -> None:
