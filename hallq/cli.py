@@ -131,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seconds", type=float, default=0, help="quit after this many seconds (0 = run until closed)")
     demo.add_argument("--screenshots", help="save a screenshot of every window into this folder before quitting")
     demo.add_argument("--no-gui", action="store_true", help="run only the server and simulated arrivals")
+    demo.add_argument("--manual", action="store_true", help="leave the on-screen counters and pads to you (no autopilot)")
     demo.add_argument("--history-days", type=int, default=42, help="simulated past days for the reports tab (0 = none)")
     demo.set_defaults(func=cmd_demo)
 

@@ -3,8 +3,11 @@
 The real server runs in-process on 127.0.0.1 over a SQLite file in the user's data directory
 (a fresh one each run); every program opens with simulated devices (preview printer, recorded
 or spoken voice, on-screen pads). Simulated citizens take numbers and simulated clerks serve the
-windows that have no counter open on screen, so the hall is alive. Same code paths as a real
-deployment: the programs talk to the server over HTTP and WebSocket only.
+windows that have no counter open on screen, so the hall is alive. The counters on screen are
+logged in and worked by :class:`CounterAutopilot` through their own widgets (call, start,
+finish), and the citizen at each pad rates, so a newcomer sees the whole path of a ticket; a
+second, simulated kiosk reports its paper running low, so the manager has a device alert to see.
+Same code paths as a real deployment: the programs talk to the server over HTTP and WebSocket only.
 """
 
 from __future__ import annotations
@@ -100,6 +103,90 @@ class SimulatedHall:
         self.stop_event.set()
 
 
+class CounterAutopilot:
+    """Works the on-screen counters and pads through their widgets, as a clerk and a citizen would.
+
+    Each counter logs in, then repeats: call the next number, start, serve a while, finish as
+    即办件; its pad then shows the rating, and the citizen taps a level a few seconds later. Runs
+    on the GUI thread (QTimer), like a person at the keyboard."""
+
+    SERVE_SECONDS = (4.0, 8.0)
+    RATE_AFTER_SECONDS = 6.0
+
+    def __init__(self, counters: dict[int, Any], pads: dict[int, Any], staff: dict[int, str], end_at: float | None = None) -> None:
+        self.counters, self.pads, self.staff = counters, pads, staff
+        self.rng = random.Random(11)
+        # Before the screenshots of a timed run: citizens stop rating (their pads stay mid-rating)
+        # and clerks keep serving, so the shots show a pad asking and a counter at work.
+        self.end_at = end_at
+
+    def _winding_down(self, seconds_before_end: float) -> bool:
+        return self.end_at is not None and time.monotonic() > self.end_at - seconds_before_end
+
+    def start(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        for number, window in self.counters.items():
+            QTimer.singleShot(1500, lambda w=window, n=number: w.login(self.staff[n], self.staff[n]))
+            QTimer.singleShot(4000 + 1500 * number % 3000, lambda n=number: self._step(n))
+
+    def _later(self, seconds: float, then: Any) -> None:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(int(seconds * 1000), then)
+
+    def _step(self, number: int) -> None:
+        from counter.flow import CounterAction, CounterState
+
+        window = self.counters[number]
+        try:
+            state = window.flow.state
+            if state is CounterState.IDLE:
+                window.do(CounterAction.CALL_NEXT)
+                self._later(3.0, lambda: self._step(number))
+            elif state is CounterState.CALLED:
+                window.do(CounterAction.START)
+                self._later(self.rng.uniform(*self.SERVE_SECONDS), lambda: self._step(number))
+            elif state is CounterState.SERVING and self._winding_down(14.0):
+                self._later(2.0, lambda: self._step(number))
+            elif state is CounterState.SERVING:
+                window.do(CounterAction.FINISH)
+                window.choose_outcome(1)   # 即办件
+                self._later(self.RATE_AFTER_SECONDS, lambda: self._rate(number))
+                self._later(3.0, lambda: self._step(number))
+            else:
+                self._later(2.0, lambda: self._step(number))
+        except RuntimeError:   # the demo is closing
+            return
+
+    def _rate(self, number: int) -> None:
+        from hall.tickets import RatingLevel
+
+        pad = self.pads.get(number)
+        if pad is None or self._winding_down(25.0):
+            return
+        with contextlib.suppress(RuntimeError):
+            pad.choose(self.rng.choices([RatingLevel.VERY_SATISFIED, RatingLevel.SATISFIED], [4, 1])[0])
+
+
+def simulated_kiosk_with_low_paper(url: str, store: Any, hall_id: int) -> Any:
+    """A second kiosk (named as simulated) whose printer reports its paper running low, so the
+    manager's alerts and Devices tab have something real to show; it keeps beating every 3 s."""
+    from server.client import HallClient
+
+    client = HallClient(url, store.enroll_device(None, hall_id, "kiosk", "自助取号机2（模拟）")["token"])
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(Exception):
+                client.heartbeat({"printer": {"state": "paper_low", "detail": "打印纸即将用完 / paper is running low"}})
+            stop.wait(3.0)
+
+    threading.Thread(target=beat, name="demo-kiosk-2", daemon=True).start()
+    return stop
+
+
 def seed_demo_history(hall: Any, days: int) -> None:
     """Simulated past weeks for the reports tab (a fresh demo database has no history otherwise).
 
@@ -193,6 +280,14 @@ def run_demo(args: argparse.Namespace) -> int:
             window.move(40 + 30 * index, 40 + 30 * index)
             window.show()
     print("  counters log in with staff number = PIN, e.g. 1001/1001 at window 1, 1008/1008 at window 8")
+    counters = {n: windows[f"counter-{n}"] for n in DEMO_COUNTER_WINDOWS if f"counter-{n}" in windows}
+    pads = {n: windows[f"pad-{n}"] for n in DEMO_COUNTER_WINDOWS if f"pad-{n}" in windows}
+    staff = {n: demo_config().clerks[n - 1].staff_no for n in DEMO_COUNTER_WINDOWS}
+    if not args.manual:
+        end_at = time.monotonic() + args.seconds if args.seconds else None
+        CounterAutopilot(counters, pads, staff, end_at).start()
+        print("  the counters on screen work by themselves (--manual to work them yourself)")
+    kiosk_2 = simulated_kiosk_with_low_paper(server.url, hall.store, hall.hall_id)
 
     def finish() -> None:
         if args.screenshots:
@@ -208,6 +303,7 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         app.exec()
     finally:
+        kiosk_2.set()
         simulation.stop()
         server.stop()
     return 0
