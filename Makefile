@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := fonts-wqy-microhei libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxkbcommon-x11-0 libegl1 libgl1 \
   libfontconfig1 libdbus-1-3 libpulse0 xvfb xauth espeak-ng sox socat libusb-1.0-0 libzbar0 \
-  poppler-utils postgresql python3-venv
+  poppler-utils postgresql python3-venv chromium
 
 .PHONY: demo test deps lint bench simulate clean
 
