@@ -2,7 +2,8 @@
 
 Starts a hall server in-process on a fixed Tuesday morning, issues tickets, logs clerks in and
 calls numbers through the real API, then saves ``widget.grab()`` of the hall screen (landscape
-1920×1080, portrait 1080×1920) and of a window screen (serving, then paused)::
+1920×1080, portrait 1080×1920, and right after a transfer withdrew the latest call) and of a
+window screen in each phase (no clerk, called, serving, paused)::
 
     QT_QPA_PLATFORM=offscreen python -m display.screenshots [docs]
 """
@@ -49,9 +50,11 @@ def main(argv: list[str] | None = None) -> int:
             hall_screen = create_window(server.url, display_token, "hall", voice_url=None, layout="landscape", clock=clock.now)
             portrait = create_window(server.url, display_token, "hall", voice_url=None, layout="portrait", clock=clock.now)
             window_screen = create_window(server.url, display_token, "window", window_number=5, voice_url=None, clock=clock.now)
-            for w in (hall_screen, portrait, window_screen):
+            unstaffed = create_window(server.url, display_token, "window", window_number=7, voice_url=None, clock=clock.now)
+            for w in (hall_screen, portrait, window_screen, unstaffed):
                 w.show()
-            wait_until(app, lambda: all(w.model.has_snapshot for w in (hall_screen, portrait, window_screen)))
+            wait_until(app, lambda: all(w.model.has_snapshot for w in (hall_screen, portrait, window_screen, unstaffed)))
+            unstaffed.grab().save(str(out / "display-window-no-clerk.png"))
             for window in (1, 3, 8, 11, 13, 5):
                 clerks[window].call_next(window)
                 clock.advance(45)
@@ -75,13 +78,23 @@ def main(argv: list[str] | None = None) -> int:
             portrait.grab().save(str(out / "display-hall-portrait.png"))
             window_screen.screen._flash.stop()
             window_screen.screen.flash_on = False
-            window_screen.grab().save(str(out / "display-window.png"))
+            window_screen.grab().save(str(out / "display-window-called.png"))
             clerks[5].start(5)
+            wait_until(app, lambda: window_screen.model.windows[5].current_status == "serving")
+            window_screen.grab().save(str(out / "display-window.png"))
             clerks[5].finish(5, "immediate")
             clerks[5].pause(5, "AB岗交接，3分钟内返回")
             wait_until(app, lambda: window_screen.model.windows[5].paused)
             window_screen.grab().save(str(out / "display-window-paused.png"))
-            for w in (hall_screen, portrait, window_screen):
+            # The latest call (13 at window 13... then 5) is withdrawn by a transfer: the big call
+            # goes back to the newest call that still stands.
+            transferred = clerks[13].transfer(13, to_window=5, note="需不动产窗口")["number"]
+            wait_until(app, lambda: transferred not in [c.number for c in hall_screen.model.recent])
+            hall_screen.screen.flash_on = False
+            hall_screen.screen._flash.stop()
+            app.processEvents()
+            hall_screen.grab().save(str(out / "display-hall-after-transfer.png"))
+            for w in (hall_screen, portrait, window_screen, unstaffed):
                 w.close()
         finally:
             server.stop()
