@@ -10,6 +10,7 @@ work's ORM session and the lookups below.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, ClassVar
 
 from sqlalchemy import Table, literal_column, select, update
@@ -219,16 +220,17 @@ def ticket_brief(ticket: Ticket, category: Category | None = None, window: Windo
 
 
 
-def recent_calls(session: Session, hall_id: int, limit: int) -> list[dict[str, Any]]:
+def recent_calls(session: Session, hall_id: int, day: date, limit: int) -> list[dict[str, Any]]:
     """The hall's latest calls, newest first: what the hall screen and the phone page show as "now calling".
 
     A call withdrawn since (the ticket was transferred, missed or parked at that window) is left
-    out: it no longer tells anyone where to go. A finished service stays, marked ``done``."""
+    out: it no longer tells anyone where to go. A finished service stays, marked ``done``. Only
+    the business ``day``'s calls: yesterday's are history, not calls."""
     rows = session.execute(
         select(Ticket.display_number, Ticket.status, Window.number, Window.name_zh, Service.called_at, Service.end_reason)
         .join(Ticket, Ticket.id == Service.ticket_id)
         .join(Window, Window.id == Service.window_id)
-        .where(Service.hall_id == hall_id, Service.end_reason.not_in(WITHDRAWN_CALLS))
+        .where(Service.hall_id == hall_id, Ticket.business_day == day, Service.end_reason.not_in(WITHDRAWN_CALLS))
         .order_by(Service.id.desc())
         .limit(limit)
     ).all()

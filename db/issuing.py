@@ -182,7 +182,7 @@ class IssuingOps(WaitEstimates):
             data = ticket_brief(ticket, category, window)
             data.update(self._position(session.connection(), ticket))
             data["hall"] = {"name_zh": hall.name_zh if hall else "", "name_en": hall.name_en if hall else ""}
-            data["now_calling"] = [c for c in recent_calls(session, ticket.hall_id, 5) if c["status"] != "done"]
+            data["now_calling"] = [c for c in recent_calls(session, ticket.hall_id, ticket.business_day, 5) if c["status"] != "done"]
             # 办事指南 and 一次性告知: what the printed ticket promises the QR code shows.
             guide = session.execute(
                 select(Item.code, Item.name_zh, Item.name_en, Item.materials, Item.promised_days, Item.fee).where(

@@ -140,6 +140,6 @@ class SnapshotOps(WaitEstimates):
                 },
                 "categories": categories,
                 "windows": windows_out,
-                "recent_calls": recent_calls(session, hall_id, 10),
+                "recent_calls": recent_calls(session, hall_id, today, 10),
             }
 

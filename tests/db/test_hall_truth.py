@@ -117,3 +117,12 @@ def test_heartbeats_write_only_changes_and_audit_them_as_facts(env: HallEnv) -> 
         env.store.heartbeat(kiosk, {"printer": {"state": "on fire"}})
     with env.refused("not_a_device", 403):
         env.store.heartbeat(replace(kiosk, device_id=None), {})
+
+
+def test_yesterdays_calls_are_not_todays(env: HallEnv) -> None:
+    env.issue("A")
+    clerk = env.clerk(1)
+    env.store.call_next(clerk, 1)
+    assert _calls(env)
+    env.advance(days=1)
+    assert _calls(env) == []   # a display restarted the next morning shows no stale "请到 1 号窗口"
