@@ -55,7 +55,8 @@ class AlertsTab(QWidget):
 
     def show_alerts(self, advice: Advice | None, devices: Sequence[dict[str, Any]], now: datetime, zone: ZoneInfo | None) -> int:
         """Show the current alerts at the server's time ``now``; returns how many there are."""
-        alerts: list[Alert | DeviceAlert] = [*(advice.alerts if advice else ()), *device_alerts(devices, now)]
+        # devices first among alerts of the same age: a kiosk out of paper stops every ticket
+        alerts: list[Alert | DeviceAlert] = [*device_alerts(devices, now), *(advice.alerts if advice else ())]
         tracked = self.tracker.update(alerts, now)
         self.alert_list.clear()
         for alert, since in tracked:

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QPushButton, QVBoxLayout, QWidget
 
 from manager.actions import ConsoleActions
 from manager.console_text import audit_detail, audit_values
@@ -44,3 +44,5 @@ class AuditTab(QWidget):
                     item.setToolTip(audit_detail(a).en)
                 table.setItem(r, c, item)
         table.resizeColumnsToContents()
+        # the reason takes the spare width (sized to its contents above, stretchLastSection stops working)
+        table.horizontalHeader().setSectionResizeMode(table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)

@@ -30,8 +30,9 @@ class ServerClock:
     def set(self, server_now: datetime) -> None:
         self._told, self._told_at = server_now, self.monotonic()
 
-    def now(self) -> datetime:
-        """The server's time now; the console's own if the server has not said yet."""
+    def now(self) -> datetime | None:
+        """The server's time now; None until the first snapshot said it (the console's own clock
+        may be far off, and would call every device silent or none)."""
         if self._told is None:
-            return datetime.now().astimezone()
+            return None
         return self._told + timedelta(seconds=max(0.0, self.monotonic() - self._told_at))

@@ -16,7 +16,18 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hall.devices import Severity, health_summary
 from manager.actions import ConsoleActions
@@ -103,6 +114,8 @@ class DevicesTab(QWidget):
                     item.setToolTip(health.en)
                 table.setItem(r, c, item)
         table.resizeColumnsToContents()
+        # the last column takes the spare width (sized to its contents above, stretchLastSection stops working)
+        table.horizontalHeader().setSectionResizeMode(table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
 
     def enroll(self) -> None:
         name = self.enroll_name.text().strip()

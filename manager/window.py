@@ -38,6 +38,7 @@ from manager.settings_tab import SettingsTab
 from ui import theme
 from ui.connection import ServerConnection
 from ui.events import EventStream
+from ui.heartbeat import Heartbeat
 
 DEVICE_EVENTS = ("device_health", "device_enrolled", "device_revoked", "device_alert")
 
@@ -51,10 +52,17 @@ class ManagerWindow(QWidget):
 
     REFRESH_MS = 30_000
 
-    def __init__(self, conn: ServerConnection, events: EventStream | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        conn: ServerConnection,
+        events: EventStream | None = None,
+        heartbeat: Heartbeat | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.conn = conn
         self.events = events
+        self.heartbeat = heartbeat  # the console says it is alive like every program (it drives no devices)
         self.snapshot: dict[str, Any] = {}
         self.advice: Advice | None = None
         self.devices: list[dict[str, Any]] = []
@@ -145,6 +153,8 @@ class ManagerWindow(QWidget):
             self.events.start()
         self._periodic.start()
         self._device_poll.start()
+        if self.heartbeat is not None:
+            self.heartbeat.start()
         self.refresh()
         self.followups_page.load_followups()
         self.load_devices()
@@ -154,6 +164,8 @@ class ManagerWindow(QWidget):
         self._periodic.stop()
         self._device_poll.stop()
         self._debounce.stop()
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         if self.events is not None:
             self.events.stop()
         super().closeEvent(event)
@@ -225,7 +237,7 @@ class ManagerWindow(QWidget):
         self.live_page.show_snapshot(snapshot, self.advice)
         self.reallocate_page.show_snapshot(snapshot)
         self.recommendations_page.show_advice(snapshot, self.advice)
-        self._show_alerts()
+        self._show_devices()
         self.settings_page.show_snapshot(snapshot)
         self.reports_page.set_hall(snapshot)
         self.recommendations_page.maybe_auto_apply()
@@ -249,17 +261,20 @@ class ManagerWindow(QWidget):
     def _apply_devices(self, rows: list[dict[str, Any]]) -> None:
         self._devices_loading = False
         self.devices = rows
-        self.devices_page.show_devices(rows, self.server_clock.now())
-        self._show_alerts()
+        self._show_devices()
         self.devices_applied.emit()
         if self._devices_again:
             self._devices_again = False
             self.load_devices()
 
-    def _show_alerts(self) -> None:
-        """The advisor's alerts from the last snapshot and the devices' from the last devices list."""
+    def _show_devices(self) -> None:
+        """The devices tab and the alerts, at the server's time (once a snapshot has told it)."""
+        now = self.server_clock.now()
+        if now is None:
+            return
+        self.devices_page.show_devices(self.devices, now)
         zone = hall_zone(self.snapshot.get("hall", {}))
-        self._alert_count = self.alerts_page.show_alerts(self.advice, self.devices, self.server_clock.now(), zone)
+        self._alert_count = self.alerts_page.show_alerts(self.advice, self.devices, now, zone)
         self._label_tabs()
 
     # ------------------------------------------------------------------ what tests and tools ask the console

@@ -88,6 +88,14 @@ def test_a_kiosk_out_of_paper_is_alerted_within_seconds_and_clears_when_fixed(qt
     assert device_cells(window, device)[6].foreground().color().name() == theme.GREEN
 
 
+def test_the_console_beats_too(qtbot: Any, live: LiveHall) -> None:
+    """The console drives no devices but says it is up, so another console sees it online."""
+    window = console(qtbot, live)
+    console_id = next(d["id"] for d in live.client("manager").devices() if d["role"] == "manager")
+    wait_for(qtbot, lambda: any(d["id"] == console_id for d in window.devices) and device_cells(window, console_id)[6].text() == "在线")
+    assert device_cells(window, console_id)[7].text() == "11-17 10:00:00"
+
+
 def test_the_console_notices_without_an_event(qtbot: Any, live: LiveHall) -> None:
     """A silent device raises no event: the devices list is read every few seconds anyway, and a
     device not heard from for SILENT_SECONDS (server time) is an alert."""
