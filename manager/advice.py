@@ -30,12 +30,11 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from hall.advisor import (
     Advice,
     AdvisorSettings,
-    Alert,
     CategoryState,
     HallSnapshot,
     MoveKind,
@@ -216,14 +215,23 @@ def skill_gaps(window: Mapping[str, Any], series: Iterable[str]) -> list[str]:
 # --------------------------------------------------------------------------- alerts and auto-apply
 
 
+class Keyed(Protocol):
+    @property
+    def key(self) -> str: ...
+
+
+AlertT = TypeVar("AlertT", bound=Keyed)
+
+
 @dataclass
 class AlertTracker:
     """Remembers since when each alert has been active, so the console can show new ones first
-    and drop an alert as soon as its condition stops (the advisor's alerts are stateless)."""
+    and drop an alert as soon as its condition stops (the advisor's alerts and the device alerts,
+    :func:`hall.devices.device_alerts`, are stateless: each is known by its key)."""
 
     since: dict[str, datetime] = field(default_factory=dict)
 
-    def update(self, alerts: Sequence[Alert], now: datetime) -> list[tuple[Alert, datetime]]:
+    def update(self, alerts: Sequence[AlertT], now: datetime) -> list[tuple[AlertT, datetime]]:
         keys = {a.key for a in alerts}
         for key in list(self.since):
             if key not in keys:

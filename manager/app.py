@@ -13,16 +13,20 @@ from manager.window import ManagerWindow
 from ui import theme
 from ui.connection import ServerConnection
 from ui.events import EventStream
+from ui.heartbeat import Heartbeat
 
 
 def create_window(server_url: str, token: str) -> QWidget:
-    """A manager console for ``token`` (a manager device token). Starts the event stream and the
-    first loads; does not run the event loop."""
+    """A manager console for ``token`` (a manager device token). Starts the event stream, the
+    heartbeat (no devices: "this console is up", so another console sees it on the devices tab)
+    and the first loads; does not run the event loop."""
     conn = ServerConnection(server_url, token)
     events = EventStream(server_url, token)
-    window = ManagerWindow(conn, events)
+    heartbeat = Heartbeat(lambda: conn.client, dict)
+    window = ManagerWindow(conn, events, heartbeat)
     conn.setParent(window)
     events.setParent(window)
+    heartbeat.setParent(window)
     window.resize(1600, 1000)
     window.start()
     return window

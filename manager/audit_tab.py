@@ -1,5 +1,6 @@
 """The console's audit tab (审计日志): the latest 300 audit entries (who, when, what, why), reloaded when
-the tab is shown and after every change the console makes."""
+the tab is shown and after every change the console makes. Each entry's detail reads as a sentence
+(:func:`hall.audit_text.audit_sentence`), in Chinese, the English sentence as the cell's tooltip."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QPushButton, QVBoxLayout, QWidget
 
 from manager.actions import ConsoleActions
-from manager.console_text import audit_values
+from manager.console_text import audit_detail, audit_values
 from manager.widgets import make_table, table_item
+
+DETAIL_COLUMN = 3
 
 
 class AuditTab(QWidget):
@@ -36,5 +39,10 @@ class AuditTab(QWidget):
         table.setRowCount(len(rows))
         for r, a in enumerate(rows):
             for c, value in enumerate(audit_values(a, self.zone)):
-                table.setItem(r, c, table_item(value))
+                item = table_item(value)
+                if c == DETAIL_COLUMN:
+                    item.setToolTip(audit_detail(a).en)
+                table.setItem(r, c, item)
         table.resizeColumnsToContents()
+        # the reason takes the spare width (sized to its contents above, stretchLastSection stops working)
+        table.horizontalHeader().setSectionResizeMode(table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)

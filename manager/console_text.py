@@ -1,6 +1,10 @@
-"""What the manager console says, without Qt: the words for a window's state, a recommendation, a
-差评 follow-up, a device and an audit entry, and server timestamps read in the hall's own time
-zone (the console may run on a machine set to another one).
+"""What the manager console says, without Qt: the words for a window's staffing, a category's
+predicted wait and serving windows, a recommendation, a 差评 follow-up, a device and its health, and
+an audit entry (as a sentence, :mod:`hall.audit_text`), and server timestamps read in the hall's own
+time zone (the console may run on a machine set to another one).
+
+A window's badge is its staffing as the server derived it from :mod:`hall.serving` (open, a clerk
+logged in, not paused): the console never calls a window without a clerk "服务中".
 
 The tabs only put these strings into labels and table cells, so what a manager reads is decided
 here and can be checked without a screen.
@@ -8,17 +12,21 @@ here and can be checked without a screen.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hall.advisor import MoveKind, Recommendation
+from hall.audit_text import audit_sentence
+from hall.devices import ROLE_NAMES, health_summary
+from hall.serving import STAFFING_TEXT, Staffing, staffing
+from hall.text import Bilingual
 from hall.tickets import BAD_RATING_REASONS
 from manager.advice import minutes_between, parse_time
 
-STATE_NAMES = {"open": "服务中", "paused": "暂停", "closed": "关闭"}
+NO_WINDOW = "无窗口 —"  # a predicted wait when no staffed window serves the category
 FOLLOWUP_STATUS = {"open": "待处理 open", "resolved": "已办结 resolved", "appealed": "申诉 appealed"}
 KIND_TEXT = {
     MoveKind.OPEN_WINDOW: "开窗 Open",
@@ -56,15 +64,51 @@ def short_time(text: str | None, zone: ZoneInfo | None) -> str:
     return moment.astimezone(zone).strftime("%m-%d %H:%M")
 
 
+def seen_time(text: str | None, zone: ZoneInfo | None) -> str:
+    """A heartbeat's time in the hall's own time zone, to the second: "11-17 09:05:12"; "—" if never."""
+    moment = parse_time(text)
+    if moment is None:
+        return "—"
+    return moment.astimezone(zone).strftime("%m-%d %H:%M:%S")
+
+
+def window_staffing(window: Mapping[str, Any]) -> Staffing:
+    """What the window is doing for citizens, as the snapshot says (hall.serving); derived the same
+    way from its state and clerk if the server did not say."""
+    try:
+        return Staffing(str(window["staffing"]))
+    except (KeyError, ValueError):
+        return staffing(str(window.get("state", "open")), bool(window.get("clerk")))
+
+
 def window_state_text(window: Mapping[str, Any], now_text: str | None) -> str:
-    """The state badge on a window card; a paused window says for how long."""
-    state = str(window.get("state", "open"))
-    text = STATE_NAMES.get(state, state)
-    if state == "paused":
+    """The badge on a window card: 服务中 only when it serves; a paused window says for how long."""
+    state = window_staffing(window)
+    text = STAFFING_TEXT[state].zh
+    if state is Staffing.PAUSED:
         paused = minutes_between(parse_time(window.get("paused_since")), parse_time(now_text))
         if paused is not None:
             text = f"暂停 {paused:.0f} 分"
     return text
+
+
+def predicted_wait_text(category: Mapping[str, Any], minutes: float, active: bool) -> str:
+    """The live table's predicted wait: "无窗口 —" when no staffed window serves the category (there is
+    no honest figure), "0" when nobody waits or arrives, else whole minutes."""
+    if not category.get("windows_serving"):
+        return NO_WINDOW
+    return wait_text(minutes) if active else "0"
+
+
+def serving_text(category: Mapping[str, Any]) -> str:
+    """The live table's capacity: staffed windows serving the category (a window of k categories
+    counts 1/k) and their numbers, "2（3、5号）"; "0" when none."""
+    share = float(category.get("windows_serving") or 0)
+    numbers = category.get("serving_windows") or []
+    if not share:
+        return "0"
+    count = f"{share:g}"
+    return f"{count}（{'、'.join(str(n) for n in numbers)}号）" if numbers else count
 
 
 def clerk_text(window: Mapping[str, Any]) -> str:
@@ -80,18 +124,18 @@ def categories_text(window: Mapping[str, Any]) -> str:
 
 def window_choice_text(window: Mapping[str, Any]) -> str:
     """A window as the reallocation tab's picker lists it."""
-    state = STATE_NAMES.get(window.get("state", ""), "")
+    state = STAFFING_TEXT[window_staffing(window)].zh
     return f"{window['number']}号  {window.get('name_zh', '')}（{state}）"
 
 
 def window_description(window: Mapping[str, Any]) -> str:
     """The reallocation tab's rich-text summary of the picked window: state, clerk and skills,
     current ticket, and what it serves now."""
-    state = window.get("state", "")
+    state = STAFFING_TEXT[window_staffing(window)].zh
     clerk = window.get("clerk")
     current = window.get("current")
     return (
-        f"<b>{window['number']}号 {window.get('name_zh', '')}</b> · {STATE_NAMES.get(state, state)} · "
+        f"<b>{window['number']}号 {window.get('name_zh', '')}</b> · {state} · "
         + (f"{clerk['name']}（{clerk['staff_no']}，技能 {'、'.join(clerk.get('skills') or [])}）" if clerk else "未登录")
         + (f" · 当前 {current['number']}" if current else "")
         + f"<br>现主办 {'、'.join(window.get('primary', [])) or '—'}，兼办 {'、'.join(window.get('secondary', [])) or '—'}"
@@ -138,12 +182,61 @@ def followup_summary(rows: Sequence[Mapping[str, Any]]) -> str:
     return f"差评回访 {len(rows)} 件 · 待处理 {open_count} · 逾期 {overdue}"
 
 
-def device_values(device: Mapping[str, Any], zone: ZoneInfo | None) -> list[Any]:
+def device_values(device: Mapping[str, Any], zone: ZoneInfo | None, now: datetime) -> list[Any]:
+    """One row of the devices tab: who, where, its token, its health now and its last heartbeat."""
     d = device
-    state = "已吊销 revoked" if d.get("revoked") else "有效 active"
-    return [d["id"], d.get("name", ""), d.get("role", ""), d.get("window") or "", short_time(d.get("created_at"), zone), state]
+    role = str(d.get("role", ""))
+    token = "已吊销 revoked" if d.get("revoked") else "有效 active"
+    _severity, health = health_summary(d, now)
+    role_text = f"{ROLE_NAMES[role].zh} {role}" if role in ROLE_NAMES else role
+    return [
+        d["id"],
+        d.get("name", ""),
+        role_text,
+        d.get("window") or "",
+        short_time(d.get("created_at"), zone),
+        token,
+        health.zh,
+        seen_time(d.get("last_seen_at"), zone),
+    ]
+
+
+ACTION_NAMES = {
+    "reallocate": "窗口调整",
+    "window_open": "开启窗口",
+    "window_close": "关闭窗口",
+    "hall_settings": "大厅设置",
+    "category": "业务类别",
+    "item": "事项",
+    "window": "窗口设置",
+    "clerk": "工作人员",
+    "enroll": "登记终端",
+    "revoke": "吊销终端",
+    "device_health": "设备状态",
+    "device_alert": "设备故障",
+    "reprint": "补打号票",
+    "followup": "差评回访",
+}
+
+
+def action_text(action: str) -> str:
+    """An audit action's name in Chinese with its code: "设备状态 device_health"."""
+    name = ACTION_NAMES.get(action)
+    return f"{name} {action}" if name else action
+
+
+def audit_detail(entry: Mapping[str, Any]) -> Bilingual:
+    """An audit entry's detail as a sentence in both languages (never its JSON)."""
+    detail = entry.get("detail")
+    return audit_sentence(str(entry.get("action", "")), detail if isinstance(detail, Mapping) else None)
 
 
 def audit_values(entry: Mapping[str, Any], zone: ZoneInfo | None) -> list[Any]:
-    detail = json.dumps(entry.get("detail") or {}, ensure_ascii=False)
-    return [short_time(entry.get("at"), zone), entry.get("actor", ""), entry.get("action", ""), detail, entry.get("reason", "")]
+    """One row of the audit tab: when, who, what (named), the detail as a Chinese sentence, why."""
+    return [
+        short_time(entry.get("at"), zone),
+        entry.get("actor", ""),
+        action_text(str(entry.get("action", ""))),
+        audit_detail(entry).zh,
+        entry.get("reason", ""),
+    ]

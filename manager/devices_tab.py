@@ -1,22 +1,43 @@
-"""The console's devices tab (终端): the hall's enrolled kiosks, counters, displays, pads and consoles;
-enrolling a new one (its token is shown once, to be set on the device) and revoking one (its
-socket closes at once, server-side).
+"""The console's devices tab (终端): the hall's enrolled kiosks, counters, displays, pads and consoles
+with each one's health (状态: what its devices last reported, or offline when it has been silent,
+:func:`hall.devices.health_summary`) and last heartbeat in hall time; enrolling a new one (its token
+is shown once, to be set on the device) and revoking one (its socket closes at once, server-side).
+
+The window reads the devices list (on every device event and every few seconds) and hands it here
+with the server's time, so the tab is live whether or not it is shown; the tab's own loads (the
+refresh button, after enrolling or revoking) ask the window through :attr:`DevicesTab.reload`.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
+from hall.devices import Severity, health_summary
 from manager.actions import ConsoleActions
 from manager.advice import ApiCall
 from manager.console_text import device_values
 from manager.widgets import make_table, table_item
 from ui import theme
+
+HEALTH_COLOUR = {Severity.OK: theme.GREEN, Severity.WARNING: theme.AMBER, Severity.FAULT: theme.RED}
+HEALTH_COLUMN = 6
 
 ROLES = (
     ("kiosk", "取号机 kiosk"),
@@ -31,6 +52,7 @@ class DevicesTab(QWidget):
     """``zone`` is the hall's time zone, set by the window from each snapshot."""
 
     device_enrolled = Signal()  # the audit log has a new entry
+    reload = Signal()  # read the devices list again (the window does, and calls show_devices)
 
     def __init__(self, actions: ConsoleActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,7 +60,9 @@ class DevicesTab(QWidget):
         self.zone: ZoneInfo | None = None
         self.device_rows: list[dict[str, Any]] = []
         layout = QVBoxLayout(self)
-        self.device_table = make_table(["编号", "名称 Name", "角色 Role", "窗口 Window", "注册时间 Enrolled", "状态 State"])
+        self.device_table = make_table(
+            ["编号", "名称 Name", "角色 Role", "窗口 Window", "注册时间 Enrolled", "令牌 Token", "状态 Health", "最后心跳 Last seen"]
+        )
         layout.addWidget(self.device_table, 1)
         row = QHBoxLayout()
         self.revoke_button = QPushButton("吊销选中终端  Revoke selected")
@@ -72,19 +96,26 @@ class DevicesTab(QWidget):
         layout.addWidget(box)
 
     def load_devices(self) -> None:
-        self.actions.conn.call("devices", on_done=self._show_devices, on_error=self.actions.error)
+        self.reload.emit()
 
-    def _show_devices(self, rows: list[dict[str, Any]]) -> None:
+    def show_devices(self, rows: list[dict[str, Any]], now: datetime) -> None:
+        """Redraw from the devices list; ``now`` is the server's time (silence is judged by it)."""
         self.device_rows = rows
         table = self.device_table
         table.setRowCount(len(rows))
         for r, d in enumerate(rows):
-            for c, value in enumerate(device_values(d, self.zone)):
+            level, health = health_summary(d, now)
+            for c, value in enumerate(device_values(d, self.zone, now)):
                 item = table_item(value)
                 if d.get("revoked"):
                     item.setForeground(QBrush(QColor(theme.GREY)))
+                elif c == HEALTH_COLUMN:
+                    item.setForeground(QBrush(QColor(HEALTH_COLOUR[level])))
+                    item.setToolTip(health.en)
                 table.setItem(r, c, item)
         table.resizeColumnsToContents()
+        # the last column takes the spare width (sized to its contents above, stretchLastSection stops working)
+        table.horizontalHeader().setSectionResizeMode(table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
 
     def enroll(self) -> None:
         name = self.enroll_name.text().strip()

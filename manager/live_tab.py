@@ -1,5 +1,10 @@
-"""The console's live tab (实时): a card per window (state, clerk, current ticket, categories) and the
+"""The console's live tab (实时): a card per window (staffing, clerk, current ticket, categories) and the
 categories' queues with their predicted waits, over-target rows in red.
+
+A card's badge is the window's staffing (:mod:`hall.serving`): green 服务中 only while it is open,
+a clerk is logged in and it is not paused; 无人在岗 for an open window nobody is at; 暂停 amber;
+关闭 grey. The table's capacity counts staffed windows only, and a category nobody serves has no
+predicted wait ("无窗口 —"), never "0".
 
 The cards re-flow to as many a row as fit the width, also while another tab is shown, so that no
 card is cut off at the right on a narrower screen.
@@ -25,21 +30,30 @@ from PySide6.QtWidgets import (
 )
 
 from hall.advisor import Advice
-from manager.console_text import categories_text, clerk_text, wait_text, window_state_text
+from hall.serving import Staffing
+from manager.console_text import categories_text, clerk_text, predicted_wait_text, serving_text, window_staffing, window_state_text
 from manager.widgets import make_table, table_item
 from ui import theme
 
-STATE_COLOURS = {"open": theme.GREEN, "paused": theme.AMBER, "closed": theme.GREY}
-STATE_TINTS = {"open": "#eaf6ee", "paused": "#fdf3e3", "closed": "#eef0f3"}
+# (badge, card border) colours and the card's tint per staffing. An unstaffed window is grey like a
+# closed one (it serves no one) but framed amber: it is open, so citizens may be sent to it.
+STAFFING_COLOURS = {
+    Staffing.SERVING: (theme.GREEN, theme.GREEN),
+    Staffing.PAUSED: (theme.AMBER, theme.AMBER),
+    Staffing.UNSTAFFED: (theme.GREY, theme.AMBER),
+    Staffing.CLOSED: (theme.GREY, theme.GREY),
+}
+STAFFING_TINTS = {Staffing.SERVING: "#eaf6ee", Staffing.PAUSED: "#fdf3e3", Staffing.UNSTAFFED: "#f7f3ea", Staffing.CLOSED: "#eef0f3"}
 OVER_TARGET_BG = QColor("#fbe3e0")
 
 
 class WindowCard(QFrame):
-    """One window on the live grid: state colour, clerk, current ticket, categories, pause."""
+    """One window on the live grid: staffing badge and colour, clerk, current ticket, categories, pause."""
 
     def __init__(self, number: int) -> None:
         super().__init__()
         self.number = number
+        self.staffing = Staffing.CLOSED
         self.setObjectName("card")
         self.setMinimumHeight(104)
         layout = QVBoxLayout(self)
@@ -62,17 +76,17 @@ class WindowCard(QFrame):
             layout.addWidget(label)
 
     def show_window(self, data: dict[str, Any], now_text: str | None) -> None:
-        state = str(data.get("state", "open"))
-        colour = STATE_COLOURS.get(state, theme.GREY)
+        self.staffing = window_staffing(data)
+        badge, border = STAFFING_COLOURS[self.staffing]
         self.title.setText(f"{data['number']}号  {data.get('name_zh', '')}")
         self.state.setText(window_state_text(data, now_text))
-        self.state.setStyleSheet(f"color: white; background: {colour}; border-radius: 4px; padding: 1px 6px;")
+        self.state.setStyleSheet(f"color: white; background: {badge}; border-radius: 4px; padding: 1px 6px;")
         self.clerk.setText(clerk_text(data))
         current = data.get("current")
         self.current.setText(f"当前 {current['number']}" if current else "当前 —")
         self.cats.setText(categories_text(data))
-        tint = STATE_TINTS.get(state, "#ffffff")
-        self.setStyleSheet(f"QFrame#card {{ background: {tint}; border: 2px solid {colour}; border-radius: 6px; }}")
+        tint = STAFFING_TINTS[self.staffing]
+        self.setStyleSheet(f"QFrame#card {{ background: {tint}; border: 2px solid {border}; border-radius: 6px; }}")
 
 
 class LiveTab(QWidget):
@@ -128,15 +142,17 @@ class LiveTab(QWidget):
             prediction = predictions.get(c["series"])
             estimate = c.get("estimated_wait_minutes")
             predicted = prediction.wait_minutes if prediction else (math.inf if estimate is None else float(estimate))
-            over = bool(c.get("waiting")) and prediction is not None and prediction.over_target
+            active = bool(c.get("waiting")) or bool(prediction and prediction.arrivals_per_hour)
+            unserved = bool(c.get("waiting")) and not c.get("windows_serving")
+            over = unserved or (bool(c.get("waiting")) and prediction is not None and prediction.over_target)
             values = [
                 c["series"],
                 f"{c.get('name_zh', '')}  {c.get('name_en', '')}",
                 c.get("waiting", 0),
                 f"{float(c.get('longest_wait_minutes', 0)):.0f}",
-                wait_text(predicted) if c.get("waiting") or (prediction and prediction.arrivals_per_hour) else "0",
+                predicted_wait_text(c, predicted, active),
                 f"{float(c.get('target_wait_minutes', 0)):.0f}",
-                c.get("windows_serving", 0),
+                serving_text(c),
             ]
             for col, value in enumerate(values):
                 item = table_item(value, align_right=col >= 2)

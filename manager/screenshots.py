@@ -1,8 +1,11 @@
 """Regenerate the manager console screenshots in docs/ (a developer tool, not part of the console).
 
 Starts a hall server in-process on a fixed Tuesday morning, issues about 40 tickets, logs clerks
-in, calls and serves some, pauses a window and leaves two 差评, then saves ``widget.grab()`` of
-the console at 1600×1000 on its live, reallocation, recommendation, follow-up and settings tabs. The
+in at most windows (windows 1, 2, 10 and 14 stay open with nobody at them, so 投资建设项目 has
+people waiting and no staffed window), calls and serves some, pauses a window and leaves two 差评;
+the devices report their health (a kiosk printer out of paper, another low, a display that went
+silent). It then saves ``widget.grab()`` of the console at 1600×1000 on its live, reallocation,
+recommendation, alerts, follow-up, devices, audit and settings tabs. The
 reports tab (manager-reports.png and -en) is shot over a second hall holding seven weeks of
 simulated history (workbench/history/seed.py: the hall-day simulator through the store's own rows)::
 
@@ -33,7 +36,7 @@ HISTORY_END = date(2026, 11, 16)
 HISTORY_PER_DAY = 700  # a busy county centre: waits of a few minutes, a long tail at the peaks (DOMAIN.md)
 # (series, how many) — a morning with a real-estate rush and a busy 户籍 queue
 TICKETS = [("C", 12), ("G", 9), ("B", 5), ("D", 5), ("A", 3), ("E", 3), ("F", 2), ("H", 1), ("J", 2)]
-CLERKS = {
+CLERKS = {  # windows 10 and 14 have no clerk; window 1's and 2's log out after the morning's 差评
     1: "1001",
     2: "1002",
     3: "1003",
@@ -72,9 +75,16 @@ def main(argv: list[str] | None = None) -> int:
             enroll = hall.store.enroll_device
             manager = HallClient(server.url, enroll(None, hall.hall_id, "manager", "值班长")["token"])
             kiosk = HallClient(server.url, enroll(None, hall.hall_id, "kiosk", "取号机1")["token"])
+            kiosk2 = HallClient(server.url, enroll(None, hall.hall_id, "kiosk", "取号机2")["token"])
+            display = HallClient(server.url, enroll(None, hall.hall_id, "display", "大厅主屏")["token"])
+            display2 = HallClient(server.url, enroll(None, hall.hall_id, "display", "二楼屏")["token"])
+            display2.heartbeat({"voice": {"state": "ok", "detail": ""}})  # ... then nothing: by 09:25 it is offline
             clerks: dict[int, HallClient] = {}
+            counters: dict[int, HallClient] = {}
+            pads: list[HallClient] = []
             for number, staff in CLERKS.items():
                 counter = HallClient(server.url, enroll(None, hall.hall_id, "counter", f"{number}号窗口", number)["token"])
+                counters[number] = counter
                 clerks[number] = HallClient(server.url, counter.login(staff, staff)["token"])
             # two services that end in 差评
             for window, series in ((2, "A"), (9, "D")):
@@ -85,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                 clock.advance(600)
                 service = clerks[window].finish(window, "immediate")["service_id"]
                 pad = HallClient(server.url, enroll(None, hall.hall_id, "pad", f"{window}号评价器", window)["token"])
+                pads.append(pad)
                 pad.rate(
                     service,
                     "dissatisfied" if series == "A" else "very_dissatisfied",
@@ -95,14 +106,24 @@ def main(argv: list[str] | None = None) -> int:
                 for _ in range(count):
                     kiosk.issue(series)
                     clock.advance(25)
+            for number in (1, 2):
+                clerks[number].logout()  # open, nobody at them: 投资建设项目 is served by no one
             clock.advance(20 * 60)
-            for window in (1, 3, 5, 6, 8, 11, 13, 15, 18, 19):
+            for window in (3, 5, 6, 8, 11, 13, 15, 18, 19):
                 try:
                     clerks[window].call_next(window)
                 except Exception:
                     pass
             clerks[16].pause(16, "AB岗交接")
             clock.advance(5 * 60)
+            # every program reports its devices (ui.heartbeat); the kiosk by the door is out of paper
+            kiosk.heartbeat({"printer": {"state": "paper_out", "detail": ""}})
+            kiosk2.heartbeat({"printer": {"state": "paper_low", "detail": ""}})
+            display.heartbeat({"voice": {"state": "ok", "detail": ""}, "led": {"state": "ok", "detail": ""}})
+            for counter in counters.values():
+                counter.heartbeat({"keypad": {"state": "ok", "detail": ""}})
+            for pad in pads:
+                pad.heartbeat({"rater": {"state": "ok", "detail": ""}})
 
             window = create_window(server.url, manager.token or "")
             assert isinstance(window, ManagerWindow)
@@ -113,14 +134,33 @@ def main(argv: list[str] | None = None) -> int:
                 ("manager-live.png", 0),
                 ("manager-reallocate.png", 1),
                 ("manager-recommendations.png", 2),
+                ("manager-alerts-printer.png", 3),
                 ("manager-followups.png", 4),
+                ("manager-devices.png", 5),
+                ("manager-audit.png", 6),
                 ("manager-settings.png", 7),
             ]
             window.select_window(3)
+            redrawn: list[str] = []
+            window.snapshot_applied.connect(lambda: redrawn.append("snapshot"))
+            window.devices_applied.connect(lambda: redrawn.append("devices"))
             for name, tab in shots:
                 window.tabs.setCurrentIndex(tab)
                 if tab == 4:
                     window.followups_page.followup_table.selectRow(0)
+                if tab in (3, 5):
+                    # A fresh snapshot, then the devices list: the console judges silence at the
+                    # server's time, which here stands still (a fake clock) while the tool runs.
+                    redrawn.clear()
+                    window.refresh()
+                    wait_until(app, lambda: "snapshot" in redrawn)
+                    redrawn.clear()
+                    window.load_devices()
+                    wait_until(app, lambda: "devices" in redrawn)
+                    window.devices_page.device_table.clearSelection()
+                if tab == 6:
+                    window.audit_page.load_audit()
+                    wait_until(app, lambda: window.audit_page.audit_table.rowCount() > 0)
                 wait_until(app, lambda: True)
                 window.grab().save(str(out / name))
                 print(out / name)

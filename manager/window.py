@@ -6,6 +6,11 @@ a widget of its own module (``manager/*_tab.py``, :mod:`manager.reports_view`). 
 server's snapshot whenever an event says something changed, runs the advisor once
 (:mod:`manager.advice`), and hands each tab what it shows. Widgets hold no rules: every change is
 an API call through :class:`manager.actions.ConsoleActions`, which the server validates and audits.
+
+Device health is watched apart from the snapshot: the devices list is read again on every device
+event and every :data:`manager.device_watch.DEVICE_POLL_SECONDS` (a program that went silent sends
+no event), in the background like every call, and the alerts and devices tabs redraw from it at
+the server's time (:class:`manager.device_watch.ServerClock`).
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWid
 
 from hall.advisor import Advice
 from manager.actions import ConsoleActions
-from manager.advice import IdleTracker, advise_hall
+from manager.advice import IdleTracker, advise_hall, snapshot_now
 from manager.alerts_tab import AlertsTab
 from manager.audit_tab import AuditTab
 from manager.console_text import hall_zone, short_time
+from manager.device_watch import DEVICE_POLL_SECONDS, ServerClock
 from manager.devices_tab import DevicesTab
 from manager.followups_tab import FollowupsTab
 from manager.live_tab import LiveTab
@@ -32,22 +38,37 @@ from manager.settings_tab import SettingsTab
 from ui import theme
 from ui.connection import ServerConnection
 from ui.events import EventStream
+from ui.heartbeat import Heartbeat
+
+DEVICE_EVENTS = ("device_health", "device_enrolled", "device_revoked", "device_alert")
 
 
 class ManagerWindow(QWidget):
     """The console. ``conn`` makes the API calls; ``events`` tells it when to redraw."""
 
     snapshot_applied = Signal()
+    devices_applied = Signal()
     action_finished = Signal(bool, str)
 
     REFRESH_MS = 30_000
 
-    def __init__(self, conn: ServerConnection, events: EventStream | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        conn: ServerConnection,
+        events: EventStream | None = None,
+        heartbeat: Heartbeat | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.conn = conn
         self.events = events
+        self.heartbeat = heartbeat  # the console says it is alive like every program (it drives no devices)
         self.snapshot: dict[str, Any] = {}
         self.advice: Advice | None = None
+        self.devices: list[dict[str, Any]] = []
+        self.server_clock = ServerClock()
+        self._devices_loading = False
+        self._devices_again = False
         self.idle = IdleTracker()
         self.actions = ConsoleActions(conn, self)
         self.setWindowTitle("hallq 大厅管理 / manager console")
@@ -106,6 +127,7 @@ class ManagerWindow(QWidget):
         self.actions.action_finished.connect(self.action_finished)
         self.actions.calls_settled.connect(self._calls_settled)
         self.devices_page.device_enrolled.connect(self.audit_page.load_audit)
+        self.devices_page.reload.connect(self.load_devices)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -114,6 +136,9 @@ class ManagerWindow(QWidget):
         self._periodic = QTimer(self)
         self._periodic.setInterval(self.REFRESH_MS)
         self._periodic.timeout.connect(self.refresh)
+        self._device_poll = QTimer(self)
+        self._device_poll.setInterval(int(DEVICE_POLL_SECONDS * 1000))
+        self._device_poll.timeout.connect(self.load_devices)
 
         conn.online_changed.connect(self._set_online)
         if events is not None:
@@ -127,14 +152,20 @@ class ManagerWindow(QWidget):
         if self.events is not None:
             self.events.start()
         self._periodic.start()
+        self._device_poll.start()
+        if self.heartbeat is not None:
+            self.heartbeat.start()
         self.refresh()
         self.followups_page.load_followups()
-        self.devices_page.load_devices()
+        self.load_devices()
         self.audit_page.load_audit()
 
     def closeEvent(self, event: Any) -> None:
         self._periodic.stop()
+        self._device_poll.stop()
         self._debounce.stop()
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         if self.events is not None:
             self.events.stop()
         super().closeEvent(event)
@@ -146,8 +177,12 @@ class ManagerWindow(QWidget):
         kind = event.get("kind")
         if kind == "followup_changed":
             self.followups_page.load_followups()
-        elif kind in ("device_enrolled", "device_revoked", "device_alert") and self.tabs.currentWidget() is self.devices_page:
-            self.devices_page.load_devices()
+        elif kind in DEVICE_EVENTS:
+            self.load_devices()
+            if self.tabs.currentWidget() is self.audit_page:
+                self.audit_page.load_audit()  # a change of health or an enrolment is audited
+            if kind == "device_health":
+                return  # nothing in the snapshot changed
         self._debounce.start()
 
     def _set_online(self, online: bool) -> None:
@@ -160,7 +195,7 @@ class ManagerWindow(QWidget):
         if widget is self.followups_page:
             self.followups_page.load_followups()
         elif widget is self.devices_page:
-            self.devices_page.load_devices()
+            self.load_devices()
         elif widget is self.audit_page:
             self.audit_page.load_audit()
         elif widget is self.reports_page and self.reports_page.reports is None:
@@ -190,6 +225,7 @@ class ManagerWindow(QWidget):
 
     def _apply_snapshot(self, snapshot: dict[str, Any], planning: dict[str, Any] | None) -> None:
         self.snapshot = snapshot
+        self.server_clock.set(snapshot_now(snapshot))
         # without the planning data there is no honest prediction: show none rather than a guess
         self.advice = advise_hall(snapshot, planning, self.idle) if planning is not None else None
         hall = snapshot.get("hall", {})
@@ -201,12 +237,45 @@ class ManagerWindow(QWidget):
         self.live_page.show_snapshot(snapshot, self.advice)
         self.reallocate_page.show_snapshot(snapshot)
         self.recommendations_page.show_advice(snapshot, self.advice)
-        self._alert_count = self.alerts_page.show_alerts(snapshot, self.advice, zone)
-        self._label_tabs()
+        self._show_devices()
         self.settings_page.show_snapshot(snapshot)
         self.reports_page.set_hall(snapshot)
         self.recommendations_page.maybe_auto_apply()
         self.snapshot_applied.emit()
+
+    # ------------------------------------------------------------------ devices
+
+    def load_devices(self) -> None:
+        """Read the devices list in the background; a request made while one is on its way is
+        made again after it, so the last change is never missed and polls never pile up."""
+        if self._devices_loading:
+            self._devices_again = True
+            return
+        self._devices_loading = True
+        self.conn.call("devices", on_done=self._apply_devices, on_error=self._devices_failed)
+
+    def _devices_failed(self, _error: Any) -> None:
+        # the offline banner says it when the server is away; a poll does not fill the message line
+        self._devices_loading = self._devices_again = False
+
+    def _apply_devices(self, rows: list[dict[str, Any]]) -> None:
+        self._devices_loading = False
+        self.devices = rows
+        self._show_devices()
+        self.devices_applied.emit()
+        if self._devices_again:
+            self._devices_again = False
+            self.load_devices()
+
+    def _show_devices(self) -> None:
+        """The devices tab and the alerts, at the server's time (once a snapshot has told it)."""
+        now = self.server_clock.now()
+        if now is None:
+            return
+        self.devices_page.show_devices(self.devices, now)
+        zone = hall_zone(self.snapshot.get("hall", {}))
+        self._alert_count = self.alerts_page.show_alerts(self.advice, self.devices, now, zone)
+        self._label_tabs()
 
     # ------------------------------------------------------------------ what tests and tools ask the console
 
