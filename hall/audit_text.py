@@ -58,9 +58,10 @@ def _hall_settings(d: Detail) -> Bilingual:
 
 def _device(d: Detail) -> tuple[str, str]:
     role = ROLE_NAMES.get(str(d.get("role", "")), Bilingual(str(d.get("role", "")), str(d.get("role", ""))))
-    where_zh = f"{d['window']}号窗口" if d.get("window") else ""
-    where_en = f" at window {d['window']}" if d.get("window") else ""
     name = d.get("name", "")
+    # A device named after its window ("20号窗口") is not placed at it twice.
+    where_zh = f"{d['window']}号窗口" if d.get("window") and f"{d['window']}号" not in str(name) else ""
+    where_en = f" at window {d['window']}" if d.get("window") else ""
     return f"{where_zh}{role.zh}「{name}」" if name else f"{where_zh}{role.zh}（编号 {d.get('device', '')}）", (
         f"{role.en} {name}{where_en}" if name else f"{role.en} #{d.get('device', '')}{where_en}"
     )

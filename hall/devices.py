@@ -119,7 +119,7 @@ def device_label(device: Mapping[str, Any]) -> Bilingual:
     role = ROLE_NAMES.get(str(device.get("role", "")), Bilingual(str(device.get("role", "")), str(device.get("role", ""))))
     name = str(device.get("name", ""))
     window = device.get("window")
-    where_zh = f"{window}号窗口" if window else ""
+    where_zh = f"{window}号窗口" if window and f"{window}号" not in name else ""
     where_en = f" at window {window}" if window else ""
     return Bilingual(f"{where_zh}{role.zh}「{name}」", f"{role.en} {name}{where_en}")
 

@@ -76,3 +76,8 @@ def test_audit_entries_read_as_sentences() -> None:
     unknown = audit_sentence("something_new", {"a": 1})
     assert unknown.zh == "something_new（a：1）"
     assert audit_sentence("reallocate", {"before": "garbage"}).zh  # malformed old entry still reads
+
+
+def test_a_device_named_after_its_window_is_not_placed_twice() -> None:
+    assert audit_sentence("enroll", {"device": 4, "role": "counter", "window": 20, "name": "20号窗口"}).zh == "登记终端 窗口终端「20号窗口」"
+    assert audit_sentence("enroll", {"device": 4, "role": "counter", "window": 20, "name": "东厅"}).zh == "登记终端 20号窗口窗口终端「东厅」"
