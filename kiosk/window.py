@@ -213,7 +213,10 @@ class KioskWindow(QWidget):
             button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self._render_banner()
         phone = flow.hall.get("complaint_phone") or "12345"
-        self.footer.setText(self.t(f"服务监督电话 {phone}    不限号 · 随到随取", f"Service hotline {phone}    Tickets are never capped"))
+        if flow.accepts_walk_ins:
+            self.footer.setText(self.t(f"服务监督电话 {phone}    不限号 · 随到随取", f"Service hotline {phone}    Tickets are never capped"))
+        else:  # "随到随取" would promise a number now
+            self.footer.setText(self.t(f"服务监督电话 {phone}    开放时间内不限号", f"Service hotline {phone}    Tickets are never capped in opening hours"))
         self.footer.setFont(theme.font(self._pt(14)))
         self.footer.setStyleSheet(f"color: {theme.GREY};")
 

@@ -255,6 +255,7 @@ def test_closed_friday_night_says_when_and_browses_without_issuing(qtbot: Any, m
     assert not window.check_in_button.isVisible() and not window.priority_button.isVisible()  # closed: no check-in
     assert not any("预约签到" in found.text() for found in window.page.findChildren(QLabel))
     assert "查看办理事项" in tile(window, "C")
+    assert "随到随取" not in window.footer.text()  # no number now: the footer must not promise one
     # browse: category -> items -> materials, with Back instead of a number
     click(qtbot, window.category_buttons["C"])
     assert window.flow.step is Step.ITEMS and window.flow.browsing
