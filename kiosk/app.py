@@ -1,4 +1,4 @@
-"""The kiosk's composition root: server connection, event stream, printer by URL, flow, window.
+"""The kiosk's composition root: server connection, event stream, printer by URL, flow, window, heartbeat.
 
 ``create_window`` wires the parts for a running QApplication (the demo calls it in-process);
 ``main`` is the ``hallq-kiosk`` program: it makes the application, shows the window and runs Qt.
@@ -19,6 +19,7 @@ from kiosk.flow import KioskFlow
 from kiosk.window import KioskWindow
 from ui.connection import ServerConnection
 from ui.events import EventStream
+from ui.heartbeat import Heartbeat
 from ui.theme import apply_theme
 
 DEFAULT_PRINTER_URL = f"preview://{Path(tempfile.gettempdir()) / 'hallq-kiosk-tickets'}"
@@ -54,16 +55,11 @@ def create_window(
     if fullscreen:
         window.setWindowState(Qt.WindowState.WindowFullScreen)
         window.setCursor(Qt.CursorShape.BlankCursor)  # a touch screen has no pointer to show
-    # A printer fault reaches the manager console as a device alert; the kiosk keeps issuing on screen.
-    window.printer_fault_reported.connect(
-        lambda kind: connection.call(
-            "alert",
-            "printer_fault",
-            f"取号机打印机故障（{kind}），已改为屏幕出号",
-            f"kiosk printer fault ({kind}); tickets shown on screen",
-            on_error=lambda _e: None,
-        )
-    )
+    # The printer's health reaches the manager's device list by the heartbeat (at once on a change);
+    # the kiosk keeps issuing on screen meanwhile.
+    heartbeat = Heartbeat(lambda: connection.client, window.device_states, parent=window)
+    window.attach_heartbeat(heartbeat)
+    heartbeat.start()
     events.start()
     window.refresh_snapshot()
     return window

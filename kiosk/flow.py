@@ -11,11 +11,18 @@ keep:
   says "暂停取号" and resends the *same* request when the server is back (the server answers with
   the ticket it already made, if it did), never inventing a number;
 * never "sold out": the only refusals are the hall's own hours (closed, appointments only);
+* estimates come from the one truth (hall.serving, via the snapshot): a category no staffed window
+  serves now says so ("暂无窗口办理，请咨询导办台"), never "约 0 分钟" or "目前无人等候" as if it
+  would be served — a number may still be taken, the hall never caps tickets;
+* outside walk-in hours the kiosk says when the hall opens next and when walk-ins are taken, shows
+  the hours, offers check-in only when bookings are being served (appointment_only), and lets the
+  citizen browse every category's items and materials to prepare (``browsing``: nothing issues);
 * idle citizens walk away: every page except home falls back to home after a quiet spell.
 
 Steps: home (categories, with 绿色通道 and 预约签到) → items (if the category has any) →
 materials (一次性告知) → confirm → issuing → printing → done; priority picks a reason first;
 check-in takes a six-digit code from the on-screen keypad or a scanner typing digits + Enter.
+Browsing (closed hours) walks home → items → materials and back; it never reaches confirm.
 """
 
 from __future__ import annotations
@@ -81,8 +88,83 @@ class Request:
 
 
 CODE_LENGTH = 6
+NO_WINDOW_TEXT = Text("暂无窗口办理，请咨询导办台", "No window serves this now — please ask at the guide desk")
+NO_WINDOW_CONFIRM_TEXT = Text(
+    "目前没有窗口在办理此业务：仍可取号，号码有效，但暂时无法预计等候时间，请先咨询导办台。",
+    "No window serves this now: you can still take a number and it stays valid, but no wait can be estimated. Please ask at the guide desk.",
+)
+BROWSE_TILE_TEXT = Text("查看办理事项和所需材料", "See the items and what to bring")
+BROWSE_NOW_TEXT = Text(
+    "现在可以查看各类业务的办理事项和所需材料（一次性告知），提前准备",
+    "You can look up each service's items and what to bring, to prepare",
+)
+CHECK_IN_NOW_TEXT = Text("已预约的群众：请点击下方“预约签到”，输入或扫描预约码取号", "Booked? Tap “Appointment check-in” below and enter or scan your code")
+CHECK_IN_CLOSED_TEXT = Text("当前不办理预约签到，请在开放时间前来", "Check-in is not available now; please come during opening hours")
 PAUSED_TEXT = Text("暂停取号，请稍候", "Ticket issuing paused, please wait")
 RECONNECTING_TEXT = Text("正在重新连接服务器，恢复后将自动继续", "Reconnecting to the hall server; the kiosk resumes by itself")
+
+
+@dataclass(frozen=True)
+class ClosedNotice:
+    """What the home screen says outside walk-in hours: the hall's notice, when it opens next and
+    when walk-ins are taken (if that opening is bookings-only), its hours and what can be done now."""
+
+    notice: Text
+    opening: Text | None
+    walk_ins: Text | None
+    hours: tuple[Text, ...]
+    can_do: tuple[Text, ...]
+
+
+def _text(data: Any) -> Text | None:
+    if not isinstance(data, dict) or not data.get("zh"):
+        return None
+    return Text(str(data.get("zh", "")), str(data.get("en", "")))
+
+
+def walk_ins_from(opening_text: Text | None) -> Text | None:
+    """"现场取号时间：11月23日（周一）08:30 起" from the snapshot's "下次开放：11月23日（周一）08:30"."""
+    if opening_text is None:
+        return None
+    zh, en = opening_text.zh, opening_text.en
+    if zh.startswith("下次开放：") and en.startswith("opens "):
+        when_zh, when_en = zh.removeprefix("下次开放："), en.removeprefix("opens ")
+        return Text(f"现场取号时间：{when_zh} 起", f"Walk-in tickets from {when_en}")
+    return Text(f"现场取号：{zh}", f"Walk-in tickets: {en}")
+
+
+def serves_now(category: dict[str, Any] | None) -> bool:
+    """Whether a staffed, open, unpaused window serves the category now (hall.serving, via the snapshot)."""
+    return bool(category) and float(category.get("windows_serving") or 0) > 0  # type: ignore[union-attr]
+
+
+def wait_text(category: dict[str, Any]) -> Text:
+    """The queue line on a category's home tile."""
+    waiting = int(category.get("waiting") or 0)
+    minutes = category.get("estimated_wait_minutes")
+    if not serves_now(category) or minutes is None:
+        if waiting:
+            return Text(f"等候 {waiting} 人 · {NO_WINDOW_TEXT.zh}", f"{waiting} waiting · {NO_WINDOW_TEXT.en}")
+        return NO_WINDOW_TEXT
+    if waiting == 0:
+        return Text("目前无人等候", "No one waiting")
+    shown = max(1, round(minutes))  # someone is waiting: never "约 0 分钟"
+    return Text(f"等候 {waiting} 人 · 约 {shown} 分钟", f"{waiting} waiting · about {shown} min")
+
+
+def confirm_wait_rows(category: dict[str, Any]) -> list[tuple[Text, Text]]:
+    """The confirm page's queue rows: people waiting and, only when a window serves it, the estimate."""
+    waiting = int(category.get("waiting") or 0)
+    rows = [(Text("当前等候", "Waiting now"), Text(f"{waiting} 人", f"{waiting} people"))]
+    minutes = category.get("estimated_wait_minutes")
+    if not serves_now(category) or minutes is None:
+        rows.append((Text("预计等候", "Estimated wait"), NO_WINDOW_TEXT))
+    elif waiting:
+        shown = max(1, round(minutes))
+        rows.append((Text("预计等候", "Estimated wait"), Text(f"约 {shown} 分钟", f"about {shown} min")))
+    else:
+        rows.append((Text("预计等候", "Estimated wait"), Text("无需等候", "no wait")))
+    return rows
 
 
 @dataclass
@@ -113,7 +195,8 @@ class KioskFlow:
     ticket: dict[str, Any] | None = None
     print_state: PrintState = PrintState.NONE
     print_fault: Text | None = None
-    printer_trouble: Text | None = None  # last printer fault, shown on home until a slip prints again
+    printer_trouble: Text | None = None  # the printer's fault, from a failed slip or a status poll, until it is ready again
+    browsing: bool = False  # closed hours: items and materials only, nothing issues
     done_at: float = 0.0
     last_touch: float = 0.0
 
@@ -133,6 +216,52 @@ class KioskFlow:
     @property
     def accepts_walk_ins(self) -> bool:
         return bool(self.hall.get("accepts_walk_ins", True))
+
+    @property
+    def period(self) -> str:
+        return str(self.hall.get("period", "regular"))
+
+    @property
+    def can_check_in(self) -> bool:
+        """Bookings are checked in while walk-ins are taken and in appointment-only periods."""
+        return self.online and (self.accepts_walk_ins or self.period == "appointment_only")
+
+    def closed_notice(self) -> ClosedNotice | None:
+        """What home says when walk-ins are not taken; ``None`` while they are."""
+        if self.accepts_walk_ins or not self.hall:
+            return None
+        opening = self.hall.get("next_opening") or {}
+        next_text = _text(opening.get("text"))
+        walk_ins = walk_ins_from(_text(opening.get("walk_ins_text")))
+        appointments_now = self.period == "appointment_only"
+        if appointments_now:
+            shown_opening = None  # open now for bookings: the next walk-in time is what matters
+        else:
+            shown_opening = next_text
+            if opening.get("walk_ins"):
+                walk_ins = None  # that opening takes walk-ins: one line says it
+        hours = tuple(t for t in (_text(line) for line in self.hall.get("hours") or []) if t is not None)
+        can_do = (CHECK_IN_NOW_TEXT, BROWSE_NOW_TEXT) if appointments_now else (BROWSE_NOW_TEXT,)
+        return ClosedNotice(self.hall_notice() or Text("当前非办公时间", "the hall is closed now"), shown_opening, walk_ins, hours, can_do)
+
+    def tickets_from(self) -> Text:
+        """Browse mode's line: when walk-in numbers are taken next."""
+        opening = self.hall.get("next_opening") or {}
+        return walk_ins_from(_text(opening.get("walk_ins_text"))) or Text("请在开放时间前来取号", "Please come back during opening hours")
+
+    def tile_text(self, category: dict[str, Any]) -> Text:
+        """The second line of a category's home tile."""
+        return BROWSE_TILE_TEXT if not self.accepts_walk_ins else wait_text(category)
+
+    def unserved_warning(self) -> Text | None:
+        """The confirm page's warning when no window serves the chosen category now."""
+        return None if serves_now(self.category()) else NO_WINDOW_CONFIRM_TEXT
+
+    def ticket_wait_text(self) -> Text | None:
+        """The done page's extra line when no window serves the ticket's category now."""
+        if not self.ticket or self.ticket.get("estimated_wait_minutes") is not None:
+            return None
+        return None if serves_now(self.category(str(self.ticket.get("series") or ""))) else NO_WINDOW_TEXT
 
     def hall_notice(self) -> Text | None:
         """The hall's period notice (lunch, closed, appointments only); ``None`` in regular hours."""
@@ -170,7 +299,7 @@ class KioskFlow:
 
     @property
     def can_confirm(self) -> bool:
-        return self.step is Step.CONFIRM and not self.in_flight and self.online
+        return self.step is Step.CONFIRM and not self.in_flight and self.online and not self.browsing
 
     @property
     def can_reprint(self) -> bool:
@@ -184,9 +313,23 @@ class KioskFlow:
 
     # ------------------------------------------------------------------ data from the server
 
-    def apply_snapshot(self, snapshot: dict[str, Any]) -> None:
+    def apply_snapshot(self, snapshot: dict[str, Any]) -> bool:
+        """Take the hall's new state; returns True when the current page must be redrawn because
+        walk-in hours began or ended under a citizen browsing or choosing."""
         self.hall = dict(snapshot.get("hall") or {})
         self.categories = list(snapshot.get("categories") or [])
+        if self.step not in (Step.ITEMS, Step.MATERIALS, Step.CONFIRM) or self.in_flight:
+            return False
+        if self.browsing and self.accepts_walk_ins:
+            self.browsing = False  # the hall opened: the same pages now lead to a number
+            return True
+        if not self.browsing and not self.accepts_walk_ins:
+            self.browsing = True  # the hall closed: keep reading, but nothing issues
+            self.pending = None
+            if self.step is Step.CONFIRM:
+                self.step = Step.MATERIALS if self.item_code else (Step.ITEMS if self.items() else Step.MATERIALS)
+            return True
+        return False
 
     # ------------------------------------------------------------------ intents
 
@@ -207,6 +350,7 @@ class KioskFlow:
             return
         self.step = Step.HOME
         self.series = self.item_code = self.priority_reason = None
+        self.browsing = False
         self.code = ""
         self.message = None
         self.pending = None
@@ -226,10 +370,11 @@ class KioskFlow:
                 self.series = None
         elif self.step is Step.MATERIALS:
             self.item_code = None
-            self.step = Step.ITEMS
+            self.step = Step.ITEMS if self.items() else Step.HOME
+            if self.step is Step.HOME:
+                self.go_home()
         elif self.step is Step.ITEMS:
-            self.series = None
-            self.step = Step.HOME
+            self.go_home()
         else:
             self.go_home()
 
@@ -254,13 +399,15 @@ class KioskFlow:
         self.touch()
         if self.step is not Step.HOME or not self.online:
             return
-        if not self.accepts_walk_ins:
-            self.message = self.hall_notice()
-            return
         if self.category(series) is None:
             return
         self.series = series
         self.message = None
+        if not self.accepts_walk_ins:
+            self.browsing = True  # look, prepare, come back: nothing is issued
+            self.priority_reason = None
+            self.step = Step.ITEMS if self.items() else Step.MATERIALS
+            return
         if self.items():
             self.step = Step.ITEMS
         else:
@@ -275,13 +422,13 @@ class KioskFlow:
     def skip_items(self) -> None:
         """"不确定办理事项" — the window clerk sorts it out."""
         self.touch()
-        if self.step is Step.ITEMS:
+        if self.step is Step.ITEMS and not self.browsing:
             self.item_code = None
             self._open_confirm()
 
     def accept_materials(self) -> None:
         self.touch()
-        if self.step is Step.MATERIALS:
+        if self.step is Step.MATERIALS and not self.browsing:
             self._open_confirm()
 
     def _open_confirm(self) -> None:
@@ -311,6 +458,10 @@ class KioskFlow:
     def start_check_in(self) -> None:
         self.touch()
         if self.step in (Step.HOME, Step.CHECK_IN) and not self.in_flight:
+            if not self.can_check_in:
+                if self.online:
+                    self.message = CHECK_IN_CLOSED_TEXT
+                return
             self.step = Step.CHECK_IN
             self.message = None
 
@@ -404,6 +555,16 @@ class KioskFlow:
         else:
             self.series = self.item_code = self.priority_reason = None
             self.code = ""
+
+    def printer_checked(self, fault: Text | None, ready: bool) -> bool:
+        """A status poll: a fault warns before anyone presses; a printer that answers ready clears it.
+        A printer that cannot say (``ready`` False, no fault) leaves it as it is. Returns whether it changed."""
+        before = self.printer_trouble
+        if fault is not None:
+            self.printer_trouble = fault
+        elif ready:
+            self.printer_trouble = None
+        return before != self.printer_trouble
 
     def printed(self) -> None:
         self.print_state = PrintState.PRINTED

@@ -17,11 +17,23 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.flow import CODE_LENGTH, PAUSED_TEXT, RECONNECTING_TEXT, KioskFlow, PrintState, Step, Text
+from kiosk.flow import (
+    CODE_LENGTH,
+    PAUSED_TEXT,
+    RECONNECTING_TEXT,
+    ClosedNotice,
+    KioskFlow,
+    PrintState,
+    Step,
+    Text,
+    confirm_wait_rows,
+    serves_now,
+)
 from ui import theme
 
 BUTTON_HEIGHT = 110  # px; ≥ 15 mm on a 24" 1080p screen is ~57 px
 BIG_BUTTON_HEIGHT = 150
+NOTICE_COLOR = "#7e5109"  # dark amber on the notice frame's light amber
 
 
 def qr_pixmap(data: str, side: int) -> QPixmap:
@@ -132,14 +144,9 @@ class PageBuilder:
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(18)
         walk_ins = flow.accepts_walk_ins and flow.online
-        if not flow.accepts_walk_ins and flow.hall:
-            frame = QFrame(objectName="notice")
-            inner = QVBoxLayout(frame)
-            inner.addWidget(self.label(self.text(flow.hall_notice()), 26, bold=True, color="#7e5109"))
-            inner.addWidget(
-                self.label(self.t("有预约的群众请点击下方“预约签到”", "Booked? Tap “Appointment check-in” below"), 20, color="#7e5109")
-            )
-            layout.addWidget(frame)
+        closed = flow.closed_notice()
+        if closed is not None:
+            layout.addWidget(self._closed_notice(closed))
         if flow.priority_reason:
             frame = QFrame(objectName="priority")
             inner = QHBoxLayout(frame)
@@ -157,6 +164,8 @@ class PageBuilder:
             cancel.setMinimumWidth(260)
             inner.addWidget(cancel)
             layout.addWidget(frame)
+        elif closed is not None:
+            self.title(self.t("查看办理事项和所需材料，提前准备", "Look up items and what to bring, to prepare"), layout, 26)
         else:
             self.title(self.t("请选择办理业务", "Please choose a service"), layout)
         self.message(layout)
@@ -165,7 +174,7 @@ class PageBuilder:
         grid.setSpacing(18)
         columns = 2 if self.portrait else 3
         for index, category in enumerate(flow.categories):
-            button = self._category_button(category, enabled=walk_ins)
+            button = self._category_button(category, enabled=flow.online, compact=closed is not None)
             self.category_buttons[str(category["series"])] = button
             grid.addWidget(button, index // columns, index % columns)
         for r in range((len(flow.categories) + columns - 1) // columns):
@@ -179,35 +188,68 @@ class PageBuilder:
         row.setSpacing(18)
         priority = self.button(self.t("绿色通道  老年人·残疾人·孕妇等", "Priority lane  elderly · disabled · pregnant"), self.intent(flow.start_priority), "priority", BUTTON_HEIGHT)
         priority.setEnabled(walk_ins and not flow.priority_reason)
+        priority.setVisible(closed is None)  # no walk-ins: no priority lane to offer
         check_in = self.button(self.t("预约签到  输入预约码", "Appointment check-in"), self.intent(flow.start_check_in), "secondary", BUTTON_HEIGHT)
-        check_in.setEnabled(flow.online)
+        check_in.setObjectName("check-in")
+        check_in.setEnabled(flow.can_check_in)
+        check_in.setVisible(closed is None or flow.can_check_in)  # offered only while bookings are served
         row.addWidget(priority)
         row.addWidget(check_in)
-        layout.addLayout(row)
+        if closed is None or flow.can_check_in:
+            layout.addLayout(row)
         self.priority_button, self.check_in_button = priority, check_in
         return page
 
-    def _category_button(self, category: dict[str, Any], enabled: bool) -> QPushButton:
+    def _closed_notice(self, closed: ClosedNotice) -> QFrame:
+        """Outside walk-in hours: the notice, when the hall opens and takes walk-ins, what can be done
+        now, and the hours — big enough to read from a step away."""
+        frame = QFrame(objectName="notice")
+        outer = QVBoxLayout(frame) if self.portrait else QHBoxLayout(frame)
+        outer.setContentsMargins(32, 20, 32, 20)
+        outer.setSpacing(32)
+        left = QVBoxLayout()
+        left.setSpacing(8)
+        headline = self.label(self.text(closed.notice), 36, bold=True, color=NOTICE_COLOR)
+        headline.setObjectName("closed-notice")
+        left.addWidget(headline)
+        for name, line in (("next-opening", closed.opening), ("walk-ins", closed.walk_ins)):
+            if line is not None:
+                label = self.label(self.text(line), 26, bold=True, color=NOTICE_COLOR)
+                label.setObjectName(name)
+                left.addWidget(label)
+        left.addSpacing(6)
+        for line in closed.can_do:
+            left.addWidget(self.label("• " + self.text(line), 20, color="#1c2833"))
+        left.addStretch(1)
+        outer.addLayout(left, 3)
+        right = QVBoxLayout()
+        right.setSpacing(4)
+        right.addWidget(self.label(self.t("办公时间", "Opening hours"), 22, bold=True, color=NOTICE_COLOR))
+        for line in closed.hours:
+            label = self.label(self.text(line), 18, color="#1c2833")
+            label.setObjectName("hours-line")
+            right.addWidget(label)
+        right.addStretch(1)
+        outer.addLayout(right, 2)
+        return frame
+
+    def _category_button(self, category: dict[str, Any], enabled: bool, compact: bool = False) -> QPushButton:
         flow = self.flow
         button = QPushButton()
         button.setProperty("kind", "category")
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        button.setMinimumHeight(round(150 * (1.15 if flow.large_text else 1)))
+        # compact (closed hours, under the notice): still a big target, but the notice needs the room
+        button.setMinimumHeight(100 if compact else round(150 * (1.15 if flow.large_text else 1)))
         button.setMaximumHeight(300)
         button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         inner = QVBoxLayout(button)
-        inner.setContentsMargins(24, 12, 24, 12)
-        inner.setSpacing(4)
+        inner.setContentsMargins(24, 6 if compact else 12, 24, 6 if compact else 12)
+        inner.setSpacing(2 if compact else 4)
         name = self.label(f"{category['series']}  {flow.name(category)}", 24, bold=True, color=theme.BLUE_DARK if enabled else theme.GREY)
-        waiting = int(category.get("waiting") or 0)
-        minutes = category.get("estimated_wait_minutes")
-        if waiting == 0:
-            wait_text = self.t("目前无人等候", "No one waiting")
-        elif minutes is not None:
-            wait_text = self.t(f"等候 {waiting} 人 · 约 {round(minutes)} 分钟", f"{waiting} waiting · about {round(minutes)} min")
-        else:
-            wait_text = self.t(f"等候 {waiting} 人", f"{waiting} waiting")
-        detail = self.label(wait_text, 18, color=theme.GREY)
+        wait_text = self.text(flow.tile_text(category))
+        unserved = flow.accepts_walk_ins and not serves_now(category)
+        detail = self.label(wait_text, 18, bold=unserved, color=NOTICE_COLOR if unserved else theme.GREY)
+        detail.setObjectName("tile-detail")
         inner.addStretch(1)
         for label in (name, detail):
             label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
@@ -256,14 +298,31 @@ class PageBuilder:
             grid.addWidget(button, index // columns, index % columns)
         layout.addLayout(grid)
         layout.addStretch(1)
+        if flow.browsing:
+            self._tickets_from(layout)
         row = QHBoxLayout()
         row.setSpacing(18)
-        row.addWidget(self.button(self.t("返回", "Back"), self.intent(flow.back), "secondary"), 1)
-        skip = self.button(self.t("不确定事项，直接取号", "Not sure — just take a number"), self.intent(flow.skip_items))
-        skip.setObjectName("skip-items")
-        row.addWidget(skip, 2)
+        back = self.button(self.t("返回", "Back"), self.intent(flow.back), "secondary")
+        back.setObjectName("back")
+        row.addWidget(back, 1)
+        if not flow.browsing:
+            skip = self.button(self.t("不确定事项，直接取号", "Not sure — just take a number"), self.intent(flow.skip_items))
+            skip.setObjectName("skip-items")
+            row.addWidget(skip, 2)
         layout.addLayout(row)
         return page
+
+    def _tickets_from(self, layout: QVBoxLayout) -> None:
+        """Browse mode's line: nothing is issued now, and when it will be."""
+        frame = QFrame(objectName="notice")
+        inner = QVBoxLayout(frame)
+        inner.setContentsMargins(24, 14, 24, 14)
+        line = self.label(
+            self.t("现在仅供查看，不能取号。", "For reading only: no tickets now. ") + self.text(self.flow.tickets_from()), 22, bold=True, color=NOTICE_COLOR
+        )
+        line.setObjectName("tickets-from")
+        inner.addWidget(line)
+        layout.addWidget(frame)
 
     def _materials_page(self) -> QWidget:
         flow = self.flow
@@ -271,7 +330,8 @@ class PageBuilder:
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.title(self.t(f"一次性告知：办理“{flow.name(item)}”请带齐以下材料", f"What to bring for “{flow.name(item)}”"), layout, 28)
+        subject = flow.name(item) if item else flow.name(flow.category())
+        self.title(self.t(f"一次性告知：办理“{subject}”请带齐以下材料", f"What to bring for “{subject}”"), layout, 28)
         card = QFrame(objectName="card")
         card_layout = QVBoxLayout(card)
         card_layout.setContentsMargins(32, 24, 32, 24)
@@ -289,15 +349,26 @@ class PageBuilder:
         if facts:
             card_layout.addSpacing(8)
             card_layout.addWidget(self.label("    ".join(facts), 20, color=theme.GREY))
-        card_layout.addWidget(self.label(self.t("材料清单也会打印在号票上。", "The list is printed on your ticket too."), 18, color=theme.GREY))
+        if flow.browsing:
+            card_layout.addWidget(self.label(self.t("请按清单提前准备，开放时间前来办理。", "Prepare these before you come back."), 18, color=theme.GREY))
+        else:
+            card_layout.addWidget(self.label(self.t("材料清单也会打印在号票上。", "The list is printed on your ticket too."), 18, color=theme.GREY))
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(card)
         layout.addWidget(scroll, 1)
+        if flow.browsing:
+            self._tickets_from(layout)
+            back = self.button(self.t("返回", "Back"), self.intent(flow.back), "secondary", BIG_BUTTON_HEIGHT, 28)
+            back.setObjectName("back")
+            layout.addWidget(back)
+            return page
         row = QHBoxLayout()
         row.setSpacing(18)
-        row.addWidget(self.button(self.t("返回", "Back"), self.intent(flow.back), "secondary"), 1)
+        back = self.button(self.t("返回", "Back"), self.intent(flow.back), "secondary")
+        back.setObjectName("back")
+        row.addWidget(back, 1)
         next_button = self.button(self.t("知道了，下一步", "Got it, next"), self.intent(flow.accept_materials))
         next_button.setObjectName("materials-next")
         row.addWidget(next_button, 2)
@@ -321,21 +392,27 @@ class PageBuilder:
             rows.append((self.t("办理事项", "Item"), flow.name(flow.item())))
         if flow.priority_reason:
             rows.append((self.t("绿色通道", "Priority lane"), flow.priority_name()))
-        waiting = int(category.get("waiting") or 0)
-        minutes = category.get("estimated_wait_minutes")
-        rows.append((self.t("当前等候", "Waiting now"), self.t(f"{waiting} 人", f"{waiting} people")))
-        if minutes is not None:
-            rows.append((self.t("预计等候", "Estimated wait"), self.t(f"约 {round(minutes)} 分钟", f"about {round(minutes)} min")))
+        rows += [(self.text(key), self.text(value)) for key, value in confirm_wait_rows(category)]
         for index, (key, value) in enumerate(rows):
             card_layout.addWidget(self.label(key, 22, color=theme.GREY), index, 0)
             card_layout.addWidget(self.label(value, 26, bold=True), index, 1)
         card_layout.setColumnStretch(1, 1)
         layout.addWidget(card)
+        warning = flow.unserved_warning()
+        if warning is not None:
+            frame = QFrame(objectName="notice")
+            inner = QVBoxLayout(frame)
+            inner.setContentsMargins(24, 16, 24, 16)
+            line = self.label(self.text(warning), 24, bold=True, color=NOTICE_COLOR)
+            line.setObjectName("unserved-warning")
+            inner.addWidget(line)
+            layout.addWidget(frame)
         self.message(layout)
         layout.addStretch(1)
         row = QHBoxLayout()
         row.setSpacing(18)
         back = self.button(self.t("返回", "Back"), self.intent(flow.back), "secondary", BIG_BUTTON_HEIGHT)
+        back.setObjectName("back")
         back.setEnabled(not flow.in_flight)
         row.addWidget(back, 1)
         busy = flow.step is Step.ISSUING
@@ -372,6 +449,9 @@ class PageBuilder:
         left.addWidget(self.label(self.t(f"前面还有 {ahead} 人", f"{ahead} people ahead of you"), 26))
         if minutes is not None:
             left.addWidget(self.label(self.t(f"预计等候约 {round(minutes)} 分钟", f"Estimated wait: about {round(minutes)} min"), 26))
+        unserved = flow.ticket_wait_text()
+        if unserved is not None:
+            left.addWidget(self.label(self.text(unserved), 24, bold=True, color=NOTICE_COLOR))
         left.addStretch(1)
         main.addLayout(left, 3)
 
@@ -474,12 +554,12 @@ class PageBuilder:
         inner = QVBoxLayout(frame)
         inner.setContentsMargins(40, 40, 40, 40)
         inner.setSpacing(20)
-        title = self.label(self.text(PAUSED_TEXT), 44, bold=True, color="#7e5109")
+        title = self.label(self.text(PAUSED_TEXT), 44, bold=True, color=NOTICE_COLOR)
         title.setObjectName("paused")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         inner.addWidget(title)
         other = PAUSED_TEXT.en if flow.language == "zh" else PAUSED_TEXT.zh
-        second = self.label(other, 26, color="#7e5109")
+        second = self.label(other, 26, color=NOTICE_COLOR)
         second.setAlignment(Qt.AlignmentFlag.AlignCenter)
         inner.addWidget(second)
         detail = self.label(self.text(RECONNECTING_TEXT), 22, color=theme.GREY)

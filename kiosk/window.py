@@ -5,6 +5,11 @@ The widgets hold no rules. Every touch calls a flow intent and redraws; server c
 its own, so the GUI thread never waits for the network or the printer. Category buttons show the
 live queue from the hall's event stream (each event asks for a fresh snapshot, at most a few times
 a second). Landscape 1920×1080 and portrait 1080×1920 differ only in how many columns a grid has.
+
+The printer is asked for its status every few seconds on the same one-thread pool as the slips, so
+a paper-out shows the warning before a citizen presses and a refilled roll clears it; the window
+keeps the printer's health (hardware.printer.status.printer_health) for the program's heartbeat
+(ui.heartbeat, attached by the composition root) and says ``devices_changed`` when it changes.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hardware.printer import PrinterFault, TicketPrinter
+from hardware.printer import FaultKind, PrinterFault, PrinterStatus, Readiness, TicketPrinter
+from hardware.printer.status import printer_health
 from kiosk.flow import KioskFlow, Request, Step, Text
 from kiosk.pages import PageBuilder
 from kiosk.slip import ticket_slip
@@ -32,6 +38,7 @@ from server.client import ApiError, Offline
 from ui import theme
 from ui.connection import ServerConnection
 from ui.events import EventStream
+from ui.heartbeat import DeviceStates, Heartbeat
 from ui.worker import run_in_background
 
 log = logging.getLogger(__name__)
@@ -39,7 +46,7 @@ log = logging.getLogger(__name__)
 SNAPSHOT_DEBOUNCE_MS = 300
 SNAPSHOT_REFRESH_MS = 30_000  # the hall's period (lunch, closed) changes with the clock, not by events
 OFFLINE_PROBE_MS = 1500
-PRINTER_CHECK_MS = 30_000
+PRINTER_POLL_MS = 3_000  # as often as the heartbeat: the manager hears of an empty roll within seconds
 
 STYLE = f"""
 QWidget#kiosk {{ background: {theme.BACKGROUND}; }}
@@ -65,10 +72,12 @@ QLabel {{ color: #1c2833; }}
 
 
 class KioskWindow(QWidget):
-    """The kiosk screen. ``printer_fault_reported`` is for the manager alert (no server route yet)."""
+    """The kiosk screen. ``printer_fault_reported`` says a slip failed (FaultKind value); the manager
+    learns of printer trouble from the heartbeat (``device_states``, ``devices_changed``)."""
 
     ticket_shown = Signal(dict)
     printer_fault_reported = Signal(str)  # FaultKind value
+    devices_changed = Signal()
 
     def __init__(
         self,
@@ -95,6 +104,12 @@ class KioskWindow(QWidget):
         self._closed = False
         self.print_pool = QThreadPool(self)
         self.print_pool.setMaxThreadCount(1)  # one slip at a time, in order, never on the GUI thread
+        self.heartbeat: Heartbeat | None = None
+        self.printer_health: dict[str, str] | None = None  # None until the printer first answered
+        self._printer_status: PrinterStatus | None = None  # the last status seen (poll or slip)
+        self._slip_fault: FaultKind | None = None  # a failed slip, held until the manager has heard of it
+        self._slip_fault_beats: list[DeviceStates] = []
+        self._poll_busy = False
 
         self.page_builder = PageBuilder(self.flow, self._intent, self._confirm, self._submit_code, self._reprint)
 
@@ -147,8 +162,8 @@ class KioskWindow(QWidget):
         self._probe_timer.timeout.connect(self._probe)
         self._tick_timer = QTimer(self, interval=1000)
         self._tick_timer.timeout.connect(self._tick)
-        self._printer_timer = QTimer(self, interval=PRINTER_CHECK_MS)
-        self._printer_timer.timeout.connect(self._check_printer)
+        self._printer_timer = QTimer(self, interval=PRINTER_POLL_MS)
+        self._printer_timer.timeout.connect(self.poll_printer)
 
         connection.online_changed.connect(self._online_changed)
         if events is not None:
@@ -159,6 +174,7 @@ class KioskWindow(QWidget):
         self._tick_timer.start()
         self._printer_timer.start()
         self.render()
+        self.poll_printer()
 
     # ------------------------------------------------------------------ helpers
 
@@ -197,7 +213,10 @@ class KioskWindow(QWidget):
             button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self._render_banner()
         phone = flow.hall.get("complaint_phone") or "12345"
-        self.footer.setText(self.t(f"服务监督电话 {phone}    不限号 · 随到随取", f"Service hotline {phone}    Tickets are never capped"))
+        if flow.accepts_walk_ins:
+            self.footer.setText(self.t(f"服务监督电话 {phone}    不限号 · 随到随取", f"Service hotline {phone}    Tickets are never capped"))
+        else:  # "随到随取" would promise a number now
+            self.footer.setText(self.t(f"服务监督电话 {phone}    开放时间内不限号", f"Service hotline {phone}    Tickets are never capped in opening hours"))
         self.footer.setFont(theme.font(self._pt(14)))
         self.footer.setStyleSheet(f"color: {theme.GREY};")
 
@@ -285,8 +304,12 @@ class KioskWindow(QWidget):
         printer = self.printer
         run_in_background(lambda: printer.print_ticket(slip), self._printed, self._print_failed, self.print_pool)
 
-    def _printed(self, _status: Any) -> None:
+    def _printed(self, status: Any) -> None:
+        self._slip_fault = None
+        if isinstance(status, PrinterStatus):
+            self._printer_status = status  # seen just before this slip: fresher than the last poll
         self.flow.printed()
+        self._printer_changed()
         self.render()
 
     def _print_failed(self, error: Exception) -> None:
@@ -298,8 +321,11 @@ class KioskWindow(QWidget):
             fault = Text("打印机故障", "printer failure")
             kind = "io_error"
         log.warning("kiosk printer fault: %s", kind)
+        self._slip_fault = FaultKind(kind)
+        self._slip_fault_beats = []
         self.flow.print_failed(fault)
         self.printer_fault_reported.emit(kind)
+        self._printer_changed()
         self.render()
 
     def _reprint(self) -> None:
@@ -336,8 +362,8 @@ class KioskWindow(QWidget):
     def _snapshot_arrived(self, snapshot: dict[str, Any]) -> None:
         if self._closed:
             return
-        self.flow.apply_snapshot(snapshot)
-        if self.flow.step in (Step.HOME, Step.CONFIRM):
+        mode_changed = self.flow.apply_snapshot(snapshot)
+        if mode_changed or self.flow.step in (Step.HOME, Step.CONFIRM):
             self.render()
         else:
             self.hall_label.setText(self.flow.name(self.flow.hall))
@@ -371,17 +397,64 @@ class KioskWindow(QWidget):
         elif self.flow.step is Step.DONE and self.reprint_button is not None and self.reprint_button.isVisible() != self.flow.can_reprint:
             self.render()
 
-    def _check_printer(self) -> None:
-        if self.flow.printer_trouble is None:
+    # ------------------------------------------------------------------ printer health
+
+    def attach_heartbeat(self, heartbeat: Heartbeat) -> None:
+        """The program's heartbeat sends ``device_states``; a change of the printer's is sent at once."""
+        self.heartbeat = heartbeat
+        self.devices_changed.connect(heartbeat.changed)
+
+    def device_states(self) -> DeviceStates:
+        """The kiosk's devices for the heartbeat: the printer, once it has answered."""
+        if self.printer_health is None:
+            return {}
+        states = {"printer": dict(self.printer_health)}
+        if self._slip_fault is not None:
+            self._slip_fault_beats.append(states)  # the very dict the heartbeat sends and, once accepted, keeps
+            del self._slip_fault_beats[:-50]
+        return states
+
+    def poll_printer(self) -> None:
+        """Ask the printer how it is, on the print pool (never the GUI thread), one question at a time."""
+        if self._closed or self._poll_busy:
             return
-        printer = self.printer
+        self._poll_busy = True
+        run_in_background(self.printer.status, self._printer_seen, self._printer_poll_failed, self.print_pool)
 
-        def seen(status: Any) -> None:
-            if status.can_print and self.flow.printer_trouble is not None:
-                self.flow.printer_trouble = None
-                self.render()
+    def _printer_seen(self, status: PrinterStatus) -> None:
+        self._poll_busy = False
+        if self._closed:
+            return
+        self._printer_status = status
+        if status.readiness is Readiness.READY and self._slip_fault is not None and self._slip_fault_delivered():
+            self._slip_fault = None  # the printer says it is fine again and the manager has seen the fault
+        self._printer_changed()
 
-        run_in_background(printer.status, seen, None, self.print_pool)
+    def _printer_poll_failed(self, error: Exception) -> None:  # status() never raises; a bug must not stop the polls
+        self._poll_busy = False
+        log.warning("printer status poll failed: %s", error)
+
+    def _slip_fault_delivered(self) -> bool:
+        if self.heartbeat is None:
+            return True
+        return any(sent is mine for sent in self.heartbeat.sent for mine in self._slip_fault_beats)
+
+    def _printer_changed(self) -> None:
+        """Bring the warning banner and the heartbeat's printer state up to date with what is known.
+        A failed slip outweighs a printer that says nothing is wrong until a heartbeat carried it:
+        a fault that lasted one slip (a cable knocked loose) still reaches the manager."""
+        status = self._printer_status
+        if self._slip_fault is not None and (status is None or status.fault is None):
+            status = PrinterStatus.failed(self._slip_fault)
+        if status is None:
+            return
+        fault = Text(status.message.zh, status.message.en) if status.fault is not None else None
+        if self.flow.printer_checked(fault, ready=status.readiness is Readiness.READY):
+            self._render_banner()
+        health = printer_health(status)
+        if health != self.printer_health:
+            self.printer_health = health
+            self.devices_changed.emit()
 
     # ------------------------------------------------------------------ Qt events
 
@@ -413,10 +486,12 @@ class KioskWindow(QWidget):
         return super().event(event)
 
     def shutdown(self) -> None:
-        """Stop timers and the event stream (tests, demo exit)."""
+        """Stop timers, the printer poll, the heartbeat and the event stream (tests, demo exit)."""
         self._closed = True
         for timer in (self._snapshot_timer, self._refresh_timer, self._probe_timer, self._tick_timer, self._printer_timer):
             timer.stop()
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         if self.events is not None:
             self.events.stop()
         self.print_pool.waitForDone(5000)
