@@ -85,6 +85,8 @@ class CounterWindow(TransferAndFind, QWidget):
         self._choices: list[tuple[str, Callable[[], None]]] = []
         self._last_shown = ""
         self.snapshots_applied = 0
+        self.devices: Any = None  # counter.devices.CounterDevices and ui.heartbeat.Heartbeat, set by counter.app
+        self.heartbeat: Any = None
         self.setObjectName("counter")
         self.setStyleSheet(
             f"QWidget#counter {{ background: {theme.BACKGROUND}; }}"
@@ -711,6 +713,9 @@ class CounterWindow(TransferAndFind, QWidget):
         bus = getattr(self, "keypad_bus", None)
         if bus is not None:
             bus.stop()
+        for part in (self.heartbeat, self.devices):
+            if part is not None:
+                part.stop()
         for conn in (self.device, self.clerk_conn, self.reads):
             conn.pool.waitForDone(5000)
 
