@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -262,7 +263,13 @@ class PromptPanel(QFrame):
             self.pages.addWidget(page)
 
     def show_page(self, name: str) -> None:
-        self.pages.setCurrentIndex(PAGE_OF[name])
+        """Show one page; the others take no room, so a one-line question is not as tall as the transfer list."""
+        index = PAGE_OF[name]
+        for number in range(self.pages.count()):
+            policy = QSizePolicy.Policy.Preferred if number == index else QSizePolicy.Policy.Ignored
+            self.pages.widget(number).setSizePolicy(policy, policy)
+        self.pages.setCurrentIndex(index)
+        self.pages.adjustSize()
 
     def render(self, prompt: str | None, choice_title: str, confirm_title: str = "") -> None:
         t = self.lang.pick
@@ -282,6 +289,6 @@ class PromptPanel(QFrame):
             "park": t("挂起说明，如“回去取材料”（Enter 挂起，Esc 取消）", "Park note, e.g. 'fetching a document' (Enter parks, Esc cancels)"),
             "find": t("查号：输入号码，如 A023（Enter 查找，Esc 取消）", "Find a ticket: its number, e.g. A023 (Enter finds, Esc cancels)"),
             "choices": choice_title,
-            "confirm": confirm_title,
+            "confirm": f"⚠ {confirm_title}" if confirm_title else "",
         }
         self.title.setText(titles.get(prompt or "", ""))

@@ -41,6 +41,7 @@ from ui.worker import run_in_background
 
 A = CounterAction
 FUNCTION_KEYS = {getattr(Qt.Key, f"Key_F{n}"): f"F{n}" for n in range(1, 12)}
+LARGE_MIN_WIDTH = 640
 DIGIT_KEYS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
 COUNT_EVENTS = {"ticket_called", "ticket_transferred", "ticket_requeued", "ticket_no_show", "day_rolled", "window_categories_changed"}
 # Who staffs which window: the transfer list says it, so while it is open these redraw it.
@@ -164,6 +165,7 @@ class CounterWindow(TransferAndFind, QWidget):
             if visible:
                 self.show()
         self.work.apply_mode(compact)
+        self.setMinimumWidth(0 if compact else LARGE_MIN_WIDTH)  # room for the 承诺件 form and the transfer list
         self.render()
         self._fit()
 

@@ -69,7 +69,7 @@ def test_an_unstaffed_window_asks_first_esc_goes_back_enter_transfers(qtbot, liv
     counter.transfer_note.setText("需现场核验")
     key(qtbot, counter.prompts.transfer.target, Qt.Key.Key_Return)
     assert counter.prompt == "confirm"
-    assert counter.prompts.title.text() == "5号窗口当前无人在岗，转过去的群众可能无人办理。仍要转移吗？"
+    assert counter.prompts.title.text() == "⚠ 5号窗口当前无人在岗，转过去的群众可能无人办理。仍要转移吗？"
     key(qtbot, counter, Qt.Key.Key_Escape)  # back: nothing sent, the list as it was
     assert counter.prompt == "transfer"
     assert counter.prompts.transfer.choice() == ("window", "5") and counter.transfer_note.text() == "需现场核验"
