@@ -1,5 +1,6 @@
 """The counter program's composition root: server connections, event stream, printer and
-call keypad from URLs, and the window. ``create_window`` is what the demo calls in-process."""
+call keypad from URLs, the heartbeat with their health, and the window. ``create_window`` is
+what the demo calls in-process."""
 
 from __future__ import annotations
 
@@ -11,17 +12,20 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
+from counter.devices import CounterDevices
 from counter.window import CounterWindow
 from hall.clock import Clock
 from ui import theme
 from ui.connection import ServerConnection
 from ui.events import EventStream
+from ui.heartbeat import Heartbeat
 
 
 class _KeypadBridge(QObject):
     """Keypad messages arrive on the bus thread; this signal carries them to the GUI thread."""
 
     pressed = Signal(str)
+    link_changed = Signal(bool, str)  # online, the line to show
 
 
 def create_window(
@@ -47,19 +51,29 @@ def create_window(
     clerk = ServerConnection(server_url, None)
     reads = ServerConnection(server_url, token)
     events = EventStream(server_url, token)
-    window = CounterWindow(device, clerk, reads, events, open_printer(printer_url), clock, compact, language)
+    printer = open_printer(printer_url) if printer_url else None
+    window = CounterWindow(device, clerk, reads, events, printer, clock, compact, language)
     for owned in (device, clerk, reads, events):
         owned.setParent(window)
     window.setWindowTitle("hallq 窗口叫号 / counter")
+    devices = CounterDevices(printer, parent=window)
     if keypad_url:
-        _attach_keypad(window, keypad_url, keypad_windows)
+        _attach_keypad(window, keypad_url, keypad_windows, devices)
+    # The device token, not the clerk's: the counter is alive (and its printer worth knowing
+    # about) before anyone logs in and after they leave.
+    heartbeat = Heartbeat(lambda: device.client, devices.states, parent=window)
+    devices.changed.connect(heartbeat.changed)
+    window.devices, window.heartbeat = devices, heartbeat
     window.start()
+    devices.start()
+    heartbeat.start()
     window.show_login()
     return window
 
 
-def _attach_keypad(window: CounterWindow, url: str, windows: Mapping[int, int] | None) -> None:
+def _attach_keypad(window: CounterWindow, url: str, windows: Mapping[int, int] | None, devices: CounterDevices) -> None:
     from hardware.serial import KeypadBus, KeyPressed
+    from hardware.serial.link import LinkStatus
 
     bridge = _KeypadBridge(window)
 
@@ -67,12 +81,16 @@ def _attach_keypad(window: CounterWindow, url: str, windows: Mapping[int, int] |
         window.keypad_pressed(action)
 
     bridge.pressed.connect(forward)
+    bridge.link_changed.connect(devices.keypad_status)
+
+    def on_status(status: LinkStatus) -> None:  # bus thread
+        bridge.link_changed.emit(status.online, str(status.message))
 
     def on_message(message: Any) -> None:  # bus thread
         if isinstance(message, KeyPressed) and (message.window is None or message.window == window.window_number):
             bridge.pressed.emit(message.action.value)
 
-    bus = KeypadBus(url, windows=windows, on_message=on_message)
+    bus = KeypadBus(url, windows=windows, on_message=on_message, on_status=on_status)  # reports its first open at once
     window.keypad_bus = bus  # type: ignore[attr-defined]
     window.destroyed.connect(bus.stop)
     bus.start()

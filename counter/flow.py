@@ -42,16 +42,17 @@ class CounterAction(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     HANDOVER = "handover"
+    FIND_TICKET = "find_ticket"
     LOGOUT = "logout"
 
 
 A = CounterAction
 ENABLED: dict[CounterState, frozenset[CounterAction]] = {
     CounterState.LOGGED_OUT: frozenset(),
-    CounterState.IDLE: frozenset({A.CALL_NEXT, A.CALL_NUMBER, A.CALL_BACK, A.PAUSE, A.HANDOVER, A.LOGOUT}),
-    CounterState.CALLED: frozenset({A.RECALL, A.START, A.NO_SHOW, A.TRANSFER, A.PARK, A.HANDOVER}),
-    CounterState.SERVING: frozenset({A.FINISH, A.TRANSFER, A.PARK, A.HANDOVER}),
-    CounterState.PAUSED: frozenset({A.RESUME, A.HANDOVER, A.LOGOUT}),
+    CounterState.IDLE: frozenset({A.CALL_NEXT, A.CALL_NUMBER, A.CALL_BACK, A.PAUSE, A.HANDOVER, A.FIND_TICKET, A.LOGOUT}),
+    CounterState.CALLED: frozenset({A.RECALL, A.START, A.NO_SHOW, A.TRANSFER, A.PARK, A.HANDOVER, A.FIND_TICKET}),
+    CounterState.SERVING: frozenset({A.FINISH, A.TRANSFER, A.PARK, A.HANDOVER, A.FIND_TICKET}),
+    CounterState.PAUSED: frozenset({A.RESUME, A.HANDOVER, A.FIND_TICKET, A.LOGOUT}),
 }
 
 ACTION_NAMES: dict[CounterAction, Bilingual] = {
@@ -67,6 +68,7 @@ ACTION_NAMES: dict[CounterAction, Bilingual] = {
     A.PAUSE: Bilingual("暂停", "Pause"),
     A.RESUME: Bilingual("恢复", "Resume"),
     A.HANDOVER: Bilingual("AB岗交接", "Handover"),
+    A.FIND_TICKET: Bilingual("查号", "Find ticket"),
     A.LOGOUT: Bilingual("退出", "Log out"),
 }
 
@@ -79,6 +81,8 @@ STATE_NAMES: dict[CounterState, Bilingual] = {
 }
 
 # Function keys: one key per button. F8 and F9 are two-way keys whose meaning follows the state.
+# F11 (查号) finds a ticket by its number in any state: a citizen back after missing the call can
+# be put back in the queue while the clerk serves someone else; calling them needs an idle window.
 KEYS: dict[str, tuple[CounterAction, ...]] = {
     "F1": (A.CALL_NEXT,),
     "F2": (A.RECALL,),
@@ -90,6 +94,7 @@ KEYS: dict[str, tuple[CounterAction, ...]] = {
     "F8": (A.PARK, A.CALL_BACK),
     "F9": (A.PAUSE, A.RESUME),
     "F10": (A.HANDOVER,),
+    "F11": (A.FIND_TICKET,),
 }
 KEY_OF: dict[CounterAction, str] = {action: key for key, actions in KEYS.items() for action in actions}
 

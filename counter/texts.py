@@ -6,12 +6,12 @@ Kept apart from the widgets so the wording can be read and tested without a scre
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from counter.flow import CounterFlow
 from hall.text import Bilingual, HallRuleError
-from hall.tickets import RATING_NAMES, RatingLevel
+from hall.tickets import RATING_NAMES, STATUS_NAMES, RatingLevel, TicketStatus
 from server.client import ApiError
 
 
@@ -63,3 +63,41 @@ def figures_text(today: dict[str, Any]) -> Bilingual:
         f"今日：办结 {served} 件 · 平均办理 {avg_text} 分钟 · 评价：{zh_ratings}",
         f"Today: {served} served · average {avg_text} min · ratings: {en_ratings}",
     )
+
+
+def found_ticket_text(ticket: dict[str, Any], tz: tzinfo | None = None) -> Bilingual:
+    """A ticket found by its number (查号): where it stands now."""
+    number = ticket.get("number", "")
+    try:
+        status = TicketStatus(ticket.get("status", ""))
+    except ValueError:
+        return Bilingual(f"{number}：{ticket.get('status', '')}", f"{number}: {ticket.get('status', '')}")
+    name = STATUS_NAMES[status]
+    if status is TicketStatus.WAITING:
+        ahead = ticket.get("people_ahead", 0)
+        return Bilingual(f"{number} {name.zh}，前面 {ahead} 人", f"{number} {name.en}, {ahead} ahead")
+    window = (ticket.get("window") or {}).get("number")
+    called = ticket.get("called_at")
+    if status is TicketStatus.NO_SHOW and called:
+        at = datetime.fromisoformat(called).astimezone(tz).strftime("%H:%M")
+        where_zh = f"{window}号窗口" if window else ""
+        where_en = f" at window {window}" if window else ""
+        return Bilingual(f"{number} {name.zh}（{at} {where_zh}呼叫未到）", f"{number} {name.en} (called {at}{where_en}, did not come)")
+    return Bilingual(f"{number} {name.zh}", f"{number}: {name.en}")
+
+
+def found_ticket_actions(ticket: dict[str, Any], can_call: bool) -> tuple[list[tuple[str, Bilingual]], Bilingual | None]:
+    """What the clerk may do with a found ticket, as numbered choices, and a note when the
+    server allows a call this window cannot make now (it is busy or paused)."""
+    choices: list[tuple[str, Bilingual]] = []
+    note = None
+    actions = ticket.get("actions") or []
+    if "requeue" in actions:
+        places = ticket.get("late_requeue_places", 0)
+        choices.append(("requeue", Bilingual(f"重新排队（回到队首后第 {places} 位）", f"Back in the queue ({places} places from the head)")))
+    if "call" in actions:
+        if can_call:
+            choices.append(("call", Bilingual("立即呼叫到本窗口", "Call to this window now")))
+        else:
+            note = Bilingual("本窗口空闲时才能立即呼叫", "calling needs this window to be idle")
+    return choices, note

@@ -5,7 +5,7 @@ This is the main window: it builds the panels (:mod:`counter.login_panel`,
 :class:`counter.flow.CounterFlow` with the server's answers and redraws the panels from it.
 The flow says which buttons are enabled; every request goes through
 :class:`ui.connection.ServerConnection` (never on the GUI thread). Every button shows its
-function key; F1–F10 work from anywhere in the window, digits pick an outcome (1–5) or a pause
+function key; F1–F11 work from anywhere in the window, digits pick an outcome (1–5) or a pause
 reason (1–4) while those choices are open.
 
 Personal data for a 承诺件告知单 (applicant's name and phone) stays on this machine: it is typed
@@ -25,8 +25,9 @@ from PySide6.QtWidgets import QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 from counter.flow import PAUSE_REASONS, CounterAction, CounterFlow, CounterState, FlowError
 from counter.login_panel import LoginPanel
 from counter.prompts import OUTCOMES
-from counter.snapshot import promise_notice, promised_days, waiting_counts, window_entry
+from counter.snapshot import category_items, hall_promised_days, promise_notice, waiting_counts, window_entry
 from counter.texts import error_text, holder_text
+from counter.transfer_find import TransferAndFind
 from counter.work_panel import WorkPanel
 from hall.clock import Clock, SystemClock
 from hall.tickets import OUTCOME_NAMES, Outcome
@@ -39,12 +40,15 @@ from ui.text import Language
 from ui.worker import run_in_background
 
 A = CounterAction
-FUNCTION_KEYS = {getattr(Qt.Key, f"Key_F{n}"): f"F{n}" for n in range(1, 11)}
+FUNCTION_KEYS = {getattr(Qt.Key, f"Key_F{n}"): f"F{n}" for n in range(1, 12)}
+LARGE_MIN_WIDTH = 640
 DIGIT_KEYS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
 COUNT_EVENTS = {"ticket_called", "ticket_transferred", "ticket_requeued", "ticket_no_show", "day_rolled", "window_categories_changed"}
+# Who staffs which window: the transfer list says it, so while it is open these redraw it.
+STAFFING_EVENTS = {"clerk_logged_in", "clerk_logged_out", "window_paused", "window_resumed", "window_changed"}
 
 
-class CounterWindow(QWidget):
+class CounterWindow(TransferAndFind, QWidget):
     """One window's counter. Facts for tests and the demo are signals in the past tense."""
 
     state_changed = Signal(str)
@@ -82,6 +86,8 @@ class CounterWindow(QWidget):
         self._choices: list[tuple[str, Callable[[], None]]] = []
         self._last_shown = ""
         self.snapshots_applied = 0
+        self.devices: Any = None  # counter.devices.CounterDevices and ui.heartbeat.Heartbeat, set by counter.app
+        self.heartbeat: Any = None
         self.setObjectName("counter")
         self.setStyleSheet(
             f"QWidget#counter {{ background: {theme.BACKGROUND}; }}"
@@ -133,6 +139,8 @@ class CounterWindow(QWidget):
         prompts.promise.submitted.connect(self.submit_promise)
         prompts.transfer.submitted.connect(self.submit_transfer)
         prompts.line.submitted.connect(self.submit_line)
+        prompts.confirm.confirmed.connect(self.confirm_transfer)
+        prompts.confirm.backed.connect(self.back_to_transfer)
         prompts.choices.chosen.connect(lambda index: self._choices[index - 1][1]())
 
         # The widgets tests, the demo and the benches reach on the window itself.
@@ -141,6 +149,7 @@ class CounterWindow(QWidget):
         self.buttons, self.number_label, self.ticket_info = work.buttons, work.number_label, work.ticket_info
         self.pause_label, self.message_label = work.pause_label, work.message_label
         self.applicant_edit, self.phone_edit = prompts.promise.applicant_edit, prompts.promise.phone_edit
+        self.item_combo = prompts.promise.item_combo
         self.promised_days_spin, self.masked_preview = prompts.promise.days_spin, prompts.promise.masked_preview
         self.transfer_target, self.transfer_note, self.line_edit = prompts.transfer.target, prompts.transfer.note, prompts.line.edit
 
@@ -156,6 +165,7 @@ class CounterWindow(QWidget):
             if visible:
                 self.show()
         self.work.apply_mode(compact)
+        self.setMinimumWidth(0 if compact else LARGE_MIN_WIDTH)  # room for the 承诺件 form and the transfer list
         self.render()
         self._fit()
 
@@ -174,6 +184,8 @@ class CounterWindow(QWidget):
         self.lang.toggle()
         if self.prompt == "choices" and self._choice_kind == "pause":
             self._open_pause_reasons()
+        elif self.prompt == "choices" and self._choice_kind == "found" and self._found_ticket is not None:
+            self._found(self._found_ticket)  # the choices' labels in the other language
         self.render()
 
     # ================================================================== rendering
@@ -191,7 +203,7 @@ class CounterWindow(QWidget):
         self.work.render_pause(flow, self.clock.now())
         self.work.render_buttons(flow, self.compact, self.prompt is not None)
         self.work.render_figures(self.today)
-        self.prompts.render(self.prompt, self._choice_title())
+        self.prompts.render(self.prompt, self._choice_title(), self._confirm_title())
         self.work.render_message(*self.message)
         shown = (flow.ticket or {}).get("number", "") if logged_in else ""
         if shown != self._last_shown:
@@ -202,6 +214,9 @@ class CounterWindow(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
+        if key == Qt.Key.Key_Escape and self.prompt == "confirm":
+            self.back_to_transfer()
+            return
         if key == Qt.Key.Key_Escape and self.prompt is not None:
             self.close_prompt()
             return
@@ -248,6 +263,8 @@ class CounterWindow(QWidget):
             self._send(A.CALL_BACK, "parked", w, done=self._parked_loaded, begin=False)
         elif action is A.HANDOVER:
             self.show_login(handover=True)
+        elif action is A.FIND_TICKET:
+            self.open_prompt("find")
         elif action is A.CALL_NEXT:
             self._send(action, "call_next", w, done=self._called)
         elif action is A.RECALL:
@@ -337,7 +354,10 @@ class CounterWindow(QWidget):
             return
         outcome = OUTCOMES[index - 1]
         if outcome is Outcome.PROMISED:
-            self.prompts.promise.start(promised_days(self.snapshot, self.flow.ticket))
+            ticket = self.flow.ticket or {}
+            series = ticket.get("series") or (ticket.get("category") or {}).get("series")
+            chosen = (ticket.get("items") or [None])[0]
+            self.prompts.promise.start(category_items(self.snapshot, series), chosen, hall_promised_days(self.snapshot))
             self.open_prompt("promise")
             self.prompts.promise.applicant_edit.setFocus()
             return
@@ -351,10 +371,25 @@ class CounterWindow(QWidget):
         if not name:
             self.show_message(self._t("请填写申请人", "enter the applicant's name"), error=True)
             return
+        if self.prompts.promise.needs_item():
+            self.show_message(self._t("请选择办理事项（告知单上要写明事项）", "choose the item (the notice names it)"), error=True)
+            self.prompts.promise.item_combo.setFocus()
+            return
+        form = self.prompts.promise
+        item, materials, days = form.chosen_item(), form.materials_received(), form.days_spin.value()
         self.close_prompt()
-        self.finish(Outcome.PROMISED, applicant=(name, phone), promised_days=self.prompts.promise.days_spin.value())
+        self.finish(Outcome.PROMISED, applicant=(name, phone), promised_days=days, item=item, materials_received=materials)
 
-    def finish(self, outcome: Outcome, applicant: tuple[str, str] | None = None, promised_days: int | None = None) -> None:
+    def finish(
+        self,
+        outcome: Outcome,
+        applicant: tuple[str, str] | None = None,
+        promised_days: int | None = None,
+        item: dict[str, Any] | None = None,
+        materials_received: list[str] | None = None,
+    ) -> None:
+        """Finish the service as ``outcome``; a 承诺件 also sends the item, its 承诺时限 and the
+        materials received, and prints the 告知单 from the server's answer."""
         ticket = dict(self.flow.ticket or {})
 
         def done(result: dict[str, Any]) -> None:
@@ -365,17 +400,18 @@ class CounterWindow(QWidget):
                 text += self._t(f"，承诺 {result['promised_date']} 前办结", f"; promised by {result['promised_date']}")
             self.show_message(text)
             if outcome is Outcome.PROMISED and applicant is not None:
-                self.print_notice(ticket, result, *applicant)
+                self.print_notice(ticket, result, *applicant, chosen_item=item)
             self._schedule_counts()
             self.refresh_figures()
 
-        extra = {"promised_days": promised_days} if promised_days is not None else {}
-        self._send(A.FINISH, "finish", self.window_number, outcome.value, None, "", done=done, **extra)
+        extra: dict[str, Any] = {"promised_days": promised_days} if promised_days is not None else {}
+        if materials_received is not None:
+            extra["materials_received"] = materials_received
+        item_code = (item or {}).get("code")
+        self._send(A.FINISH, "finish", self.window_number, outcome.value, item_code, "", done=done, **extra)
 
-    def print_notice(self, ticket: dict[str, Any], result: dict[str, Any], name: str, phone: str) -> None:
-        notice = promise_notice(
-            self.snapshot, self.window_number, self.flow.clerk, ticket, result, (name, phone), self.clock.now(), self.lang.of(ticket.get("category"))
-        )
+    def print_notice(self, ticket: dict[str, Any], result: dict[str, Any], name: str, phone: str, chosen_item: dict[str, Any] | None = None) -> None:
+        notice = promise_notice(self.snapshot, self.window_number, self.flow.clerk, ticket, result, (name, phone), self.clock.now(), chosen_item)
         printer = self.printer
         if printer is None:
             return
@@ -390,37 +426,15 @@ class CounterWindow(QWidget):
 
         run_in_background(lambda: printer.print_notice(notice), printed, failed)
 
-    # ---- transfer, call number, park, call back, pause
-
-    def _open_transfer(self) -> None:
-        self.prompts.transfer.start(self.snapshot, self.window_number, self.lang)
-        self.open_prompt("transfer")
-        self.prompts.transfer.target.setFocus()
-
-    def submit_transfer(self) -> None:
-        if self.prompt != "transfer":
-            return
-        choice = self.prompts.transfer.choice()
-        if choice is None:
-            return
-        kind, value = choice
-        note = self.prompts.transfer.note.text().strip()
-        self.close_prompt()
-        number = (self.flow.ticket or {}).get("number", "")
-        kwargs = {"to_series": value} if kind == "series" else {"to_window": int(value)}
-
-        def done(result: dict[str, Any]) -> None:
-            ahead = result.get("people_ahead")
-            where = f"{value}" if kind == "series" else self._t(f"{value}号窗口", f"window {value}")
-            self._closed(
-                self._t(f"{number} 已转移至{where}，保留原等候时间（前面 {ahead} 人）", f"{number} transferred to {where}, keeping its wait ({ahead} ahead)")
-            )
-
-        self._send(A.TRANSFER, "transfer", self.window_number, note=note, done=done, **kwargs)
+    # ---- call number, park, call back, pause (transfer and 查号: counter.transfer_find)
 
     def submit_line(self) -> None:
         text = self.prompts.line.edit.text().strip()
-        if self.prompt == "call_number":
+        if self.prompt == "find":
+            if text:
+                self.close_prompt()
+                self.find_ticket(text)
+        elif self.prompt == "call_number":
             if not text:
                 return
             self.close_prompt()
@@ -467,6 +481,8 @@ class CounterWindow(QWidget):
     _epoch = 0
 
     def _choice_title(self) -> str:
+        if self._choice_kind == "found":
+            return self._found_title()
         if self._choice_kind == "pause":
             return self._t("暂停原因（按 1–4，Esc 取消）；AB岗离开不得超过 3 分钟", "Pause reason (press 1–4, Esc cancels); A/B post: back within 3 minutes")
         return self._t("回呼挂起的号码（按数字，Esc 取消）", "Call back a parked ticket (press its digit, Esc cancels)")
@@ -480,8 +496,8 @@ class CounterWindow(QWidget):
     def open_prompt(self, name: str) -> None:
         self.prompt = name
         self.prompts.show_page(name)
-        if name in ("call_number", "park"):
-            self.prompts.line.start("A023" if name == "call_number" else "")
+        if name in ("call_number", "park", "find"):
+            self.prompts.line.start("A023" if name in ("call_number", "find") else "")
         else:
             self.setFocus()
         self.render()
@@ -489,6 +505,7 @@ class CounterWindow(QWidget):
 
     def close_prompt(self) -> None:
         self.prompt = None
+        self._pending_transfer = None
         self.prompts.promise.clear()  # personal data is not kept once used or cancelled
         self.setFocus()
         self.render()
@@ -602,6 +619,8 @@ class CounterWindow(QWidget):
         def done(snapshot: dict[str, Any]) -> None:
             self.snapshot = snapshot
             self._set_counts(snapshot)
+            if self.prompt == "transfer":
+                self._refill_transfer()
             self.render()
 
         self.reads.call("snapshot", on_done=done)
@@ -615,7 +634,7 @@ class CounterWindow(QWidget):
                 self.waiting[series] = int(data["waiting"])
                 self.render()
             return
-        if kind in COUNT_EVENTS:
+        if kind in COUNT_EVENTS or (kind in STAFFING_EVENTS and self.prompt == "transfer"):
             self._schedule_counts()
         if not mine:
             return
@@ -696,6 +715,9 @@ class CounterWindow(QWidget):
         bus = getattr(self, "keypad_bus", None)
         if bus is not None:
             bus.stop()
+        for part in (self.heartbeat, self.devices):
+            if part is not None:
+                part.stop()
         for conn in (self.device, self.clerk_conn, self.reads):
             conn.pool.waitForDone(5000)
 

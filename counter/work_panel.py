@@ -1,7 +1,7 @@
 """The counter's work panel: what a logged-in clerk sees, as a compact bar or in large mode.
 
 Top to bottom: the window and its queues, the ticket on the counter, the pause timer, the
-prompt panel, one button per function key (F1–F10, and 退出), the clerk's figures for the day
+prompt panel, one button per function key (F1–F11, and 退出), the clerk's figures for the day
 (large mode only) and the last message. Compact and large are the same widgets laid out
 differently (:meth:`WorkPanel.apply_mode`); the buttons report keys, the window acts on them.
 """
@@ -23,7 +23,7 @@ from ui.text import Language
 
 
 class WorkPanel(QWidget):
-    key_pressed = Signal(str)  # "F1".."F10", from a button click
+    key_pressed = Signal(str)  # "F1".."F11", from a button click
     logout_requested = Signal()
     language_toggled = Signal()
     size_toggled = Signal()
@@ -87,11 +87,11 @@ class WorkPanel(QWidget):
         layout.addWidget(self.message_label)
 
     def apply_mode(self, compact: bool) -> None:
-        """A bar of eleven buttons in one row, or a large panel of four columns and big digits."""
+        """A bar of all the buttons in one row, or a large panel of four columns and big digits."""
         while self.button_grid.count():
             self.button_grid.takeAt(0)
-        columns = 11 if compact else 4
         widgets = [*self.buttons.values(), self.logout_button]
+        columns = len(widgets) if compact else 4
         for index, button in enumerate(widgets):
             self.button_grid.addWidget(button, index // columns, index % columns)
             button.setFont(theme.font(10 if compact else 13, bold=button is self.buttons["F1"]))

@@ -142,9 +142,10 @@ class PromiseNotice:
     promised_date: date
     window: str                      # e.g. "3号窗口"
     clerk_staff_no: str
-    materials_received: tuple[str, ...] = ()
+    materials_received: tuple[str, ...] = ()   # what the clerk ticked as handed in
     complaint_phone: str = "12345"
-    status_url: str | None = None    # optional: a QR to follow the case
+    status_url: str | None = None    # optional: a QR to follow the case (the phone status page)
+    window_phone: str = ""           # the window's phone for questions about the case
     language: Language = "zh"
     reprint: bool = False
 
@@ -201,7 +202,8 @@ _LABELS: dict[str, dict[Language, str]] = {
     "window": {"zh": "受理窗口：{}", "en": "Window: {}"},
     "clerk": {"zh": "受理人员工号：{}", "en": "Clerk no.: {}"},
     "materials_received": {"zh": "已收材料：", "en": "Materials received:"},
-    "no_materials": {"zh": "（无）", "en": "(none)"},
+    "no_materials": {"zh": "未收材料", "en": "None received"},
+    "window_phone": {"zh": "咨询电话：{}", "en": "Enquiries: {}"},
     "scan_case": {"zh": "扫码查询办理进度", "en": "Scan to follow your case"},
     "keep_notice": {"zh": "请妥善保管本告知单，凭此单领取办理结果", "en": "Keep this notice to collect the result."},
     "signature": {"zh": "申请人签字：________________", "en": "Applicant's signature: ____________"},
@@ -335,12 +337,14 @@ def layout_promise_notice(notice: PromiseNotice, columns: int = COLUMNS_80MM) ->
     field_line("received", format_time(notice.received_at))
     field_line("promised", notice.promised_date.isoformat(), bold=True)
     field_line("window", notice.window)
+    if notice.window_phone.strip():
+        field_line("window_phone", notice.window_phone.strip())
     field_line("clerk", notice.clerk_staff_no)
     out.separator()
     out.text(_label("materials_received", lang), bold=True)
     if notice.materials_received:
         out.numbered(notice.materials_received)  # a receipt lists everything handed in, never cut
-    else:
+    else:  # says so plainly: an empty list must not read as "nothing was required"
         out.text(_label("no_materials", lang))
     out.separator()
     if notice.status_url:

@@ -84,7 +84,9 @@ def test_full_service_by_keyboard_and_rating_on_the_pad(qtbot, live: LiveHall, o
         counter.applicant_edit.setText("张三丰")
         qtbot.keyClicks(counter.phone_edit, "13812345678")
         assert "张*丰" in counter.masked_preview.text() and "138****5678" in counter.masked_preview.text()
-        key(qtbot, counter.phone_edit, Qt.Key.Key_Return)
+        key(qtbot, counter.phone_edit, Qt.Key.Key_Return)  # on to the item, not yet finished
+        assert counter.prompt == "promise"
+        key(qtbot, counter.item_combo, Qt.Key.Key_Return)  # item A01 as taken at the kiosk, nothing ticked: print
     wait_for(qtbot, lambda: counter.flow.state is CounterState.IDLE)
     wait_for(qtbot, lambda: pad.flow.state.value == "rating")
     assert not any(b.isChecked() for b in pad.level_buttons.values()), "no level pre-selected"
@@ -141,10 +143,11 @@ def test_transfer_keeps_the_waiting_time(qtbot, live: LiveHall) -> None:
     wait_for(qtbot, lambda: counter.flow.state is CounterState.CALLED)
     key(qtbot, counter, Qt.Key.Key_F6)
     assert counter.prompt == "transfer"
-    index = counter.transfer_target.findData("window:2")
-    counter.transfer_target.setCurrentIndex(index)
+    counter.prompts.transfer.select("window:2")
     counter.transfer_note.setText("需住建局会签")
     key(qtbot, counter.transfer_note, Qt.Key.Key_Return)
+    assert counter.prompt == "confirm", "nobody is at window 2 yet: the clerk is asked first"
+    key(qtbot, counter.prompts.confirm, Qt.Key.Key_Return)
     wait_for(qtbot, lambda: counter.flow.state is CounterState.IDLE)
     assert "保留原等候时间" in counter.message_label.text()
     live.clock.advance(120)

@@ -162,3 +162,19 @@ def test_slip_validation() -> None:
 def test_a_layout_refuses_lines_wider_than_the_paper() -> None:
     with pytest.raises(ValueError):
         SlipLayout("ticket", "A001", 48, (TextLine("政" * 13, size=Size.DOUBLE),))
+
+
+def test_promise_notice_prints_the_window_phone_and_the_case_qr(notice: PromiseNotice) -> None:
+    layout = layout_promise_notice(replace(notice, window_phone="0531-88601003"))
+    text = joined(layout)
+    assert "咨询电话：0531-88601003" in text and "扫码查询办理进度" in text
+    assert [block.data for block in layout.blocks if isinstance(block, QrBlock)] == [notice.status_url]
+    assert "咨询电话" not in joined(layout_promise_notice(notice)), "no phone on file: no empty line"
+    english = joined(layout_promise_notice(replace(notice, window_phone="0531-88601003", language="en")))
+    assert "Enquiries: 0531-88601003" in english
+
+
+def test_promise_notice_says_when_no_material_was_received(notice: PromiseNotice) -> None:
+    text = joined(layout_promise_notice(replace(notice, materials_received=())))
+    assert "已收材料：" in text and "未收材料" in text and "（无）" not in text
+    assert "None received" in joined(layout_promise_notice(replace(notice, materials_received=(), language="en")))
