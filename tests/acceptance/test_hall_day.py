@@ -104,6 +104,11 @@ def test_a_hall_day_through_every_program(qtbot: Any, hall_day: HallDay) -> None
     log_in(qtbot, day, 1, "1001")
     log_in(qtbot, day, 5, "1003")
     day.check(qtbot, "opening")
+    # Only windows 1 and 5 have a clerk: the others are no capacity anywhere (hall.serving).
+    staffing = {w["number"]: w["staffing"] for w in day.snapshot()["windows"]}
+    assert (staffing[1], staffing[5], staffing[2], staffing[20]) == ("serving", "serving", "unstaffed", "closed")
+    assert "无人在岗" in day.manager.live_page.cards[2].state.text()
+    assert "暂无窗口办理" in day.kiosk.category_buttons["H"].accessibleName()   # nobody serves 社会事务 now
 
     # -- arrivals: citizens take numbers at the kiosk; the tickets print.
     a1 = take_number(qtbot, day, "A", "A01")

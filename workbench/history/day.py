@@ -632,6 +632,7 @@ class _Day:
                     "end_reason": reason,
                     "outcome": "",
                     "promised_date": None,
+                    "materials_received": None,   # not recorded in synthetic history
                     "note": note if reason == "transferred" else "",
                 }
             )
