@@ -116,8 +116,9 @@ class CounterAutopilot:
     def __init__(self, counters: dict[int, Any], pads: dict[int, Any], staff: dict[int, str], end_at: float | None = None) -> None:
         self.counters, self.pads, self.staff = counters, pads, staff
         self.rng = random.Random(11)
-        # Before the screenshots of a timed run: citizens stop rating (their pads stay mid-rating)
-        # and clerks keep serving, so the shots show a pad asking and a counter at work.
+        # Before the screenshots of a timed run: citizens stop rating, the last counter calls no
+        # one new (its pad stays mid-rating) and the others keep serving, so the shots show a pad
+        # asking and a counter at work.
         self.end_at = end_at
 
     def _winding_down(self, seconds_before_end: float) -> bool:
@@ -141,7 +142,9 @@ class CounterAutopilot:
         window = self.counters[number]
         try:
             state = window.flow.state
-            if state is CounterState.IDLE:
+            if state is CounterState.IDLE and number == max(self.counters) and self._winding_down(20.0):
+                self._later(2.0, lambda: self._step(number))   # its pad stays on the last rating for the shot
+            elif state is CounterState.IDLE:
                 window.do(CounterAction.CALL_NEXT)
                 self._later(3.0, lambda: self._step(number))
             elif state is CounterState.CALLED:
@@ -295,6 +298,11 @@ def run_demo(args: argparse.Namespace) -> int:
             out.mkdir(parents=True, exist_ok=True)
             for name, window in windows.items():
                 window.grab().save(str(out / f"{name}.png"))
+            console = windows.get("manager")
+            if console is not None and hasattr(console, "alerts_page"):
+                console.tabs.setCurrentWidget(console.alerts_page)   # the manager with the hall's alerts
+                app.processEvents()
+                console.grab().save(str(out / "manager-alerts.png"))
             print(f"  screenshots: {out}")
         app.quit()
 
