@@ -92,6 +92,30 @@ CASES = [
     Case("transfer to own window", "clerk1", "POST", "/api/windows/1/transfer", {"to_window": 1}, code="bad_transfer"),
     Case("audit limit not a number", "manager", "GET", "/api/audit?limit=abc"),
     Case("ticket id not a number", "kiosk", "GET", "/api/tickets/abc"),
+    # ---- device health, 查号, materials received (issue 14)
+    Case("heartbeat unknown device", "kiosk", "POST", "/api/devices/heartbeat", {"devices": {"toaster": {"state": "ok"}}}, code="bad_health"),
+    Case("heartbeat unknown state", "kiosk", "POST", "/api/devices/heartbeat", {"devices": {"printer": {"state": "on fire"}}}, code="bad_health"),
+    Case("heartbeat state missing", "kiosk", "POST", "/api/devices/heartbeat", {"devices": {"printer": {}}}),
+    Case("heartbeat detail too long", "kiosk", "POST", "/api/devices/heartbeat", {"devices": {"printer": {"state": "ok", "detail": "x" * 201}}}),
+    Case("heartbeat too many devices", "kiosk", "POST", "/api/devices/heartbeat", {"devices": {f"d{i}": {"state": "ok"} for i in range(9)}}),
+    Case("heartbeat devices not a map", "kiosk", "POST", "/api/devices/heartbeat", {"devices": ["printer"]}),
+    Case("find without a number", "clerk1", "GET", "/api/tickets/find"),
+    Case("find a number too long", "clerk1", "GET", "/api/tickets/find?number=" + "A" * 11),
+    Case("find a number that is no number", "clerk1", "GET", "/api/tickets/find?number=%3Cscript%3E", code="bad_ticket_number"),
+    Case("find by a kiosk", "kiosk", "GET", "/api/tickets/find?number=A001", status=(403,)),
+    Case("find by a pad", "pad1", "GET", "/api/tickets/find?number=A001", status=(403,)),
+    Case(
+        "finish with too many materials", "clerk1", "POST", "/api/windows/1/finish",
+        {"outcome": "promised", "materials_received": ["x"] * 51},
+    ),
+    Case(
+        "finish with a material too long", "clerk1", "POST", "/api/windows/1/finish",
+        {"outcome": "promised", "materials_received": ["x" * 201]},
+    ),
+    Case(
+        "materials received on an immediate case", "clerk1", "POST", "/api/windows/1/finish",
+        {"outcome": "immediate", "materials_received": ["身份证"]}, code="bad_materials",
+    ),
     # ---- broken bodies
     Case("invalid JSON", "kiosk", "POST", "/api/tickets", content=b'{"series": ', headers=JSON, code="invalid_request"),
     Case("non-UTF-8 body", "kiosk", "POST", "/api/tickets", content=b'{"series": "\xff\xfe"}', headers=JSON, status=(400, 422)),
