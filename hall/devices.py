@@ -11,7 +11,7 @@ never has to dismiss a paper roll that was already changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -124,6 +124,15 @@ def device_label(device: Mapping[str, Any]) -> Bilingual:
     return Bilingual(f"{where_zh}{role.zh}「{name}」", f"{role.en} {name}{where_en}")
 
 
+def _conditions(device: Mapping[str, Any]) -> Iterator[tuple[Component, Condition]]:
+    """The device's reported states in a stable order, skipping names a newer program may send."""
+    for name, state in sorted((device.get("health") or {}).items()):
+        try:
+            yield Component(name), Condition(state.get("state", "ok"))
+        except ValueError:
+            continue
+
+
 def is_silent(last_seen: datetime | None, now: datetime) -> bool:
     return last_seen is not None and (now - last_seen).total_seconds() > SILENT_SECONDS
 
@@ -151,11 +160,7 @@ def device_alerts(devices: Iterable[Mapping[str, Any]], now: datetime) -> list[D
                 )
             )
             continue
-        for name, state in sorted((device.get("health") or {}).items()):
-            try:
-                component, condition = Component(name), Condition(state.get("state", "ok"))
-            except ValueError:
-                continue
+        for component, condition in _conditions(device):
             level = severity(condition)
             if level is Severity.OK:
                 continue
@@ -183,11 +188,7 @@ def health_summary(device: Mapping[str, Any], now: datetime) -> tuple[Severity, 
     if is_silent(last_seen, now):
         return Severity.FAULT, Bilingual("离线", "offline")
     worst, parts_zh, parts_en = Severity.OK, [], []
-    for name, state in sorted((device.get("health") or {}).items()):
-        try:
-            component, condition = Component(name), Condition(state.get("state", "ok"))
-        except ValueError:
-            continue
+    for component, condition in _conditions(device):
         level = severity(condition)
         if level is not Severity.OK:
             worst = Severity.FAULT if Severity.FAULT in (worst, level) else Severity.WARNING
