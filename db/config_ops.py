@@ -1,5 +1,9 @@
 """Editing the hall's configuration through the API: categories, items, windows, clerks, hours,
-rules and notices. Every change is audited and announced as an event so screens redraw."""
+rules and notices. Every change is audited and announced as an event so screens redraw.
+
+A clerk's new PIN must pass the hall's PIN policy (hall.pins; the sample hall, ``demo``, only
+checks the form); setting a clerk inactive or giving a new PIN ends their open session at once,
+in every server process."""
 
 from __future__ import annotations
 
@@ -10,11 +14,13 @@ from sqlalchemy import select
 
 from db.common import Actor, clerk_card
 from db.hall_store import HallStore
-from db.models import AuditEntry, Category, Clerk, Item, Window
+from db.models import AuditEntry, Category, Clerk, ClerkSession, Hall, Item, Window
 from db.security import hash_pin
+from db.sessions import end_clerk_sessions
 from db.unit_of_work import UnitOfWork
 from hall.config import RulesConfig, parse_config
 from hall.numbering import SERIES_PATTERN
+from hall.pins import basic_pin_problem, pin_problem
 from hall.text import HallRuleError
 
 # The value a rule has when the hall's stored rules do not name it.
@@ -122,8 +128,14 @@ class ConfigStore(HallStore):
 
     def upsert_clerk(self, actor: Actor, staff_no: str, data: dict[str, Any]) -> dict[str, Any]:
         pin = data.pop("pin", None)
-        if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 12):
-            raise HallRuleError("bad_pin", "PIN 应为 4 到 12 位数字", "a PIN is 4 to 12 digits", 422)
+        if pin is not None:
+            problem = basic_pin_problem(pin)
+            if problem is None:
+                with self.read() as session:
+                    demo = bool(session.scalar(select(Hall.demo).where(Hall.id == actor.hall_id)))
+                problem = pin_problem(pin, staff_no, demo=demo)
+            if problem is not None:
+                raise HallRuleError("bad_pin", problem.zh, problem.en, 422)
         pin_hash = hash_pin(pin) if pin else None
 
         def work(uow: UnitOfWork) -> dict[str, Any]:
@@ -140,6 +152,8 @@ class ConfigStore(HallStore):
                 row.pin_hash = pin_hash
             uow.session.flush()
             self._audit(uow, actor, "clerk", {"staff_no": staff_no, **data, "pin_changed": pin_hash is not None})
+            if not row.active or pin_hash:
+                end_clerk_sessions(uow, "deactivated" if not row.active else "pin_changed", ClerkSession.clerk_id == row.id)
             return clerk_card(row)
 
         return self.write(actor.hall_id, work)

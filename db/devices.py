@@ -3,7 +3,9 @@ window), heartbeats with the state of each device (hall.devices), trouble report
 and the audit log the manager reads.
 
 A token is shown once, at enrolment, and stored hashed; revocation ends it in every server
-process (see :mod:`db.auth`).
+process (see :mod:`db.auth`), and with a counter's token every clerk session begun at it. The
+hall's last manager console cannot be revoked (nobody could enrol or revoke anything after it);
+``hallq enroll manager NAME`` on the server's machine makes a new one (README, "Recovery").
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from sqlalchemy import select, update
 
 from db.auth import TokenAuth
 from db.common import Actor, not_found, window_by_number
-from db.models import AuditEntry, Device, Window
+from db.models import AuditEntry, ClerkSession, Device, Window
 from db.security import new_token, token_hash
+from db.sessions import end_clerk_sessions
 from db.unit_of_work import UnitOfWork
 from hall.devices import SEEN_WRITE_SECONDS, conditions_changed, parse_report
 from hall.text import HallRuleError
@@ -127,10 +130,27 @@ class DeviceOps(TokenAuth):
 
     def revoke_device(self, actor: Actor, device_id: int) -> dict[str, Any]:
         def work(uow: UnitOfWork) -> dict[str, Any]:
-            device = uow.session.scalar(select(Device).where(Device.id == device_id, Device.hall_id == uow.hall_id))
+            device = uow.session.scalar(select(Device).where(Device.id == device_id, Device.hall_id == uow.hall_id).with_for_update())
             if device is None:
                 raise not_found("该终端", "device")
+            if device.role == "manager" and device.revoked_at is None:
+                # Every active manager console locked: two managers revoking each other at once
+                # queue here, and the second sees the first's revocation.
+                managers = uow.session.scalars(
+                    select(Device.id)
+                    .where(Device.hall_id == uow.hall_id, Device.role == "manager", Device.revoked_at.is_(None))
+                    .with_for_update()
+                ).all()
+                if set(managers) <= {device_id}:
+                    raise HallRuleError(
+                        "last_manager",
+                        "这是最后一个有效的管理端，不能吊销；请先登记另一个管理端",
+                        "this is the last active manager console and cannot be revoked; enrol another first",
+                        409,
+                    )
             device.revoked_at = uow.now
+            uow.flush()
+            end_clerk_sessions(uow, "revoked", ClerkSession.device_id == device_id)
             uow.emit("device_revoked", device_id=device_id, role=device.role)
             uow.session.add(
                 AuditEntry(hall_id=uow.hall_id, actor=actor.label, action="revoke", detail={"device": device_id}, created_at=uow.now)

@@ -3,8 +3,8 @@
 The invariants of DESIGN.md §4 live here as constraints, so no code path — nor a second server
 process — can break them: one ticket number per (hall, business day, series); at most one ticket
 called or in service per window (partial unique index); at most one open service per ticket;
-one rating per service; at most one open pause and one logged-in clerk per window; events
-numbered per hall without gaps (primary key (hall_id, seq)).
+one rating per service; at most one open pause and one logged-in clerk per window; at most one
+window per logged-in clerk; events numbered per hall without gaps (primary key (hall_id, seq)).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -77,6 +78,9 @@ class Hall(Base):
     notices: Mapped[list[Any]] = mapped_column(default=list)
     current_day: Mapped[date | None] = mapped_column(Date, nullable=True)
     event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The sample hall (HallConfig.demo): trivial PINs allowed (hall.pins). Set only by the config
+    # file at import, never through the API.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Category(Base):
@@ -166,7 +170,10 @@ class ClerkSession(Base):
     """A clerk logged in at a window (A/B posts hand over by ending one session and starting the next)."""
 
     __tablename__ = "clerk_sessions"
-    __table_args__ = (Index("one_clerk_per_window", "window_id", unique=True, **_partial("ended_at IS NULL")),)
+    __table_args__ = (
+        Index("one_clerk_per_window", "window_id", unique=True, **_partial("ended_at IS NULL")),
+        Index("one_window_per_clerk", "clerk_id", unique=True, **_partial("ended_at IS NULL")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
     clerk_id: Mapped[int] = mapped_column(ForeignKey("clerks.id"), index=True)
@@ -177,6 +184,25 @@ class ClerkSession(Base):
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
     end_reason: Mapped[str] = mapped_column(String(20), default="")
+    # The clerk's last request as far as the database knows (written at most every
+    # db.auth.SEEN_WRITE_SECONDS): the session ends after the hall's clerk_idle_minutes without one.
+    last_seen_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class LoginFailure(Base):
+    """A failed clerk login, kept while it counts towards a lockout (hall.pins): a success
+    deletes its staff number's and device's rows. The audit log keeps every failure for good."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("login_failures_by_staff", "hall_id", "staff_no", "failed_at"),
+        Index("login_failures_by_device", "device_id", "failed_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    staff_no: Mapped[str] = mapped_column(String(32))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), nullable=True)
+    failed_at: Mapped[datetime]
 
 
 class DayCounter(Base):

@@ -8,12 +8,14 @@ from __future__ import annotations
 from sqlalchemy import or_, select, update
 
 from db.models import Hall, Pause, Service, Ticket, Window
+from db.sessions import end_clerk_sessions
 from db.unit_of_work import UnitOfWork
 from hall.tickets import TicketStatus
 
 
 def roll_over(uow: UnitOfWork) -> None:
-    """A new business day: close yesterday's open tickets (history is kept), numbering restarts.
+    """A new business day: close yesterday's open tickets (history is kept), numbering restarts,
+    and every clerk still logged in is logged out (a session lasts one business day at most).
 
     The conditional update makes exactly one transaction (of any server process) do the work.
     """
@@ -38,4 +40,5 @@ def roll_over(uow: UnitOfWork) -> None:
     session.execute(update(Pause).where(Pause.hall_id == hall_id, Pause.ended_at.is_(None)).values(ended_at=uow.now))
     session.execute(update(Window).where(Window.hall_id == hall_id, Window.state == "paused").values(state="open", changed_at=uow.now))
     uow.emit("day_rolled", business_day=uow.today.isoformat(), expired=len(stale_ids))
+    end_clerk_sessions(uow, "rollover")
 

@@ -74,6 +74,7 @@ def import_hall(engines: Engines, config: HallConfig) -> int:
             rules=_rules_json(config),
             notices=list(config.notices),
             event_seq=0,
+            demo=config.demo,
         )
         session.add(hall)
         session.flush()

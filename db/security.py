@@ -6,6 +6,7 @@ guessable, so they get argon2 (memory-hard) with the OWASP minimum parameters.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -24,6 +25,14 @@ def verify_pin(pin_hash: str, pin: str) -> bool:
         return _hasher.verify(pin_hash, pin)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def dummy_pin_hash() -> str:
+    """A hash no PIN matches, made with the same parameters as every real one: a login for an
+    unknown staff number is verified against it, so it costs what a wrong PIN costs and the
+    answer's timing does not tell which staff numbers exist."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def new_token() -> str:

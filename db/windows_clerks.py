@@ -4,20 +4,31 @@ clerks logging in and out (with the A/B 岗 handover), and a clerk's own figures
 A window serves only while it is open, a clerk is logged in and it is not paused; these
 operations change those facts (the business day's rollover also ends pauses). Logins and
 logouts end or hand over tokens, so they write through :meth:`TokenAuth._write_changing_tokens`.
+
+Logins are throttled (hall.pins): failures in a row per staff number and per device lock the
+login for a growing time (429 with Retry-After), each failure is audited without the PIN, and
+the start of a lockout is audited and announced (``login_alert``) for the manager. A failure
+costs the same whether or not the staff number exists (one argon2 verification either way).
+One clerk, one window: the database refuses a second open session for a clerk
+(``one_window_per_clerk``), so two logins at two windows at once cannot both stay open.
 """
 
 from __future__ import annotations
 
+import math
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from db.auth import TokenAuth
 from db.common import Actor, category_by_series, clerk_card, require_no_current_ticket, window_by_number, window_queues
-from db.models import AuditEntry, Clerk, ClerkSession, Hall, Pause, Rating, Service, Ticket, Window, WindowCategory
-from db.security import new_token, token_hash, verify_pin
+from db.models import AuditEntry, Clerk, ClerkSession, Hall, LoginFailure, Pause, Rating, Service, Ticket, Window, WindowCategory
+from db.security import dummy_pin_hash, new_token, token_hash, verify_pin
 from db.unit_of_work import UnitOfWork
 from hall.calendar import business_day
+from hall.pins import FAILURE_MEMORY, LOCK_AFTER_FAILURES, lockout_seconds
 from hall.text import HallRuleError
 
 
@@ -115,10 +126,14 @@ class WindowsClerksOps(TokenAuth):
         ``handover`` ends their session (A/B 岗 handover) so who served what stays recorded."""
         if actor.window_id is None:
             raise HallRuleError("device_has_no_window", "该终端未绑定窗口", "this terminal is not bound to a window", 403)
+        staff_no = staff_no[:32]
         with self.read() as session:
+            self._refuse_while_locked(session, actor, staff_no)
             clerk = session.scalar(select(Clerk).where(Clerk.hall_id == actor.hall_id, Clerk.staff_no == staff_no, Clerk.active))
-        # argon2 verification runs outside the write transaction: it is slow on purpose.
-        if clerk is None or not verify_pin(clerk.pin_hash, pin):
+        # argon2 verification runs outside the write transaction: it is slow on purpose. An
+        # unknown or inactive staff number is verified against a dummy hash: the same cost.
+        if not verify_pin(clerk.pin_hash if clerk is not None else dummy_pin_hash(), pin) or clerk is None:
+            self._login_failed(actor, staff_no, known=clerk is not None)
             raise HallRuleError("bad_login", "工号或密码错误", "wrong staff number or PIN", 401)
         token = new_token()
 
@@ -159,11 +174,87 @@ class WindowsClerksOps(TokenAuth):
             )
             uow.session.add(session_row)
             uow.session.flush()
+            # A success clears the failures counted against this staff number and this device.
+            uow.session.execute(
+                delete(LoginFailure).where(
+                    or_(
+                        and_(LoginFailure.hall_id == uow.hall_id, LoginFailure.staff_no == staff_no),
+                        LoginFailure.device_id == actor.device_id,
+                    )
+                )
+            )
             card = clerk_card(clerk)
             uow.emit("clerk_logged_in", window=window.number, clerk=card, post=post, handover_from=previous)
             return {"token": token, "session_id": session_row.id, "window": window.number, "clerk": card, "post": post}
 
-        return self._write_changing_tokens(actor.hall_id, work)
+        try:
+            return self._write_changing_tokens(actor.hall_id, work)
+        except HallRuleError as error:
+            if error.code != "conflict":
+                raise
+            # The same clerk logging in at another window at the same instant (another server
+            # process): the database kept one open session (one_window_per_clerk). Once more,
+            # now seeing it: this login moves the clerk here, or is refused with the reason.
+            return self._write_changing_tokens(actor.hall_id, work)
+
+    def _failures(self, session: Session, where: Any, now: datetime) -> tuple[int, datetime | None]:
+        count, last = session.execute(
+            select(func.count(), func.max(LoginFailure.failed_at)).where(where, LoginFailure.failed_at > now - FAILURE_MEMORY)
+        ).one()
+        return int(count), last
+
+    def _lock_keys(self, actor: Actor, staff_no: str) -> list[tuple[str, Any]]:
+        keys: list[tuple[str, Any]] = [("staff", and_(LoginFailure.hall_id == actor.hall_id, LoginFailure.staff_no == staff_no))]
+        if actor.device_id is not None:
+            keys.append(("device", LoginFailure.device_id == actor.device_id))
+        return keys
+
+    def _refuse_while_locked(self, session: Session, actor: Actor, staff_no: str) -> None:
+        """429 while this staff number or this device is locked out (the PIN is not looked at)."""
+        now = self.clock.now()
+        wait = 0.0
+        for _, where in self._lock_keys(actor, staff_no):
+            count, last = self._failures(session, where, now)
+            lock = lockout_seconds(count)
+            if lock and last is not None:
+                wait = max(wait, (last + timedelta(seconds=lock) - now).total_seconds())
+        if wait > 0:
+            minutes = max(1, math.ceil(wait / 60))
+            raise HallRuleError(
+                "login_locked",
+                f"登录失败次数过多，请{minutes}分钟后再试",
+                f"too many failed logins; try again in {minutes} minute(s)",
+                429,
+                retry_after=math.ceil(wait),
+            )
+
+    def _login_failed(self, actor: Actor, staff_no: str, known: bool) -> None:
+        """Count and audit a failed login (never the PIN); the failure that starts a lockout is
+        also audited as one and announced to the manager (``login_alert``)."""
+
+        def work(uow: UnitOfWork) -> None:
+            uow.session.add(LoginFailure(hall_id=uow.hall_id, staff_no=staff_no, device_id=actor.device_id, failed_at=uow.now))
+            uow.session.flush()
+            detail: dict[str, Any] = {"staff_no": staff_no, "known": known, "device": actor.device_id, "window": actor.window_number}
+            counts = {key: self._failures(uow.session, where, uow.now)[0] for key, where in self._lock_keys(actor, staff_no)}
+            uow.session.add(
+                AuditEntry(
+                    hall_id=uow.hall_id,
+                    actor=actor.label,
+                    action="login_failed",
+                    detail={**detail, "failures": counts.get("staff", 0), "failures_at_device": counts.get("device", 0)},
+                    created_at=uow.now,
+                )
+            )
+            for key, count in counts.items():
+                if count >= LOCK_AFTER_FAILURES:
+                    seconds = lockout_seconds(count)
+                    locked = {**detail, "by": key, "failures": count, "seconds": seconds}
+                    uow.session.add(AuditEntry(hall_id=uow.hall_id, actor=actor.label, action="login_locked", detail=locked, created_at=uow.now))
+                    # To every screen, so without the staff number: the manager reads it in the audit log.
+                    uow.emit("login_alert", by=key, window=actor.window_number, device_id=actor.device_id, failures=count, seconds=seconds, at=uow.now.isoformat())
+
+        self.write(actor.hall_id, work)
 
     def _end_sessions_elsewhere(self, uow: UnitOfWork, clerk: Clerk, window: Window) -> None:
         """One clerk, one window: logging in here ends a session left open at another window

@@ -91,7 +91,37 @@ def _enroll(d: Detail) -> Bilingual:
     return Bilingual(f"登记终端 {who_zh}", f"enrolled {who_en}")
 
 
+def _where_login(d: Detail) -> tuple[str, str]:
+    window = d.get("window")
+    return (f"在{window}号窗口" if window else f"在终端（编号 {d.get('device')}）"), (f"at window {window}" if window else f"at device #{d.get('device')}")
+
+
+def _login_failed(d: Detail) -> Bilingual:
+    where_zh, where_en = _where_login(d)
+    unknown_zh, unknown_en = ("", "") if d.get("known", True) else ("（无此工号）", " (no such staff number)")
+    return Bilingual(
+        f"工号 {d.get('staff_no')}{unknown_zh}{where_zh}登录失败（连续第 {d.get('failures')} 次）",
+        f"failed login for staff number {d.get('staff_no')}{unknown_en} {where_en} ({d.get('failures')} in a row)",
+    )
+
+
+def _login_locked(d: Detail) -> Bilingual:
+    where_zh, where_en = _where_login(d)
+    minutes = max(1, round(float(d.get("seconds", 0)) / 60))
+    if d.get("by") == "device":
+        return Bilingual(
+            f"{where_zh}连续 {d.get('failures')} 次登录失败，该终端锁定 {minutes} 分钟",
+            f"{d.get('failures')} failed logins in a row {where_en}: the device is locked for {minutes} min",
+        )
+    return Bilingual(
+        f"工号 {d.get('staff_no')} 连续 {d.get('failures')} 次登录失败（最近一次{where_zh}），锁定 {minutes} 分钟",
+        f"staff number {d.get('staff_no')} failed {d.get('failures')} logins in a row (last {where_en}): locked for {minutes} min",
+    )
+
+
 SENTENCES: dict[str, Callable[[Detail], Bilingual]] = {
+    "login_failed": _login_failed,
+    "login_locked": _login_locked,
     "reallocate": _reallocate,
     "hall_settings": _hall_settings,
     "device_health": _device_health,

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hall.numbering import SERIES_PATTERN
+from hall.pins import pin_problem
 from hall.text import HallRuleError
 from hall.tickets import DEFAULT_PROMISED_WORKING_DAYS, MAX_PROMISED_WORKING_DAYS
 
@@ -130,6 +131,9 @@ class RulesConfig:
     followup_working_days: bool = True
     default_rating_days: int = 0  # 0 = off; else a default 基本满意 after N days, stored as default
     pause_warn_minutes: float = 3.0  # AB角: away at most 3 minutes
+    # A clerk's session ends after this long without a request of theirs (0 = only at logout,
+    # revocation, deactivation, PIN change and the day's rollover).
+    clerk_idle_minutes: float = 60.0
     long_wait_alert_minutes: float = 30.0
     # 承诺件: the deadline in working days for an item without a 承诺时限 of its own (the clerk may
     # still change it per case), 1 to MAX_PROMISED_WORKING_DAYS.
@@ -149,6 +153,9 @@ class HallConfig:
     windows: tuple[WindowConfig, ...] = ()
     clerks: tuple[ClerkConfig, ...] = ()
     notices: tuple[str, ...] = ()
+    # The sample hall of the demo and the tests ([hall] demo = true): its clerks' PINs are their
+    # staff numbers, which hall.pins refuses in every other hall.
+    demo: bool = False
 
     def category(self, series: str) -> CategoryConfig:
         for category in self.categories:
@@ -334,6 +341,7 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
     if len(set(numbers)) != len(numbers):
         raise ConfigError("windows", "窗口号重复", "a window number is used twice")
 
+    demo = _optional(hall, "demo", "hall", bool, False)
     clerks: list[ClerkConfig] = []
     for index, raw in enumerate(data.get("clerks", [])):
         where = f"clerks[{index}]"
@@ -341,11 +349,13 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
         pin_hash = _optional(raw, "pin_hash", where, str, None)
         if pin is None and pin_hash is None:
             raise ConfigError(where, "需要 pin 或 pin_hash", "needs pin or pin_hash")
-        if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 12):
-            raise ConfigError(f"{where}.pin", "PIN 应为 4 到 12 位数字", "a PIN is 4 to 12 digits")
+        staff_no = _require(raw, "staff_no", where, str)
+        problem = pin_problem(pin, staff_no, demo=demo) if pin is not None else None
+        if problem is not None:
+            raise ConfigError(f"{where}.pin", problem.zh, problem.en)
         clerks.append(
             ClerkConfig(
-                staff_no=_require(raw, "staff_no", where, str),
+                staff_no=staff_no,
                 name=_require(raw, "name", where, str),
                 department=_optional(raw, "department", where, str, ""),
                 skills=check_series(_strings(raw.get("skills", []), f"{where}.skills"), f"{where}.skills"),
@@ -370,6 +380,7 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
         windows=tuple(windows),
         clerks=tuple(clerks),
         notices=_strings(data.get("notices", []), "notices"),
+        demo=demo,
     )
 
 

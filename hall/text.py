@@ -20,8 +20,9 @@ class Bilingual:
 class HallRuleError(Exception):
     """A request the hall's rules refuse. Carries a stable code and a message in both languages."""
 
-    def __init__(self, code: str, zh: str, en: str, status: int = 409) -> None:
+    def __init__(self, code: str, zh: str, en: str, status: int = 409, retry_after: int | None = None) -> None:
         super().__init__(f"{zh} / {en}")
         self.code = code
         self.message = Bilingual(zh, en)
         self.status = status
+        self.retry_after = retry_after  # seconds, sent as Retry-After (a locked login, 429)

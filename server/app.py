@@ -95,7 +95,8 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
 
     @app.exception_handler(HallRuleError)
     async def rule_error(_request: Request, error: HallRuleError) -> JSONResponse:
-        return JSONResponse(error_body(error.code, error.message.zh, error.message.en), status_code=error.status)
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
+        return JSONResponse(error_body(error.code, error.message.zh, error.message.en), status_code=error.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:

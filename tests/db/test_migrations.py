@@ -40,7 +40,7 @@ def test_upgrade_creates_every_table(engines: Engines) -> None:
     tables = set(inspect(engines.write).get_table_names())
     assert tables == set(Base.metadata.tables) | {"alembic_version"}
     with engines.write.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0007"  # head: device health, window phone, materials received
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0008"  # head: credentials that end
 
 
 def test_migrated_schema_matches_the_models(engines: Engines) -> None:
@@ -59,7 +59,7 @@ def test_partial_unique_indexes_exist(engines: Engines) -> None:
         for index in inspector.get_indexes(table)
         if index["unique"]
     }
-    assert {"one_ticket_at_window", "one_open_service_per_ticket", "one_open_pause_per_window", "one_clerk_per_window"} <= unique
+    assert {"one_ticket_at_window", "one_open_service_per_ticket", "one_open_pause_per_window", "one_clerk_per_window", "one_window_per_clerk"} <= unique
 
 
 def test_upgrade_twice_is_a_no_op_and_keeps_rows(engines: Engines) -> None:

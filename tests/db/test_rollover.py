@@ -1,11 +1,11 @@
 """The business day rolls over at the hall's local midnight on the first write: numbering restarts,
-yesterday's open tickets expire, and history stays."""
+yesterday's open tickets expire, every clerk still logged in is logged out, and history stays."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from db.models import DayCounter, Hall, Pause, Service, Ticket, Window
+from db.models import ClerkSession, DayCounter, Hall, Pause, Service, Ticket, Window
 from tests.db.conftest import HallEnv
 
 LOCAL_MIDNIGHT = datetime(2026, 11, 17, 16, 0, tzinfo=UTC)  # 00:00 Wed 2026-11-18 in Shanghai
@@ -43,8 +43,13 @@ def test_rollover_at_local_midnight(env: HallEnv) -> None:
     env.clock.set(LOCAL_MIDNIGHT)  # any write after local midnight starts the new day
     env.store.set_window_open(env.manager, 20, False)
     events = env.events(seq)
-    assert [e["kind"] for e in events] == ["day_rolled", "window_changed"]
+    # the five clerks of day one are logged out: a session lasts one business day at most
+    assert [e["kind"] for e in events] == ["day_rolled", *["clerk_logged_out"] * 5, "window_changed"]
     assert events[0]["data"] == {"business_day": "2026-11-18", "expired": 5}
+    assert sorted(e["data"]["window"] for e in events[1:6]) == [1, 2, 3, 5, 8]
+    assert {e["data"]["reason"] for e in events[1:6]} == {"rollover"}
+    sessions = env.rows(ClerkSession)
+    assert len(sessions) == 5 and all(s.ended_at == LOCAL_MIDNIGHT and s.end_reason == "rollover" for s in sessions)
     assert env.rows(Hall)[0].current_day == date(2026, 11, 18)
 
     for name in ("A002", "A003", "B001", "B002", "C001"):  # called, serving, parked, waiting, waiting
@@ -76,7 +81,8 @@ def test_numbering_restarts_per_series(env: HallEnv) -> None:
     assert first["people_ahead"] == 0 and first["waiting_in_category"] == 1  # yesterday's queue is gone
     assert env.issue("B")["number"] == "B001"
     assert env.issue("A")["number"] == "A002"
-    assert env.events()[-4]["kind"] == "day_rolled"  # written in the first transaction of the day, before its ticket
+    kinds = [kind for kind in env.event_kinds() if kind != "clerk_logged_out"]  # day one's clerks, logged out by the rollover
+    assert kinds[-4] == "day_rolled"  # written in the first transaction of the day, before its ticket
     counters = {(c.business_day, c.series): c.last_number for c in env.rows(DayCounter)}
     assert counters[(date(2026, 11, 17), "A")] == 3 and counters[(date(2026, 11, 18), "A")] == 2
     # two tickets called A001 now exist, one per business day

@@ -64,6 +64,7 @@ BASE = """
 [hall]
 code = "t"
 name_zh = "测试大厅"
+demo = true  # its clerk's PIN is the staff number (a real hall's PIN policy: tests/hall/test_pins.py)
 
 [hours]
 regular = ["08:30-12:00"]

@@ -265,7 +265,14 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(bad_input_hall: BadInp
     before = database_fingerprint(hs.engines, hs.hall.hall_id)
     problems = [p for case in CASES if (p := problems_with(hall.send(case), case))]
     assert not problems, "\n".join(problems)
-    assert database_fingerprint(hs.engines, hs.hall.hall_id) == before
+    after = database_fingerprint(hs.engines, hs.hall.hall_id)
+    # A failed login is the one refusal that writes: it is audited and counted towards a lockout.
+    failed_logins = sum(1 for case in CASES if case.code == "bad_login")
+    assert {table: after.pop(table) - before.pop(table) for table in ("audit_log", "login_failures")} == {
+        "audit_log": failed_logins,
+        "login_failures": failed_logins,
+    }
+    assert after == before
     # the server is still fine afterwards
     assert hs.manager.ticket(hall.waiting)["status"] == "waiting"
     assert hs.manager.health()["ok"]

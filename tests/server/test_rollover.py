@@ -1,5 +1,5 @@
 """The business day turns over at the hall's local midnight, over HTTP: numbering restarts,
-yesterday's open tickets are expired, and yesterday's history stays."""
+yesterday's open tickets are expired, yesterday's clerk tokens end, and yesterday's history stays."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from hall.clock import FakeClock
+from server.client import ApiError
 from tests.server.conftest import HallServer
 from tests.support.halls import TUESDAY_10AM
 
@@ -63,6 +64,12 @@ def test_numbering_restarts_and_yesterday_expires(hall_on_fake_clock: HallServer
         assert conn.execute(select(func.count()).select_from(Ticket)).scalar_one() == 7
         ends = dict(conn.execute(select(Service.ticket_id, Service.end_reason)).all())
     assert ends == {a1["id"]: "finished", a2["id"]: "expired"}
+
+    # Yesterday's clerk tokens end with the day: the clerk logs in again.
+    with pytest.raises(ApiError) as refused:
+        clerk1.call_next(1)
+    assert refused.value.status == 401 and refused.value.code == "bad_token"
+    clerk1 = hs.clerk(1)
 
     # The window that held A002 is free and calls today's numbers; the paused window is open again.
     called = clerk1.call_next(1)

@@ -478,6 +478,7 @@ class _Day:
                         "started_at": self.t(start),
                         "ended_at": self.t(end),
                         "end_reason": reason,
+                        "last_seen_at": self.t(end),
                     }
                 )
                 latest = max(latest, self.t(end))
