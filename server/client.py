@@ -308,6 +308,12 @@ def _raise_for_status(response: httpx.Response) -> None:
     """A 4xx/5xx answer as an :class:`ApiError` carrying the server's bilingual message."""
     if response.status_code < 400:
         return
+    if response.status_code == 503:  # the server is up but its database is not (or it is full): offline, retrying
+        try:
+            detail = str(response.json().get("message", {}).get("en", "")) or "503"
+        except (ValueError, AttributeError):
+            detail = "503"
+        raise Offline(f"503: {detail}")
     try:
         data = response.json()
         message = data.get("message", {})

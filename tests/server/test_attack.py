@@ -89,15 +89,17 @@ def connect(port: int, source: str) -> socket.socket:
     return sock
 
 
-def say(line: str) -> None:
-    print(f"  {line}", flush=True)
-
-
 @pytest.fixture
-def report(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[str], None]]:
+def report(capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest) -> Iterator[Callable[[str], None]]:
+    """Prints straight to the terminal, also under ``pytest -q`` (``make test``)."""
+
+    def say(line: str) -> None:
+        with capsys.disabled():
+            print(f"  {line}", flush=True)
+
     with capsys.disabled():
-        print("\n== attack test: the real hallq server on 127.0.0.1 ==", flush=True)
-        yield say
+        print(f"\n== attack test ({request.node.name}): the real hallq server on 127.0.0.1 ==", flush=True)
+    yield say
 
 
 def start_server(url: str, tmp_path: Path, name: str) -> tuple[ServerProcess, str]:
@@ -188,7 +190,7 @@ def test_floods_do_not_take_the_hall_down(tmp_path: Path, report: Callable[[str]
             time.sleep(1.0)
 
         kiosk.during(stall)
-        report(f"1,100 half requests from 28 addresses + 200 from one address: {len(stalled)} sockets opened")
+        report(f"1,100 half requests from 28 addresses + 200 more from one address (under its cap of 512): {len(stalled)} sockets opened")
         report(f"  held: kiosk {dict(kiosk.answers)}, p99 {p99(kiosk.latencies) * 1000:.0f} ms")
         if p99(kiosk.latencies) > KIOSK_P99_LIMIT or set(kiosk.answers) != {"201"}:
             failures.append(f"kiosk suffered during stalled connections: {dict(kiosk.answers)}, p99 {p99(kiosk.latencies):.3f}s")

@@ -220,6 +220,7 @@ def test_total_connections_are_capped_without_locking_out_kiosks(limited: Limite
         sock = limited.connect(f"127.0.1.{n // 4 + 1}")
         sock.sendall(b"GET /api/health HTTP/1.1\r\n")
         held.append(sock)
+    time.sleep(0.3)  # stalled: they have sent half a request and wait
     started = time.monotonic()
     for _ in range(5):
         assert limited.issue().status_code == 201

@@ -40,7 +40,8 @@ class Records(logging.Handler):
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        if not any(r is record for r in self.records):  # watched on several loggers of one tree
+            self.records.append(record)
 
 
 @pytest.fixture
