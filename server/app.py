@@ -434,9 +434,17 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     DepartmentFilter = Annotated[str | None, Query(min_length=1, max_length=100)]
     ReportFormat = Annotated[Literal["csv", "xlsx", "pdf"], Query(alias="format")]
     RatingsFormat = Annotated[Literal["csv", "xlsx", "json"], Query(alias="format")]
-    Month = Annotated[str, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    Month = Annotated[str, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]  # the years reports can cover
+    first_report_day, last_report_day = date(2000, 1, 1), date(2099, 12, 31)
 
     def checked_period(start: date, end: date) -> tuple[date, date]:
+        if not (first_report_day <= start <= last_report_day and first_report_day <= end <= last_report_day):
+            raise HallRuleError(
+                "date_out_of_range",
+                f"日期须在 {first_report_day} 至 {last_report_day} 之间",
+                f"dates must lie between {first_report_day} and {last_report_day}",
+                422,
+            )
         if end < start:
             raise HallRuleError(
                 "bad_period", f"结束日期（{end}）早于开始日期（{start}）", f"the end date {end} is before the start date {start}", 422

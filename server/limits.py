@@ -59,7 +59,10 @@ class Limits:
     keep_alive_seconds: float = 5.0  # an idle keep-alive connection is closed after this
     max_connections: int = 4000  # overall (HTTP and WebSocket); kept under the process's file limit
     max_connections_per_client: int = 512  # one client address (a kiosk opens a handful)
-    login_rate: tuple[float, int] = (1.0, 20)  # per client address: refill per second, burst
+    # per client address: refill per second, burst. The store also throttles each staff number and
+    # device; this bounds one machine trying many staff numbers (a hall's clerks log in from their
+    # own counters, but a test or bench logs 100 in from one address).
+    login_rate: tuple[float, int] = (5.0, 200)
     public_rate: tuple[float, int] = (10.0, 60)  # phone pages per client address
     retry_after_seconds: int = 2
     max_websocket_bytes: int = 64 * KB
@@ -313,15 +316,28 @@ def guarded_protocol(base: type, limits: Limits) -> type:
     return Guarded
 
 
+def _base_protocol() -> type:
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+        return HttpToolsProtocol
+    except ImportError:  # pragma: no cover - without httptools uvicorn uses h11
+        from uvicorn.protocols.http.h11_impl import H11Protocol
+
+        return H11Protocol
+
+
+# With the default limits, by import string: ``hallq server --workers N`` spawns processes that
+# cannot receive a class made at run time; each worker process then keeps its own counts.
+DefaultGuardedProtocol = guarded_protocol(_base_protocol(), Limits())
+DefaultGuardedProtocol.__qualname__ = "DefaultGuardedProtocol"
+
+
 def uvicorn_settings(limits: Limits | None = None) -> dict[str, Any]:
     """Keyword arguments for ``uvicorn.Config``/``uvicorn.run`` that enforce ``limits``."""
     limits = limits or Limits()
-    try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
-    except ImportError:  # pragma: no cover - without httptools uvicorn uses h11
-        from uvicorn.protocols.http.h11_impl import H11Protocol as base  # type: ignore[assignment]
     return {
-        "http": guarded_protocol(base, limits),
+        "http": "server.limits:DefaultGuardedProtocol" if limits == Limits() else guarded_protocol(_base_protocol(), limits),
         "timeout_keep_alive": limits.keep_alive_seconds,
         # uvicorn's own cap answers 503 beyond it; ours (per address, overall) comes first
         "limit_concurrency": limits.max_connections + 100,
