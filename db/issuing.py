@@ -31,7 +31,7 @@ from db.models import Appointment, AuditEntry, Category, DayCounter, Hall, Item,
 from db.security import mask_name, mask_phone
 from db.unit_of_work import UnitOfWork
 from db.waits import WaitEstimates
-from hall.calendar import business_day, hall_state
+from hall.calendar import business_day, check_appointment_slot, hall_state
 from hall.numbering import format_number
 from hall.text import HallRuleError
 from hall.tickets import PRIORITY_REASONS, TicketSource, TicketStatus
@@ -200,6 +200,7 @@ class IssuingOps(WaitEstimates):
         """预约 as data: only masked contact details are stored."""
 
         def work(uow: UnitOfWork) -> dict[str, Any]:
+            check_appointment_slot(uow.hours, slot_at, uow.now)
             category = category_by_series(uow.session, uow.hall_id, series)
             code = f"{secrets.randbelow(10**6):06d}"
             while uow.session.scalar(select(Appointment.id).where(Appointment.hall_id == uow.hall_id, Appointment.code == code)):

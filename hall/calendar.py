@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from hall.config import HoursConfig, WeekendMode
-from hall.text import Bilingual
+from hall.text import Bilingual, HallRuleError
 
 
 class Period(StrEnum):
@@ -82,6 +82,31 @@ def hall_state(hours: HoursConfig, instant: datetime) -> HallState:
         period = Period.WEEKEND if hours.weekend_mode is WeekendMode.OPEN else Period.APPOINTMENT_ONLY
         return HallState(period, today)
     return HallState(Period.CLOSED, today)
+
+
+APPOINTMENT_HORIZON_DAYS = 180  # bookings open this far ahead at most
+
+
+def check_appointment_slot(hours: HoursConfig, slot_at: datetime, now: datetime) -> None:
+    """An appointment is for a time to come, within the booking horizon, when the hall is open
+    (walk-in hours or appointment-only weekend service); otherwise a 422 saying which."""
+    if slot_at < now:
+        raise HallRuleError("appointment_in_past", "预约时间已过，请选择以后的时间", "the appointment time has passed; choose a later time", 422)
+    if slot_at > now + timedelta(days=APPOINTMENT_HORIZON_DAYS):
+        raise HallRuleError(
+            "appointment_too_far",
+            f"只能预约 {APPOINTMENT_HORIZON_DAYS} 天内的时间",
+            f"appointments can be made at most {APPOINTMENT_HORIZON_DAYS} days ahead",
+            422,
+        )
+    if hall_state(hours, slot_at).period is Period.CLOSED:
+        local = local_time(hours, slot_at)
+        raise HallRuleError(
+            "appointment_outside_hours",
+            f"{local:%Y-%m-%d %H:%M} 大厅不办公，请选择办公时间",
+            f"the hall is closed at {local:%Y-%m-%d %H:%M}; choose a time within its hours",
+            422,
+        )
 
 
 def add_days(hours: HoursConfig, start: date, days: int, working: bool) -> date:

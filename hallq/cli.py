@@ -26,6 +26,7 @@ def cmd_server(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.limits import Limits, raise_open_file_limit, uvicorn_settings
     from server.runner import default_database_url, prepare_hall
 
     url = args.database or default_database_url()
@@ -46,7 +47,10 @@ def cmd_server(args: argparse.Namespace) -> int:
         hall.engines.dispose()
         run_workers(url, args.host, args.port, args.workers)
         return 0
-    uvicorn.run(create_app(hall.store, owns_process=True), host=args.host, port=args.port, log_level="info", access_log=False, workers=1)
+    limits = Limits(header_seconds=args.header_timeout, body_seconds=args.body_timeout)
+    raise_open_file_limit()
+    app = create_app(hall.store, owns_process=True, limits=limits)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False, workers=1, **uvicorn_settings(limits))
     return 0
 
 
@@ -110,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--workers", type=int, default=1, help="server processes sharing the port (PostgreSQL only) / 服务进程数（仅 PostgreSQL）"
     )
+    server.add_argument(
+        "--header-timeout", type=float, default=10.0, help="seconds a request's headers may take / 请求头最长等待秒数"
+    )
+    server.add_argument("--body-timeout", type=float, default=15.0, help="seconds a request's body may take / 请求体最长等待秒数")
     server.set_defaults(func=cmd_server)
 
     db = sub.add_parser("db", help="database maintenance / 数据库维护")

@@ -22,6 +22,7 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -35,6 +36,8 @@ from hall.text import Bilingual, HallRuleError
 from server import schemas as s
 from server.events import EventHub
 from server.exports import ExportFile, export_ratings, export_report, monthly_dimensions, monthly_report_pdf
+from server.limits import Limits, LimitsMiddleware
+from server.outage import RETRY_AFTER_SECONDS, OutageLog, OutageWatch, is_outage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,10 +62,11 @@ def settle_garbage_collector() -> None:
     gc.freeze()
 
 
-def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool = False) -> FastAPI:
+def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool = False, limits: Limits | None = None) -> FastAPI:
     """``owns_process``: the app is what this process is for (``hallq server`` and its workers),
     so it may settle the process-wide garbage collector; an app embedded in a thread (demo, tests)
-    leaves the host process's collector alone."""
+    leaves the host process's collector alone. ``limits``: body sizes and rate limits, applied
+    before routing and authentication (server/limits.py; the connection limits are uvicorn's)."""
     hub = EventHub(store, poll_seconds)
     # PostgreSQL writers at once: each holds the hall row from numbering its events to the COMMIT,
     # so many more only queue for that lock and the GIL, and too few leave the database idle
@@ -90,6 +94,9 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     )
     app.state.store = store
     app.state.hub = hub
+    outage = OutageLog()
+    app.add_middleware(OutageWatch, outage=outage)
+    app.add_middleware(LimitsMiddleware, limits=limits)  # outermost: before routing and auth
 
     # ------------------------------------------------------------------ errors
 
@@ -111,6 +118,27 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
             ),
             status_code=422,
         )
+
+    @app.exception_handler(sa_exc.DBAPIError)
+    @app.exception_handler(sa_exc.TimeoutError)
+    async def database_error(_request: Request, error: Exception) -> JSONResponse:
+        if is_outage(error):
+            outage.failed(error)
+            return JSONResponse(
+                error_body("database_unavailable", "数据库暂时不可用，请稍后重试", "the hall database is unavailable; retrying shortly"),
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        if isinstance(error, sa_exc.DataError):  # a value the column cannot hold: validation missed it
+            log.warning("value refused by the database: %s", str(error).splitlines()[0][:200])
+            return JSONResponse(error_body("cannot_store", "输入的内容无法保存", "the input cannot be stored"), status_code=422)
+        log.error("database error", exc_info=error)
+        return JSONResponse(error_body("server_error", "服务器内部错误", "internal server error"), status_code=500)
+
+    @app.exception_handler(Exception)
+    async def server_error(_request: Request, _error: Exception) -> JSONResponse:
+        # Starlette still logs the traceback; the client gets the API's JSON, not plain text.
+        return JSONResponse(error_body("server_error", "服务器内部错误", "internal server error"), status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -407,9 +435,17 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     DepartmentFilter = Annotated[str | None, Query(min_length=1, max_length=100)]
     ReportFormat = Annotated[Literal["csv", "xlsx", "pdf"], Query(alias="format")]
     RatingsFormat = Annotated[Literal["csv", "xlsx", "json"], Query(alias="format")]
-    Month = Annotated[str, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    Month = Annotated[str, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]  # the years reports can cover
+    first_report_day, last_report_day = date(2000, 1, 1), date(2099, 12, 31)
 
     def checked_period(start: date, end: date) -> tuple[date, date]:
+        if not (first_report_day <= start <= last_report_day and first_report_day <= end <= last_report_day):
+            raise HallRuleError(
+                "date_out_of_range",
+                f"日期须在 {first_report_day} 至 {last_report_day} 之间",
+                f"dates must lie between {first_report_day} and {last_report_day}",
+                422,
+            )
         if end < start:
             raise HallRuleError(
                 "bad_period", f"结束日期（{end}）早于开始日期（{start}）", f"the end date {end} is before the start date {start}", 422

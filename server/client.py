@@ -24,8 +24,11 @@ class ApiError(Exception):
 
 
 class Offline(ApiError):
-    def __init__(self, detail: str) -> None:
-        super().__init__(0, "offline", "无法连接服务器，正在重试", f"cannot reach the hall server ({detail})")
+    """The server cannot be reached, or answered 503 (its database is down, or it is busy): the
+    programs show "offline, retrying". A 503 keeps its status and the server's error code."""
+
+    def __init__(self, detail: str, status: int = 0, code: str = "offline") -> None:
+        super().__init__(status, code, "无法连接服务器，正在重试", f"cannot reach the hall server ({detail})")
 
 
 @dataclass(frozen=True)
@@ -308,6 +311,13 @@ def _raise_for_status(response: httpx.Response) -> None:
     """A 4xx/5xx answer as an :class:`ApiError` carrying the server's bilingual message."""
     if response.status_code < 400:
         return
+    if response.status_code == 503:  # the server is up but its database is not (or it is full): offline, retrying
+        try:
+            data = response.json()
+            detail, code = str(data.get("message", {}).get("en", "")) or "503", str(data.get("error", "offline"))
+        except (ValueError, AttributeError):
+            detail, code = "503", "offline"
+        raise Offline(f"503: {detail}", 503, code)
     try:
         data = response.json()
         message = data.get("message", {})

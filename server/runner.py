@@ -21,6 +21,7 @@ from db.schema import import_hall, upgrade
 from hall.clock import Clock, SystemClock
 from hall.config import HallConfig, load_sample_hall
 from server.app import create_app
+from server.limits import Limits, raise_open_file_limit, uvicorn_settings
 
 log = logging.getLogger(__name__)
 
@@ -66,21 +67,34 @@ def run_workers(url: str, host: str, port: int, workers: int, log_level: str = "
     if make_url(url).get_backend_name() != "postgresql":
         raise ValueError("多个服务进程需要 PostgreSQL / several server processes need PostgreSQL (SQLite runs one process)")
     os.environ[DATABASE_URL_VARIABLE] = url
+    raise_open_file_limit()
     uvicorn.run(
-        "server.runner:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level=log_level, access_log=False
+        "server.runner:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+        **uvicorn_settings(),
     )
 
 
 class ServerThread:
     """uvicorn on 127.0.0.1 in a daemon thread; ``port=0`` picks a free port."""
 
-    def __init__(self, store: ConfigStore, host: str = "127.0.0.1", port: int = 0, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self, store: ConfigStore, host: str = "127.0.0.1", port: int = 0, poll_seconds: float = 1.0, limits: Limits | None = None
+    ) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))
         self.host, self.port = self.sock.getsockname()[:2]
-        self.app = create_app(store, poll_seconds)
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, ws_ping_interval=20, timeout_graceful_shutdown=2)
+        limits = limits or Limits()
+        self.app = create_app(store, poll_seconds, limits=limits)
+        config = uvicorn.Config(
+            self.app, log_level="warning", access_log=False, ws_ping_interval=20, timeout_graceful_shutdown=2, **uvicorn_settings(limits)
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, name="hallq-server", daemon=True)
 

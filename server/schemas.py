@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hall.tickets import MAX_PROMISED_WORKING_DAYS
 
 Short = Annotated[str, Field(max_length=100)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]  # a name shown on screens: never empty (spaces are stripped first)
 Code = Annotated[str, Field(min_length=1, max_length=32)]
 Series = Annotated[str, Field(min_length=1, max_length=2, pattern=r"^[A-Z]{1,2}$")]
 NumberText = Annotated[str, Field(min_length=2, max_length=10)]  # a ticket number as printed, e.g. A023
@@ -50,10 +51,18 @@ class CheckInRequest(Strict):
 class AppointmentRequest(Strict):
     series: Series
     slot_at: AwareDatetime   # with its zone: a naive time is ambiguous across halls
-    name: Short = ""
+    name: Annotated[str, Field(max_length=60)] = ""  # the column holds 60
     phone: Annotated[str, Field(max_length=20)] = ""
     item_code: Annotated[str, Field(max_length=32)] = ""
     channel: Annotated[str, Field(max_length=16)] = "online"
+
+    @field_validator("slot_at", mode="before")
+    @classmethod
+    def date_and_time_text(cls, value: Any) -> Any:
+        """A slot is a date and time with its zone as text; a bare number (0, -1, 1.5) is not one."""
+        if isinstance(value, (int, float)):
+            raise ValueError("slot_at must be a date and time with its zone, e.g. 2026-11-17T10:00:00+08:00 / 预约时间须为带时区的日期时间")
+        return value
 
 
 class CallNumberRequest(Strict):
@@ -96,6 +105,12 @@ class CategoriesRequest(Strict):
     secondary: list[Series] = Field(default_factory=list, max_length=30)
     reason: Annotated[str, Field(max_length=300)] = ""
 
+    @model_validator(mode="after")
+    def serves_something(self) -> CategoriesRequest:
+        if not self.primary and not self.secondary:
+            raise ValueError("a window must serve at least one category / 窗口至少要办理一个类别")
+        return self
+
 
 class LoginRequest(Strict):
     staff_no: Annotated[str, Field(min_length=1, max_length=32)]
@@ -119,12 +134,12 @@ class FollowUpRequest(Strict):
 
 class EnrollRequest(Strict):
     role: Annotated[str, Field(max_length=16)]
-    name: Short
+    name: Name
     window: Annotated[int, Field(ge=1, le=9999)] | None = None
 
 
 class HallSettingsRequest(Strict):
-    name_zh: Short | None = None
+    name_zh: Name | None = None
     name_en: Short | None = None
     complaint_phone: Annotated[str, Field(max_length=40)] | None = None
     public_url: Annotated[str, Field(max_length=300)] | None = None
@@ -134,7 +149,7 @@ class HallSettingsRequest(Strict):
 
 
 class CategoryEdit(Strict):
-    name_zh: Short | None = None
+    name_zh: Name | None = None
     name_en: Short | None = None
     department: Short | None = None
     expected_service_minutes: Annotated[float, Field(gt=0, le=480)] | None = None
@@ -144,7 +159,7 @@ class CategoryEdit(Strict):
 
 class ItemEdit(Strict):
     series: Series | None = None
-    name_zh: Annotated[str, Field(max_length=200)] | None = None
+    name_zh: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     name_en: Annotated[str, Field(max_length=200)] | None = None
     materials: list[Annotated[str, Field(max_length=200)]] | None = Field(default=None, max_length=50)
     promised_days: Annotated[int, Field(ge=0, le=365)] | None = None
@@ -152,14 +167,14 @@ class ItemEdit(Strict):
 
 
 class WindowEdit(Strict):
-    name_zh: Short | None = None
+    name_zh: Name | None = None
     name_en: Short | None = None
     department: Short | None = None
     phone: Annotated[str, Field(max_length=40, pattern=r"^[0-9+\- ()转]*$")] | None = None
 
 
 class ClerkEdit(Strict):
-    name: Annotated[str, Field(max_length=60)] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=60)] | None = None  # the column holds 60
     department: Short | None = None
     photo: Annotated[str, Field(max_length=300)] | None = None
     skills: list[Series] | None = None

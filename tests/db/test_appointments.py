@@ -51,10 +51,11 @@ def test_check_in_on_the_wrong_day_is_refused(env: HallEnv) -> None:
     with env.refused("wrong_day", 409) as caught:
         env.store.check_in(env.kiosk, tomorrow["code"])
     assert "2026-11-18" in caught.value.message.zh
-    # the business day is the hall's local date: 15:30 UTC is 23:30 today in Shanghai
-    late_tonight = env.store.add_appointment(env.manager, "C", datetime(2026, 11, 17, 15, 30, tzinfo=UTC))
+    # the business day is the hall's local date (slots lie within the hall's hours): 10:30 UTC is
+    # 18:30 today in Shanghai (extended hours), 00:45 UTC on the 18th is 08:45 tomorrow
+    late_tonight = env.store.add_appointment(env.manager, "C", datetime(2026, 11, 17, 10, 30, tzinfo=UTC))
     assert env.store.check_in(env.kiosk, late_tonight["code"])["number"] == "C001"
-    after_midnight = env.store.add_appointment(env.manager, "C", datetime(2026, 11, 17, 16, 30, tzinfo=UTC))  # 00:30 on the 18th
+    after_midnight = env.store.add_appointment(env.manager, "C", datetime(2026, 11, 18, 0, 45, tzinfo=UTC))
     with env.refused("wrong_day"):
         env.store.check_in(env.kiosk, after_midnight["code"])
     with env.refused("unknown_appointment", 404):

@@ -332,6 +332,46 @@ BUGS = [
         "fixed",
         "BUG: unauthenticated /api/public/tickets/{id} with a NUL -> 500 on PostgreSQL",
     ),
+    # ---- issue 15: every input that cannot be stored is a 422 (dates out of range, names too long
+    # for their column, empty names, appointments in the past or outside the hall's hours, a window
+    # with no categories)
+    *[
+        (Case(name, actor, method, path, body), "fixed", reason)
+        for name, actor, method, path, body, reason in [
+            ("monthly report for year 0", "manager", "GET", "/api/reports/monthly.pdf?month=0000-01", None,
+             "BUG: date(0, 1, 1) raises ValueError -> plain-text 500"),
+            ("monthly report for year 9999 December", "manager", "GET", "/api/reports/monthly.pdf?month=9999-12", None,
+             "BUG: the day after 9999-12-31 overflows -> plain-text 500"),
+            ("report over year 9999", "manager", "GET", "/api/reports?start=9999-12-01&end=9999-12-31", None,
+             "BUG: a range ending 9999-12-31 overflows in the queries -> 500"),
+            ("ratings over year 9999", "manager", "GET", "/api/reports/ratings?start=9999-12-01&end=9999-12-31", None,
+             "BUG: a range ending 9999-12-31 overflows in the queries -> 500"),
+            ("appointment name longer than its column", "manager", "POST", "/api/appointments",
+             {"series": "A", "slot_at": "2026-11-17T15:00:00+08:00", "name": "张" * 61},
+             "BUG: the schema allows 100 characters, the column holds 60: PostgreSQL -> 500"),
+            ("appointment at the epoch", "manager", "POST", "/api/appointments", {"series": "A", "slot_at": 0},
+             "BUG: slot_at 0 is accepted as 1970-01-01"),
+            ("appointment at a negative time", "manager", "POST", "/api/appointments", {"series": "A", "slot_at": -86400},
+             "BUG: a negative slot_at is accepted"),
+            ("appointment at a fractional time", "manager", "POST", "/api/appointments", {"series": "A", "slot_at": 1795000000.5},
+             "BUG: a fractional Unix time is accepted"),
+            ("appointment in the past", "manager", "POST", "/api/appointments", {"series": "A", "slot_at": "2026-11-16T10:00:00+08:00"},
+             "BUG: an appointment yesterday is accepted"),
+            ("appointment at night", "manager", "POST", "/api/appointments", {"series": "A", "slot_at": "2026-11-18T23:00:00+08:00"},
+             "BUG: an appointment outside the hall's hours is accepted"),
+            ("appointment in year 9999", "manager", "POST", "/api/appointments", {"series": "A", "slot_at": "9999-12-31T23:59:00+00:00"},
+             "BUG: a slot at the end of time overflows in the hall's zone -> 500"),
+            ("empty hall name", "manager", "PUT", "/api/config/hall", {"name_zh": ""}, "BUG: a hall may be renamed to nothing"),
+            ("blank hall name", "manager", "PUT", "/api/config/hall", {"name_zh": "   "}, "BUG: a hall may be renamed to spaces"),
+            ("empty clerk name", "manager", "PUT", "/api/config/clerks/1002", {"name": ""}, "BUG: a clerk may have no name"),
+            ("empty window name", "manager", "PUT", "/api/config/windows/2", {"name_zh": ""}, "BUG: a window may have no name"),
+            ("empty category name", "manager", "PUT", "/api/config/categories/A", {"name_zh": ""}, "BUG: a category may have no name"),
+            ("empty item name", "manager", "PUT", "/api/config/items/A01", {"name_zh": ""}, "BUG: an item may have no name"),
+            ("empty device name", "manager", "POST", "/api/devices", {"role": "kiosk", "name": ""}, "BUG: a device may have no name"),
+            ("window with no categories", "manager", "PUT", "/api/windows/2/categories", {"primary": [], "secondary": []},
+             "BUG: a window may be left serving nothing"),
+        ]
+    ],
 ]
 
 

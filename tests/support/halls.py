@@ -92,13 +92,21 @@ class RunningClock:
 class ServerProcess:
     """``python -m hallq server`` as a child process on 127.0.0.1 (killable with SIGKILL)."""
 
-    def __init__(self, database_url: str, config_path: Path | None = None, port: int | None = None, log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        config_path: Path | None = None,
+        port: int | None = None,
+        log_path: Path | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         from tests.support.pg import free_port
 
         self.database_url = database_url
         self.config_path = config_path
         self.port = port or free_port()
         self.log_path = log_path
+        self.extra_args = extra_args
         self.process: subprocess.Popen[bytes] | None = None
         self._log_file = None
 
@@ -114,6 +122,7 @@ class ServerProcess:
         command = [sys.executable, "-m", "hallq", "server", "--database", self.database_url, "--port", str(self.port)]
         if self.config_path is not None:
             command += ["--config", str(self.config_path)]
+        command += list(self.extra_args)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self._log_file = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)

@@ -119,6 +119,23 @@ class PgCluster:
             self.stop()
             raise
 
+    def pause(self) -> None:
+        """Stop the server but keep the cluster (a database outage); ``resume`` brings it back on
+        the same port."""
+        assert self.datadir is not None and self.bindir is not None
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
+
+    def resume(self) -> None:
+        assert self.datadir is not None and self.bindir is not None
+        options = (
+            f"-k {self.datadir} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-c synchronous_commit=off -c full_page_writes=off -c max_connections={self.max_connections}"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-o", options, "-l", str(self.datadir / "server.log"),
+            "-w", "-t", "60", "start",
+        )  # fmt: skip
+
     def stop(self) -> None:
         if self.datadir is None:
             return

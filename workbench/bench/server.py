@@ -55,6 +55,7 @@ def serve(url: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from server.app import create_app
+    from server.limits import uvicorn_settings
     from server.runner import prepare_hall, run_workers
 
     hall = prepare_hall(url, large_hall("unused: the hall already exists"))
@@ -62,7 +63,9 @@ def serve(url: str, port: int, workers: int = 1) -> None:
         hall.engines.dispose()
         run_workers(url, "127.0.0.1", port, workers, log_level="warning")
         return
-    uvicorn.run(create_app(hall.store, owns_process=True), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(hall.store, owns_process=True), host="127.0.0.1", port=port, log_level="warning", access_log=False, **uvicorn_settings()
+    )
 
 
 def free_port() -> int:
