@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -33,8 +34,9 @@ from db.reports.queries import ReportQueries
 from hall.reports import Dimension, ReportFilter, ReportRequest, rating_record_to_json, report_to_json
 from hall.text import Bilingual, HallRuleError
 from server import schemas as s
-from server.events import EventHub
+from server.events import CLOSE_BAD_AFTER, CLOSE_RESUME, RESUME_REASON, EventHub
 from server.exports import ExportFile, export_ratings, export_report, monthly_dimensions, monthly_report_pdf
+from server.shaping import shape_event, shape_snapshot, shape_ticket
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,6 +46,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 DbId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 WindowNo = Annotated[int, Path(ge=1, le=9999)]
 PathCode = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_-]+$")]
+SEQ_TEXT = re.compile(r"[0-9]{1,18}")  # an event seq as after= gives it: ASCII digits, below 2**63
 
 
 def error_body(code: str, zh: str, en: str, **extra: Any) -> dict[str, Any]:
@@ -198,7 +201,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
 
     @app.get("/api/snapshot")
     def snapshot(actor: Any_) -> dict[str, Any]:
-        return store.snapshot(actor.hall_id)
+        return shape_snapshot(actor.role, store.snapshot(actor.hall_id))
 
     @app.get("/api/planning")
     def planning(actor: Manager) -> dict[str, Any]:
@@ -232,7 +235,8 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
 
     @app.get("/api/tickets/{ticket_id}")
     def ticket(ticket_id: DbId, actor: Any_) -> dict[str, Any]:
-        return store.ticket_status(actor.hall_id, ticket_id=ticket_id)
+        """A ticket of this hall, shaped for the asking role (server.shaping: notes stay with staff)."""
+        return shape_ticket(actor.role, store.ticket_status(actor.hall_id, ticket_id=ticket_id))
 
     @app.post("/api/tickets/{ticket_id}/reprint")
     def reprint(ticket_id: DbId, actor: Kiosk) -> dict[str, Any]:
@@ -514,22 +518,26 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
             await websocket.close(code=4401, reason="unauthorized")
             return
         await websocket.accept()
-        subscriber = hub.subscribe(actor.hall_id)
+        after_text = websocket.query_params.get("after")
+        if after_text is not None and not SEQ_TEXT.fullmatch(after_text):
+            await websocket.close(code=CLOSE_BAD_AFTER, reason="bad after=: give the last seq received (0-999999999999999999) or leave it out")
+            return
+        role = actor.role
+        subscriber = hub.subscribe(actor.hall_id, role, actor.device_id, token)
         try:
-            after_text = websocket.query_params.get("after")
             last_sent = -1
-            if after_text is not None and after_text.isdigit():
+            if after_text is not None:
                 last_sent = int(after_text)
                 while True:
                     missed = await asyncio.to_thread(store.events_after, actor.hall_id, last_sent, 1000)
                     for event in missed:
-                        await websocket.send_json({"type": "event", **event})
+                        await websocket.send_json({"type": "event", **shape_event(role, event)})
                         last_sent = event["seq"]
                     if len(missed) < 1000:
                         break
             else:
                 snap = await asyncio.to_thread(store.snapshot, actor.hall_id)
-                await websocket.send_json({"type": "snapshot", "seq": snap["seq"], "data": snap})
+                await websocket.send_json({"type": "snapshot", "seq": snap["seq"], "data": shape_snapshot(role, snap)})
                 last_sent = snap["seq"]
 
             # Watch for the client going away while waiting for events, so a closed display
@@ -542,20 +550,27 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
                 nonlocal last_sent
                 while True:
                     event = await subscriber.queue.get()
-                    if subscriber.overflowed:
-                        await websocket.close(code=4408, reason="too slow; reconnect with after=last seq")
-                        return
                     if event.seq <= last_sent:
                         continue  # already sent during catch-up
-                    await websocket.send_text(event.text)  # serialized once by the hub for every subscriber
+                    try:
+                        # serialized once by the hub for every subscriber of this audience
+                        await asyncio.wait_for(websocket.send_text(event.text_for(role)), hub.send_timeout)
+                    except TimeoutError:
+                        subscriber.end(CLOSE_RESUME, RESUME_REASON)  # it stopped reading
+                        return
                     last_sent = event.seq
 
-            tasks = {asyncio.create_task(wait_closed()), asyncio.create_task(forward())}
+            tasks = {asyncio.create_task(wait_closed()), asyncio.create_task(forward()), asyncio.create_task(subscriber.ended.wait())}
             try:
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 for task in tasks:
                     task.cancel()
+            if subscriber.close_code is not None:
+                hub.unsubscribe(subscriber)
+                # A client that stopped reading may never take the close frame: do not wait for it.
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(websocket.close(code=subscriber.close_code, reason=subscriber.close_reason), 2.0)
         except WebSocketDisconnect:
             pass
         finally:
