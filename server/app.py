@@ -13,6 +13,7 @@ import contextlib
 import gc
 import logging
 import re
+import secrets
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -21,6 +22,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response, WebSocket, WebSocketDisconnect
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -483,13 +485,33 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
 
     # ------------------------------------------------------------------ phone page (public)
 
+    def public_headers(nonce: str | None = None) -> dict[str, str]:
+        """A ticket's page is its holder's alone: never framed, cached or named to another site."""
+        sources = f"'nonce-{nonce}'" if nonce else "'none'"
+        return {
+            "Content-Security-Policy": (
+                f"default-src 'none'; script-src {sources}; style-src {sources}; connect-src 'self'; img-src 'self' data:; "
+                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+            ),
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        }
+
     @app.get("/t/{public_id}", response_class=HTMLResponse)
     def phone_page(public_id: str) -> HTMLResponse:
-        return HTMLResponse(PHONE_PAGE.replace("{{PUBLIC_ID}}", "".join(ch for ch in public_id if ch.isalnum())[:32]))
+        nonce = secrets.token_urlsafe(18)
+        page = PHONE_PAGE.replace("{{PUBLIC_ID}}", "".join(ch for ch in public_id if ch.isalnum())[:32]).replace("{{NONCE}}", nonce)
+        return HTMLResponse(page, headers=public_headers(nonce))
 
     @app.get("/api/public/tickets/{public_id}")
-    def public_ticket(public_id: PathCode) -> dict[str, Any]:
-        data = store.ticket_status(0, public_id=public_id[:32])
+    def public_ticket(public_id: PathCode) -> JSONResponse:
+        try:
+            data = store.ticket_status(0, public_id=public_id[:32])
+        except HallRuleError as error:
+            body = error_body(error.code, error.message.zh, error.message.en)
+            return JSONResponse(body, status_code=error.status, headers=public_headers())
         allowed = (
             "number",
             "status",
@@ -506,7 +528,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
             "department",
             "serving_windows",
         )
-        return {k: data[k] for k in allowed if k in data}
+        return JSONResponse(jsonable_encoder({k: data[k] for k in allowed if k in data}), headers=public_headers())
 
     # ------------------------------------------------------------------ event stream
 
