@@ -546,6 +546,15 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
             return
         role = actor.role
         subscriber = hub.subscribe(actor.hall_id, role, actor.device_id, token)
+
+        async def send_in_time(message: dict[str, Any]) -> None:
+            """A catch-up message; a client that does not take it in time is told to resume."""
+            try:
+                await asyncio.wait_for(websocket.send_json(message), hub.send_timeout)
+            except TimeoutError:
+                subscriber.end(CLOSE_RESUME, RESUME_REASON)
+                raise
+
         try:
             last_sent = -1
             if after_text is not None:
@@ -553,13 +562,13 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
                 while True:
                     missed = await asyncio.to_thread(store.events_after, actor.hall_id, last_sent, 1000)
                     for event in missed:
-                        await websocket.send_json({"type": "event", **shape_event(role, event)})
+                        await send_in_time({"type": "event", **shape_event(role, event)})
                         last_sent = event["seq"]
                     if len(missed) < 1000:
                         break
             else:
                 snap = await asyncio.to_thread(store.snapshot, actor.hall_id)
-                await websocket.send_json({"type": "snapshot", "seq": snap["seq"], "data": shape_snapshot(role, snap)})
+                await send_in_time({"type": "snapshot", "seq": snap["seq"], "data": shape_snapshot(role, snap)})
                 last_sent = snap["seq"]
 
             # Watch for the client going away while waiting for events, so a closed display
@@ -593,7 +602,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
                 # A client that stopped reading may never take the close frame: do not wait for it.
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(websocket.close(code=subscriber.close_code, reason=subscriber.close_reason), 2.0)
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, TimeoutError):
             pass
         finally:
             hub.unsubscribe(subscriber)

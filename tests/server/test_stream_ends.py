@@ -143,3 +143,18 @@ def test_a_subscriber_that_stops_reading_is_dropped(hall_server: HallServer) -> 
         assert wait_for_subscribers(hs, 0, 15.0), "a subscriber that stopped reading is still held"
     finally:
         sock.close()
+
+
+def test_a_subscriber_that_stops_reading_during_catch_up_is_dropped(hall_server: HallServer) -> None:
+    """after=0 on a long backlog, then no reading: the catch-up does not hold the server either."""
+    hs = hall_server
+    hub = hs.server.app.state.hub
+    hub.send_timeout = 2.0
+    blob = "满" * 20_000
+    for _ in range(30):
+        hs.store.write(hs.hall.hall_id, lambda uow: [uow.emit("test_bulk", blob=blob) for _ in range(5)])
+    sock = _raw_subscriber(hs, str(hs.display().token))
+    try:
+        assert wait_for_subscribers(hs, 0, 15.0), "a subscriber that stopped reading during catch-up is still held"
+    finally:
+        sock.close()
