@@ -12,6 +12,8 @@ operations that need them.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,42 @@ def _sqlite_engine(url: str, immediate: bool, synchronous: str) -> Engine:
     return engine
 
 
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def private_directory(path: Path) -> Path:
+    """``path`` created 0700 if missing (parents too). An existing directory is left as it is —
+    it may be shared on purpose — but hallq's own files in it are 0600."""
+    if not path.exists():
+        path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        path.chmod(PRIVATE_DIR)  # mkdir's mode is masked by the umask
+    return path
+
+
+def write_private_file(path: Path, text: str) -> Path:
+    """``text`` in a file only its owner can read (0600 from the start: never readable for a moment)."""
+    private_directory(path.parent)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        os.fchmod(file.fileno(), PRIVATE_FILE)
+        file.write(text)
+    return path
+
+
+def _private_sqlite_file(database: str) -> None:
+    """The database file exists 0600 before SQLite opens it; SQLite creates its WAL and
+    shared-memory files with the database file's permissions. A file left readable by others
+    (an older hallq, a copy) is made private."""
+    path = Path(database)
+    private_directory(path.parent)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE))
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS)):
+        if file.exists() and stat.S_IMODE(file.stat().st_mode) & 0o077:
+            file.chmod(PRIVATE_FILE)
+
+
 def make_engines(url: str, synchronous: str = "FULL") -> Engines:
     """Engines for ``url``: ``sqlite:///path`` or ``postgresql+psycopg://...``.
 
@@ -79,8 +117,8 @@ def make_engines(url: str, synchronous: str = "FULL") -> Engines:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            _private_sqlite_file(parsed.database)
         return Engines(_sqlite_engine(url, True, synchronous), _sqlite_engine(url, False, synchronous), url)
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":

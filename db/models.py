@@ -54,6 +54,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Column marker: free text or a reason that may hold personal data (an ID number, a phone, a
+# health condition). It never leaves the clerk and manager roles (server.shaping).
+POSSIBLY_PERSONAL: dict[str, Any] = {"possibly_personal": True}
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
@@ -254,7 +259,7 @@ class Ticket(Base):
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     items: Mapped[list[Any]] = mapped_column(default=list)
     priority: Mapped[bool] = mapped_column(Boolean, default=False)
-    priority_reason: Mapped[str] = mapped_column(String(20), default="")
+    priority_reason: Mapped[str] = mapped_column(String(20), default="", info=POSSIBLY_PERSONAL)
     source: Mapped[str] = mapped_column(String(16), default="kiosk")
     appointment_at: Mapped[datetime | None] = mapped_column(nullable=True)
     status: Mapped[str] = mapped_column(String(10), default="waiting")
@@ -264,7 +269,7 @@ class Ticket(Base):
     target_window_id: Mapped[int | None] = mapped_column(ForeignKey("windows.id"), nullable=True)
     recall_count: Mapped[int] = mapped_column(Integer, default=0)
     transfer_count: Mapped[int] = mapped_column(Integer, default=0)
-    note: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(String(200), default="", info=POSSIBLY_PERSONAL)
     called_at: Mapped[datetime | None] = mapped_column(nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     print_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -301,7 +306,7 @@ class Service(Base):
     promised_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     # 承诺件: the materials the clerk ticked as received (printed on the 告知单); None otherwise.
     materials_received: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
-    note: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(String(200), default="", info=POSSIBLY_PERSONAL)
 
 
 class Rating(Base):
@@ -332,8 +337,8 @@ class FollowUp(Base):
     rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), unique=True)
     deadline: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | resolved | appealed
-    notes: Mapped[str] = mapped_column(Text, default="")
-    citizen_view: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="", info=POSSIBLY_PERSONAL)
+    citizen_view: Mapped[str] = mapped_column(String(200), default="", info=POSSIBLY_PERSONAL)
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
 

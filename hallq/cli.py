@@ -8,9 +8,11 @@ server/exports for ``report``, workbench/ for the demo, simulation, synthetic hi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from hall.text import HallRuleError
 from hallq.report_cli import add_report_parser
@@ -20,6 +22,44 @@ def _config(path: str | None):  # type: ignore[no-untyped-def]
     from hall.config import load_config, load_sample_hall
 
     return load_config(path) if path else load_sample_hall()
+
+
+TOKEN_FILE_NAME = "first-manager-token"
+
+
+def open_terminal():  # type: ignore[no-untyped-def]
+    """The controlling terminal, or None (a service manager, a pipe): the first manager token is
+    shown there and only there — stdout and stderr end up in service logs."""
+    try:
+        return open("/dev/tty", "w", encoding="utf-8")
+    except OSError:
+        return None
+
+
+def token_file_for(url: str) -> Path:
+    """Beside a SQLite database; in hallq's data directory for PostgreSQL."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(parsed.database).parent / TOKEN_FILE_NAME
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("hallq")) / TOKEN_FILE_NAME
+
+
+def hand_over_first_manager_token(token: str, url: str) -> Path:
+    """The first manager token in a 0600 file, shown once on the terminal; stdout names the file."""
+    from db.engine import write_private_file
+
+    path = write_private_file(token_file_for(url), token + "\n")
+    terminal = open_terminal()
+    if terminal is not None:
+        with contextlib.suppress(OSError), terminal:
+            terminal.write(f"首个管理端令牌（只显示一次）/ first manager token (shown once): {token}\n")
+    print(f"首个管理端令牌已写入（仅本用户可读）/ first manager token written to (owner-only): {path}")
+    print("登记管理端后请删除该文件 / delete the file once the manager console is enrolled")
+    return path
 
 
 def cmd_server(args: argparse.Namespace) -> int:
@@ -39,7 +79,7 @@ def cmd_server(args: argparse.Namespace) -> int:
     hall = prepare_hall(url, _config(args.config))
     if not hall.store.devices(hall.hall_id):
         first = hall.store.enroll_device(None, hall.hall_id, "manager", "first manager console")
-        print(f"首个管理端令牌（只显示一次）/ first manager token (shown once): {first['token']}")
+        hand_over_first_manager_token(first["token"], url)
     print(f"hallq server: {hall.config.name_zh} on http://{args.host}:{args.port}  database={hall.engines.write.dialect.name}")
     if args.workers > 1:
         from server.runner import run_workers

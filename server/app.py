@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import gc
 import logging
+import re
+import secrets
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -20,6 +22,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response, WebSocket, WebSocketDisconnect
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import exc as sa_exc
@@ -34,10 +37,11 @@ from db.reports.queries import ReportQueries
 from hall.reports import Dimension, ReportFilter, ReportRequest, rating_record_to_json, report_to_json
 from hall.text import Bilingual, HallRuleError
 from server import schemas as s
-from server.events import EventHub
+from server.events import CLOSE_BAD_AFTER, CLOSE_RESUME, RESUME_REASON, EventHub
 from server.exports import ExportFile, export_ratings, export_report, monthly_dimensions, monthly_report_pdf
 from server.limits import Limits, LimitsMiddleware
 from server.outage import RETRY_AFTER_SECONDS, OutageLog, OutageWatch, is_outage
+from server.shaping import shape_event, shape_snapshot, shape_ticket
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,6 +51,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 DbId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 WindowNo = Annotated[int, Path(ge=1, le=9999)]
 PathCode = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_-]+$")]
+SEQ_TEXT = re.compile(r"[0-9]{1,18}")  # an event seq as after= gives it: ASCII digits, below 2**63
 
 
 def error_body(code: str, zh: str, en: str, **extra: Any) -> dict[str, Any]:
@@ -227,7 +232,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
 
     @app.get("/api/snapshot")
     def snapshot(actor: Any_) -> dict[str, Any]:
-        return store.snapshot(actor.hall_id)
+        return shape_snapshot(actor.role, store.snapshot(actor.hall_id))
 
     @app.get("/api/planning")
     def planning(actor: Manager) -> dict[str, Any]:
@@ -261,7 +266,8 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
 
     @app.get("/api/tickets/{ticket_id}")
     def ticket(ticket_id: DbId, actor: Any_) -> dict[str, Any]:
-        return store.ticket_status(actor.hall_id, ticket_id=ticket_id)
+        """A ticket of this hall, shaped for the asking role (server.shaping: notes stay with staff)."""
+        return shape_ticket(actor.role, store.ticket_status(actor.hall_id, ticket_id=ticket_id))
 
     @app.post("/api/tickets/{ticket_id}/reprint")
     def reprint(ticket_id: DbId, actor: Kiosk) -> dict[str, Any]:
@@ -516,13 +522,33 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
 
     # ------------------------------------------------------------------ phone page (public)
 
+    def public_headers(nonce: str | None = None) -> dict[str, str]:
+        """A ticket's page is its holder's alone: never framed, cached or named to another site."""
+        sources = f"'nonce-{nonce}'" if nonce else "'none'"
+        return {
+            "Content-Security-Policy": (
+                f"default-src 'none'; script-src {sources}; style-src {sources}; connect-src 'self'; img-src 'self' data:; "
+                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+            ),
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        }
+
     @app.get("/t/{public_id}", response_class=HTMLResponse)
     def phone_page(public_id: str) -> HTMLResponse:
-        return HTMLResponse(PHONE_PAGE.replace("{{PUBLIC_ID}}", "".join(ch for ch in public_id if ch.isalnum())[:32]))
+        nonce = secrets.token_urlsafe(18)
+        page = PHONE_PAGE.replace("{{PUBLIC_ID}}", "".join(ch for ch in public_id if ch.isalnum())[:32]).replace("{{NONCE}}", nonce)
+        return HTMLResponse(page, headers=public_headers(nonce))
 
     @app.get("/api/public/tickets/{public_id}")
-    def public_ticket(public_id: PathCode) -> dict[str, Any]:
-        data = store.ticket_status(0, public_id=public_id[:32])
+    def public_ticket(public_id: PathCode) -> JSONResponse:
+        try:
+            data = store.ticket_status(0, public_id=public_id[:32])
+        except HallRuleError as error:
+            body = error_body(error.code, error.message.zh, error.message.en)
+            return JSONResponse(body, status_code=error.status, headers=public_headers())
         allowed = (
             "number",
             "status",
@@ -539,7 +565,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
             "department",
             "serving_windows",
         )
-        return {k: data[k] for k in allowed if k in data}
+        return JSONResponse(jsonable_encoder({k: data[k] for k in allowed if k in data}), headers=public_headers())
 
     # ------------------------------------------------------------------ event stream
 
@@ -551,22 +577,35 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
             await websocket.close(code=4401, reason="unauthorized")
             return
         await websocket.accept()
-        subscriber = hub.subscribe(actor.hall_id)
+        after_text = websocket.query_params.get("after")
+        if after_text is not None and not SEQ_TEXT.fullmatch(after_text):
+            await websocket.close(code=CLOSE_BAD_AFTER, reason="bad after=: give the last seq received (0-999999999999999999) or leave it out")
+            return
+        role = actor.role
+        subscriber = hub.subscribe(actor.hall_id, role, actor.device_id, token)
+
+        async def send_in_time(message: dict[str, Any]) -> None:
+            """A catch-up message; a client that does not take it in time is told to resume."""
+            try:
+                await asyncio.wait_for(websocket.send_json(message), hub.send_timeout)
+            except TimeoutError:
+                subscriber.end(CLOSE_RESUME, RESUME_REASON)
+                raise
+
         try:
-            after_text = websocket.query_params.get("after")
             last_sent = -1
-            if after_text is not None and after_text.isdigit():
+            if after_text is not None:
                 last_sent = int(after_text)
                 while True:
                     missed = await asyncio.to_thread(store.events_after, actor.hall_id, last_sent, 1000)
                     for event in missed:
-                        await websocket.send_json({"type": "event", **event})
+                        await send_in_time({"type": "event", **shape_event(role, event)})
                         last_sent = event["seq"]
                     if len(missed) < 1000:
                         break
             else:
                 snap = await asyncio.to_thread(store.snapshot, actor.hall_id)
-                await websocket.send_json({"type": "snapshot", "seq": snap["seq"], "data": snap})
+                await send_in_time({"type": "snapshot", "seq": snap["seq"], "data": shape_snapshot(role, snap)})
                 last_sent = snap["seq"]
 
             # Watch for the client going away while waiting for events, so a closed display
@@ -579,21 +618,28 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
                 nonlocal last_sent
                 while True:
                     event = await subscriber.queue.get()
-                    if subscriber.overflowed:
-                        await websocket.close(code=4408, reason="too slow; reconnect with after=last seq")
-                        return
                     if event.seq <= last_sent:
                         continue  # already sent during catch-up
-                    await websocket.send_text(event.text)  # serialized once by the hub for every subscriber
+                    try:
+                        # serialized once by the hub for every subscriber of this audience
+                        await asyncio.wait_for(websocket.send_text(event.text_for(role)), hub.send_timeout)
+                    except TimeoutError:
+                        subscriber.end(CLOSE_RESUME, RESUME_REASON)  # it stopped reading
+                        return
                     last_sent = event.seq
 
-            tasks = {asyncio.create_task(wait_closed()), asyncio.create_task(forward())}
+            tasks = {asyncio.create_task(wait_closed()), asyncio.create_task(forward()), asyncio.create_task(subscriber.ended.wait())}
             try:
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 for task in tasks:
                     task.cancel()
-        except WebSocketDisconnect:
+            if subscriber.close_code is not None:
+                hub.unsubscribe(subscriber)
+                # A client that stopped reading may never take the close frame: do not wait for it.
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(websocket.close(code=subscriber.close_code, reason=subscriber.close_reason), 2.0)
+        except (WebSocketDisconnect, TimeoutError):
             pass
         finally:
             hub.unsubscribe(subscriber)

@@ -15,21 +15,42 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from db.auth import TOKENS_CHANGED_CHANNEL
 from db.hall_store import HallStore
+from server.shaping import audience, shape_event
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+# Close codes of the event stream, understood by ui.events.EventStream.
+CLOSE_BAD_AFTER = 4400  # after= is not a seq: reconnect without it (a fresh snapshot)
+CLOSE_REVOKED = 4401  # the token was revoked or the session ended: do not come back with it
+CLOSE_RESUME = 4408  # too far behind: reconnect with after=<last seq received>
+REVOKED_REASON = "token revoked or session ended"
+RESUME_REASON = "too far behind: reconnect with after=<last seq>"
+
+# Events after which some token may no longer be valid: every subscriber's token is checked again.
+TOKEN_EVENTS = frozenset({"device_revoked", "clerk_logged_out", "clerk_logged_in", "config_changed", "day_rolled"})
+
+
+@dataclass
 class OutgoingEvent:
-    """An event as its WebSocket message, serialized once for all subscribers."""
+    """An event as its WebSocket message, serialized once per audience (shaping.audience)."""
 
     seq: int
-    text: str
+    event: dict[str, Any]
+    _texts: dict[str, str] = field(default_factory=dict)
+
+    def text_for(self, role: str) -> str:
+        key = audience(role)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = event_message(shape_event(role, self.event))
+        return text
 
 
 def event_message(event: dict[str, Any]) -> str:
@@ -40,14 +61,38 @@ def event_message(event: dict[str, Any]) -> str:
 @dataclass(eq=False)
 class Subscriber:
     hall_id: int
+    role: str = "manager"
+    device_id: int | None = None
+    token: str | None = None
     queue: asyncio.Queue[OutgoingEvent] = field(default_factory=lambda: asyncio.Queue(maxsize=10_000))
-    overflowed: bool = False
+    close_code: int | None = None
+    close_reason: str = ""
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def overflowed(self) -> bool:
+        return self.close_code == CLOSE_RESUME
+
+    def end(self, code: int, reason: str) -> None:
+        """Tell the subscriber's socket to close with ``code`` (the first reason given wins)."""
+        if self.close_code is None:
+            self.close_code, self.close_reason = code, reason
+        self.ended.set()
 
 
 class EventHub:
+    """``queue_limit``: events a subscriber may be behind before it is told to resume;
+    ``send_timeout``: how long one message may take to leave (a client that stopped reading);
+    ``recheck_seconds``: how often every subscriber's token is checked again anyway."""
+
+    queue_limit = 2_000
+    send_timeout = 15.0
+    recheck_seconds = 10.0
+
     def __init__(self, store: HallStore, poll_seconds: float = 1.0) -> None:
         self.store = store
         self.poll_seconds = poll_seconds
+        self._recheck_at = time.monotonic() + self.recheck_seconds
         self._subscribers: set[Subscriber] = set()
         self._last_seq: dict[int, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -108,8 +153,8 @@ class EventHub:
 
     # ------------------------------------------------------------------ subscribers
 
-    def subscribe(self, hall_id: int) -> Subscriber:
-        subscriber = Subscriber(hall_id)
+    def subscribe(self, hall_id: int, role: str = "manager", device_id: int | None = None, token: str | None = None) -> Subscriber:
+        subscriber = Subscriber(hall_id, role, device_id, token, asyncio.Queue(maxsize=self.queue_limit))
         self._subscribers.add(subscriber)
         if hall_id not in self._last_seq:
             self._last_seq[hall_id] = self.store.last_event_seq(hall_id)
@@ -125,8 +170,9 @@ class EventHub:
     async def _pump(self) -> None:
         assert self._wake is not None
         while True:
+            timeout = min(self.poll_seconds, max(0.0, self._recheck_at - time.monotonic()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             self._wake.clear()
             halls = {s.hall_id for s in self._subscribers}
             for hall_id in halls:
@@ -134,6 +180,35 @@ class EventHub:
                     await self._deliver(hall_id)
                 except Exception:
                     log.exception("event delivery failed for hall %s", hall_id)
+            if time.monotonic() >= self._recheck_at:
+                self._recheck_at = time.monotonic() + self.recheck_seconds
+                try:
+                    await self._recheck_tokens()
+                except Exception:
+                    log.exception("checking subscribers' tokens failed")
+
+    async def _recheck_tokens(self) -> None:
+        """Close the socket of every subscriber whose token no longer authenticates (logout,
+        revocation, deactivation, rollover), checked now and then and soon after any event that
+        may end a token."""
+        for subscriber in list(self._subscribers):
+            if subscriber.token is None or subscriber.close_code is not None:
+                continue
+            found, actor = self.store.cached_actor(subscriber.token)
+            if not found:
+                actor = await asyncio.to_thread(self.store.authenticate, subscriber.token)
+            if actor is None:
+                subscriber.end(CLOSE_REVOKED, REVOKED_REASON)
+
+    def _token_event(self, event: dict[str, Any]) -> None:
+        if event["kind"] == "device_revoked":
+            device_id = (event.get("data") or {}).get("device_id")
+            for subscriber in self._subscribers:
+                if device_id is not None and subscriber.device_id == device_id:
+                    subscriber.end(CLOSE_REVOKED, REVOKED_REASON)
+        # The writer forgets this process's cached tokens just after its commit wakes us: check
+        # again a moment later, not now.
+        self._recheck_at = min(self._recheck_at, time.monotonic() + 0.25)
 
     async def _deliver(self, hall_id: int) -> None:
         while True:
@@ -142,16 +217,20 @@ class EventHub:
             if not events:
                 return
             self._last_seq[hall_id] = events[-1]["seq"]
-            outgoing = [OutgoingEvent(event["seq"], event_message(event)) for event in events]
+            outgoing: list[OutgoingEvent] = []
+            for event in events:
+                if event["kind"] in TOKEN_EVENTS:
+                    self._token_event(event)
+                outgoing.append(OutgoingEvent(event["seq"], event))
             for subscriber in list(self._subscribers):
-                if subscriber.hall_id != hall_id:
+                if subscriber.hall_id != hall_id or subscriber.close_code is not None:
                     continue
                 for message in outgoing:
                     try:
                         subscriber.queue.put_nowait(message)
                     except asyncio.QueueFull:
-                        # A stuck client is cut off; it reconnects with its last seq and catches up.
-                        subscriber.overflowed = True
+                        # Too far behind: cut off; it reconnects with its last seq and catches up.
+                        subscriber.end(CLOSE_RESUME, RESUME_REASON)
                         break
             if len(events) < 500:
                 return

@@ -4,6 +4,11 @@ On first connect the server sends a snapshot; after a drop the stream reconnects
 seq it saw and the server replays exactly what was missed, so no call is lost because a
 display blinked. Screens get ``snapshot_received`` (redraw everything) and ``event_received``
 (apply one change), plus ``connection_changed`` to show an offline state.
+
+The server's close codes (server.events): 4408 "too far behind" — reconnect at once with
+``after=<last seq>``; 4400 "bad after=" — reconnect without it, for a fresh snapshot; 4401
+"revoked" — the token is no longer honoured: ``refused`` is set and the stream keeps trying only
+slowly, showing offline, until the device is enrolled again.
 """
 
 from __future__ import annotations
@@ -15,6 +20,10 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtNetwork import QAbstractSocket, QNetworkRequest
 from PySide6.QtWebSockets import QWebSocket
 
+CLOSE_BAD_AFTER = 4400
+CLOSE_REVOKED = 4401
+CLOSE_RESUME = 4408
+
 
 class EventStream(QObject):
     snapshot_received = Signal(dict)
@@ -22,6 +31,7 @@ class EventStream(QObject):
     connection_changed = Signal(bool)
 
     MAX_BACKOFF_MS = 5000
+    REFUSED_RETRY_MS = 30_000
 
     def __init__(self, base_url: str, token: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -31,6 +41,7 @@ class EventStream(QObject):
         self.connected = False
         self._backoff_ms = 250
         self._stopped = False
+        self.refused = False  # the server closed the stream with 4401: this token was revoked
         self._socket = QWebSocket()
         self._socket.setParent(self)
         self._socket.connected.connect(self._on_connected)
@@ -67,6 +78,7 @@ class EventStream(QObject):
 
     def _on_connected(self) -> None:
         self._backoff_ms = 250
+        self.refused = False
         self.connected = True
         self.connection_changed.emit(True)
 
@@ -74,9 +86,21 @@ class EventStream(QObject):
         if self.connected:
             self.connected = False
             self.connection_changed.emit(False)
-        if not self._stopped:
-            self._retry.start(self._backoff_ms)
-            self._backoff_ms = min(self._backoff_ms * 2, self.MAX_BACKOFF_MS)
+        if self._stopped:
+            return
+        close_code = self._socket.closeCode()
+        code = int(getattr(close_code, "value", close_code))
+        if code == CLOSE_RESUME:
+            self._retry.start(0)  # resume at once from last_seq: the server replays what was missed
+            return
+        if code == CLOSE_BAD_AFTER:
+            self.last_seq = None  # start over from a snapshot
+        if code == CLOSE_REVOKED:
+            self.refused = True
+            self._retry.start(self.REFUSED_RETRY_MS)
+            return
+        self._retry.start(self._backoff_ms)
+        self._backoff_ms = min(self._backoff_ms * 2, self.MAX_BACKOFF_MS)
 
     def _on_error(self, _error: QAbstractSocket.SocketError) -> None:
         if self._socket.state() == QAbstractSocket.SocketState.UnconnectedState and not self._retry.isActive() and not self._stopped:

@@ -89,3 +89,26 @@ def test_openapi_lists_the_routes(hall_server: HallServer) -> None:
     ]:
         assert method in paths.get(path, {}), f"{method.upper()} {path} missing from /openapi.json"
     assert "IssueRequest" in json.dumps(spec["components"]["schemas"])
+
+
+def test_public_pages_send_security_headers(hall_server: HallServer) -> None:
+    """Issue 15: the public pages sent no CSP, X-Frame-Options, Referrer-Policy or Cache-Control.
+    A ticket's page is its holder's alone: not framed, not cached, its address not passed on."""
+    hs = hall_server
+    ticket = hs.kiosk().issue("A")
+    for path in (f"/t/{ticket['public_id']}", f"/api/public/tickets/{ticket['public_id']}", "/api/public/tickets/nosuchticket"):
+        response = httpx.get(f"{hs.url}{path}")
+        assert response.status_code in (200, 404), path
+        headers = response.headers
+        csp = headers.get("content-security-policy", "")
+        assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp, (path, csp)
+        assert headers.get("x-frame-options") == "DENY", path
+        assert headers.get("referrer-policy") == "no-referrer", path
+        assert "no-store" in headers.get("cache-control", ""), path
+        assert headers.get("x-content-type-options") == "nosniff", path
+    page = httpx.get(f"{hs.url}/t/{ticket['public_id']}")
+    nonce = re.search(r"'nonce-([A-Za-z0-9_-]+)'", page.headers["content-security-policy"])
+    assert nonce and f'<script nonce="{nonce.group(1)}">' in page.text and f'<style nonce="{nonce.group(1)}">' in page.text
+    assert ' style="' not in page.text, "inline style attributes would need 'unsafe-inline'"
+    again = httpx.get(f"{hs.url}/t/{ticket['public_id']}").headers["content-security-policy"]
+    assert again != page.headers["content-security-policy"], "a fresh nonce for every response"
