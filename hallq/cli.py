@@ -26,9 +26,9 @@ def _say(zh: str, en: str, warning: bool = False) -> None:
     """A start-up line for whoever runs the server: on stdout, or as a warning in the log and on stderr."""
     if warning:
         logging.getLogger("hallq.server").warning("%s / %s", zh, en)
-        print(f"警告 / warning: {zh} / {en}", file=sys.stderr)
+        print(f"警告 / warning: {zh} / {en}", file=sys.stderr, flush=True)
     else:
-        print(f"{zh} / {en}")
+        print(f"{zh} / {en}", flush=True)
 
 
 def _transport(args: argparse.Namespace) -> bool:
@@ -108,12 +108,12 @@ def cmd_server(args: argparse.Namespace) -> int:
         )
     if not hall.store.devices(hall.hall_id):
         first = hall.store.enroll_device(None, hall.hall_id, "manager", "first manager console")
-        print(f"首个管理端令牌（只显示一次）/ first manager token (shown once): {first['token']}")
+        print(f"首个管理端令牌（只显示一次）/ first manager token (shown once): {first['token']}", flush=True)
     warning = loopback_public_url_warning(public_url, args.host)
     if warning is not None and not args.public_port:
         _say(*warning, warning=True)
     scheme = "https" if tls else "http"
-    print(f"hallq server: {hall.config.name_zh} on {scheme}://{args.host}:{args.port}  database={hall.engines.write.dialect.name}")
+    print(f"hallq server: {hall.config.name_zh} on {scheme}://{args.host}:{args.port}  database={hall.engines.write.dialect.name}", flush=True)
     if args.workers > 1:
         from server.runner import run_workers
 
@@ -132,7 +132,7 @@ def cmd_server(args: argparse.Namespace) -> int:
         public_server = uvicorn.Server(
             uvicorn.Config(PublicOnly(app), host=public_host, port=args.public_port, log_level="info", access_log=False, lifespan="off")
         )
-        print(f"公共端口（只有取号状态页）/ public listener (ticket status pages only): http://{public_host}:{args.public_port}")
+        print(f"公共端口（只有取号状态页）/ public listener (ticket status pages only): http://{public_host}:{args.public_port}", flush=True)
         warning = loopback_public_url_warning(public_url, public_host)
         if warning is not None:
             _say(*warning, warning=True)
