@@ -54,6 +54,7 @@ def prepare_hall(url: str, config: HallConfig | None = None, clock: Clock | None
 
 
 DATABASE_URL_VARIABLE = "HALLQ_DATABASE_URL"
+CA_FILE_VARIABLE = "HALLQ_TLS_CA_FILE"  # workers serve the hall CA the parent made
 
 
 def app_from_environment() -> FastAPI:
@@ -61,7 +62,11 @@ def app_from_environment() -> FastAPI:
     its own engines on the database the parent prepared; they share the listening socket and
     exchange events through PostgreSQL LISTEN/NOTIFY like servers on separate machines."""
     url = os.environ[DATABASE_URL_VARIABLE]
-    return create_app(ConfigStore(make_engines(url), SystemClock()), owns_process=True)
+    app = create_app(ConfigStore(make_engines(url), SystemClock()), owns_process=True)
+    ca_file = os.environ.get(CA_FILE_VARIABLE)
+    if ca_file:
+        serve_ca(app, Path(ca_file).read_bytes())
+    return app
 
 
 def run_workers(url: str, host: str, port: int, workers: int, log_level: str = "info", tls: HallTls | None = None) -> None:
@@ -70,6 +75,8 @@ def run_workers(url: str, host: str, port: int, workers: int, log_level: str = "
     if make_url(url).get_backend_name() != "postgresql":
         raise ValueError("多个服务进程需要 PostgreSQL / several server processes need PostgreSQL (SQLite runs one process)")
     os.environ[DATABASE_URL_VARIABLE] = url
+    if tls is not None:
+        os.environ[CA_FILE_VARIABLE] = str(tls.ca_cert)
     uvicorn.run(
         "server.runner:app_from_environment",
         factory=True,

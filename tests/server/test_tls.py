@@ -265,3 +265,49 @@ def test_hallq_server_on_a_lan_address_serves_https_and_a_public_listener(tmp_pa
     assert f"https://{host}:{port}" in out and fingerprint in out
     assert "public_url" in err and "loopback" in err
     assert (tls_dir / CERT_FILE).exists()
+
+
+@pytest.mark.postgres
+def test_several_server_processes_serve_https_and_the_hall_ca(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    from tests.support.pg import PgCluster
+
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    database = cluster.create_database("tls_workers")
+    host, port, tls_dir = "127.0.0.2", _free_port("127.0.0.2"), tmp_path / "tls"
+    command = [sys.executable, "-m", "hallq.cli", "server", "--host", host, "--port", str(port), "--workers", "2"]
+    command += ["--database", database, "--tls-dir", str(tls_dir)]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None and time.monotonic() < deadline
+            try:
+                socket.create_connection((host, port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        hall = prepare_hall(database, None)
+        token = hall.store.enroll_device(None, hall.hall_id, "display", "display")["token"]
+        hall.engines.dispose()
+        deadline = time.monotonic() + 30
+        while True:  # each worker must serve the CA and the API over TLS
+            client = HallClient(f"https://{host}:{port}", token, ca_fingerprint=ca_fingerprint(tls_dir))
+            try:
+                assert client.snapshot()["hall"]
+                break
+            except Offline:
+                assert time.monotonic() < deadline
+                time.sleep(0.5)
+            finally:
+                client.close()
+                forget_pins()
+        for _ in range(6):
+            client = HallClient(f"https://{host}:{port}", token, ca_fingerprint=ca_fingerprint(tls_dir))
+            assert client.health()
+            client.close()
+            forget_pins()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
