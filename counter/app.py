@@ -16,7 +16,7 @@ from counter.devices import CounterDevices
 from counter.window import CounterWindow
 from hall.clock import Clock
 from ui import theme
-from ui.connection import ServerConnection
+from ui.connection import ServerConnection, add_trust_argument, trust_server
 from ui.events import EventStream
 from ui.heartbeat import Heartbeat
 
@@ -105,13 +105,15 @@ def _attach_keypad(window: CounterWindow, url: str, windows: Mapping[int, int] |
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hallq-counter", description="窗口叫号 / counter")
-    parser.add_argument("--server", default="http://127.0.0.1:8765")
+    parser.add_argument("--server", default="http://127.0.0.1:8760")
     parser.add_argument("--token", required=True, help="counter device token (enrolled by the manager)")
+    add_trust_argument(parser)
     parser.add_argument("--printer", default="dummy://", help="promise-notice printer URL")
     parser.add_argument("--keypad", default=None, help="serial call keypad URL, e.g. serial:///dev/ttyUSB0")
     parser.add_argument("--large", action="store_true", help="start in the larger mode")
     parser.add_argument("--lang", default="zh", choices=("zh", "en"))
     args = parser.parse_args(list(argv) if argv is not None else None)
+    trust_server(parser, args.server, args.ca_fingerprint)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     theme.apply_theme(app)  # type: ignore[arg-type]
     window = create_window(args.server, args.token, args.printer, args.keypad, compact=not args.large, language=args.lang)

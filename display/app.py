@@ -28,6 +28,7 @@ from hall.announcements import AnnouncementQueue, Zone
 from hardware.serial.led_strip import LedStrip, WindowStrip
 from hardware.speech import PhraseRenderer, open_announcer
 from server.client import HallClient
+from ui.connection import add_trust_argument, trust_server
 from ui.events import EventStream
 from ui.heartbeat import DeviceStates, Heartbeat
 from ui.theme import apply_theme
@@ -230,8 +231,9 @@ def create_window(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hallq-display", description="叫号显示屏 / hall display")
-    parser.add_argument("--server", required=True, help="http://host:port of the hall server")
+    parser.add_argument("--server", required=True, help="https://host:port of the hall server (http:// on this machine only)")
     parser.add_argument("--token", required=True, help="display device token (enrolled by the manager)")
+    add_trust_argument(parser)
     parser.add_argument("--mode", choices=["hall", "window"], default="hall")
     parser.add_argument("--window", type=int, help="window number (window mode)")
     parser.add_argument("--zone", default="", help='windows and series this display covers, e.g. "1-20, V" (default: whole hall)')
@@ -241,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--led", help="LED window strips on this serial URL, e.g. /dev/ttyUSB0 or socket://10.0.0.5:4001")
     parser.add_argument("--led-addresses", default="", help='window:address pairs, e.g. "1:11,2:12" (default: address = window number)')
     args = parser.parse_args(list(argv) if argv is not None else None)
+    trust_server(parser, args.server, args.ca_fingerprint)
     if args.led_addresses:
         try:
             parse_addresses(args.led_addresses)

@@ -62,12 +62,54 @@ def hand_over_first_manager_token(token: str, url: str) -> Path:
     return path
 
 
+def _say(zh: str, en: str, warning: bool = False) -> None:
+    """A start-up line for whoever runs the server: on stdout, or as a warning in the log and on stderr."""
+    if warning:
+        logging.getLogger("hallq.server").warning("%s / %s", zh, en)
+        print(f"警告 / warning: {zh} / {en}", file=sys.stderr, flush=True)
+    else:
+        print(f"{zh} / {en}", flush=True)
+
+
+def _transport(args: argparse.Namespace) -> bool:
+    """Whether the staff listener serves TLS; refuses plain HTTP off loopback unless a TLS
+    reverse proxy is said to be in front."""
+    from server.tls import is_loopback, tls_by_default
+
+    if args.tls and (args.plain_http or args.behind_tls_proxy):
+        raise HallRuleError(
+            "tls_conflict", "--tls 不能与 --plain-http 或 --behind-tls-proxy 同用", "--tls contradicts --plain-http or --behind-tls-proxy"
+        )
+    if args.behind_tls_proxy:
+        return False
+    if args.plain_http:
+        if not is_loopback(args.host):
+            raise HallRuleError(
+                "plain_http_off_loopback",
+                f"拒绝在 {args.host} 上提供明文 HTTP：令牌和密码会在大厅网络中被窃听。去掉 --plain-http 以使用 HTTPS，"
+                "或在前面有 TLS 反向代理时加 --behind-tls-proxy",
+                f"refusing plain HTTP on {args.host}: tokens and PINs would cross the hall network in clear. Drop --plain-http "
+                "to serve HTTPS, or add --behind-tls-proxy when a TLS reverse proxy is in front",
+            )
+        return False
+    return args.tls or tls_by_default(args.host)
+
+
 def cmd_server(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
     from server.limits import Limits, raise_open_file_limit, uvicorn_settings
-    from server.runner import default_database_url, prepare_hall
+    from server.runner import (
+        PublicOnly,
+        default_database_url,
+        default_tls_directory,
+        prepare_hall,
+        run_listeners,
+        serve_ca,
+        tls_options,
+    )
+    from server.tls import ensure_server_tls, is_loopback, loopback_public_url_warning, server_names
 
     url = args.database or default_database_url()
     if args.workers > 1 and not url.startswith("postgresql"):
@@ -76,21 +118,74 @@ def cmd_server(args: argparse.Namespace) -> int:
             "多个服务进程需要 PostgreSQL（SQLite 只运行一个进程）",
             "several server processes need PostgreSQL (SQLite runs one)",
         )
+    if args.workers > 1 and args.public_port:
+        raise HallRuleError(
+            "public_port_workers",
+            "公共端口只能与单个服务进程同用",
+            "--public-port works with one server process (use a reverse proxy with --workers)",
+        )
+    use_tls = _transport(args)
+    if args.behind_tls_proxy and not is_loopback(args.host):
+        _say(
+            f"明文 HTTP 在 {args.host} 上，假定前面有 TLS 反向代理；务必让终端只能经代理访问",
+            f"plain HTTP on {args.host}, trusting that a TLS reverse proxy is in front; make sure devices reach it only through the proxy",
+            warning=True,
+        )
     hall = prepare_hall(url, _config(args.config))
+    public_url = hall.store.snapshot(hall.hall_id)["hall"].get("public_url", "") or hall.config.public_url
+    tls = None
+    if use_tls:
+        names = server_names(args.host, args.tls_name or [], public_url)
+        tls_directory = args.tls_dir or default_tls_directory()
+        tls, made = ensure_server_tls(tls_directory, names, hall.config.code)
+        if made:
+            _say(
+                f"已生成服务器证书（有效期至 {tls.not_after.date()}）",
+                f"server certificate made (valid until {tls.not_after.date()}): {', '.join(names)}",
+            )
+        _say(
+            f"大厅 CA 指纹（登记终端时给出）: SHA256 {tls.fingerprint}",
+            f"hall CA fingerprint (given at enrolment): SHA256 {tls.fingerprint}",
+        )
     if not hall.store.devices(hall.hall_id):
         first = hall.store.enroll_device(None, hall.hall_id, "manager", "first manager console")
         hand_over_first_manager_token(first["token"], url)
-    print(f"hallq server: {hall.config.name_zh} on http://{args.host}:{args.port}  database={hall.engines.write.dialect.name}")
+    warning = loopback_public_url_warning(public_url, args.host)
+    if warning is not None and not args.public_port:
+        _say(*warning, warning=True)
+    scheme = "https" if tls else "http"
+    print(f"hallq server: {hall.config.name_zh} on {scheme}://{args.host}:{args.port}  database={hall.engines.write.dialect.name}", flush=True)
     if args.workers > 1:
         from server.runner import run_workers
 
         hall.engines.dispose()
-        run_workers(url, args.host, args.port, args.workers)
+        run_workers(url, args.host, args.port, args.workers, tls=tls)
         return 0
     limits = Limits(header_seconds=args.header_timeout, body_seconds=args.body_timeout)
     raise_open_file_limit()
     app = create_app(hall.store, owns_process=True, limits=limits)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False, workers=1, **uvicorn_settings(limits))
+    if tls is not None:
+        serve_ca(app, tls.ca_cert.read_bytes())
+    main_server = uvicorn.Server(
+        uvicorn.Config(
+            app, host=args.host, port=args.port, log_level="info", access_log=False, workers=1, **tls_options(tls), **uvicorn_settings(limits)
+        )
+    )
+    public_server = None
+    if args.public_port:
+        public_host = args.public_host or args.host
+        public_server = uvicorn.Server(
+            uvicorn.Config(
+                PublicOnly(app), host=public_host, port=args.public_port, log_level="info", access_log=False, lifespan="off",
+                **uvicorn_settings(limits),
+            )
+        )
+        print(f"公共端口（只有取号状态页）/ public listener (ticket status pages only): http://{public_host}:{args.public_port}", flush=True)
+        warning = loopback_public_url_warning(public_url, public_host)
+        if warning is not None:
+            _say(*warning, warning=True)
+    renew = (tls.directory, server_names(args.host, args.tls_name or [], public_url), hall.config.code) if tls else None
+    run_listeners(main_server, None, public_server, None, renew)
     return 0
 
 
@@ -106,11 +201,30 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
-    from server.runner import default_database_url, prepare_hall
+    import socket
+
+    from server.runner import default_database_url, default_tls_directory, prepare_hall
+    from server.tls import ca_fingerprint
 
     hall = prepare_hall(args.database or default_database_url(), _config(args.config))
     result = hall.store.enroll_device(None, hall.hall_id, args.role, args.name, args.window)
-    print(result["token"])
+    server_url = args.server_url or f"https://{socket.gethostname()}:8760"
+    fingerprint = ca_fingerprint(args.tls_dir or default_tls_directory(), hall.config.code)
+    program = {
+        "counter": "hallq-counter",
+        "kiosk": "hallq-kiosk",
+        "display": "hallq-display",
+        "pad": "hallq-pad",
+        "manager": "hallq-manager",
+    }
+    print(f"token={result['token']}")
+    print(f"server={server_url}")
+    print(f"ca_fingerprint=SHA256:{fingerprint}")
+    print(
+        f"# 在终端上运行 / on the device run:\n"
+        f"#   {program[args.role]} --server {server_url} --token {result['token']} --ca-fingerprint SHA256:{fingerprint}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -149,8 +263,21 @@ def build_parser() -> argparse.ArgumentParser:
     server = sub.add_parser("server", help="run the hall server / 运行大厅服务器")
     server.add_argument("--database", help="sqlite:///path or postgresql://... (default: embedded SQLite)")
     server.add_argument("--config", help="hall configuration TOML (default: the sample county hall)")
-    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--host", default="127.0.0.1", help="address to bind; anything but 127.0.0.1/::1/localhost serves HTTPS / 绑定地址")
     server.add_argument("--port", type=int, default=8760)
+    server.add_argument("--tls", action="store_true", help="serve HTTPS even on 127.0.0.1 / 本机也用 HTTPS")
+    server.add_argument("--plain-http", action="store_true", help="plain HTTP on a loopback address / 回环地址上用明文 HTTP")
+    server.add_argument(
+        "--behind-tls-proxy",
+        action="store_true",
+        help="plain HTTP off loopback because a TLS reverse proxy in front terminates TLS / 前有 TLS 反向代理",
+    )
+    server.add_argument("--tls-dir", help="the hall CA and server certificate (default: <user data>/hallq/tls, mode 0700)")
+    server.add_argument(
+        "--tls-name", action="append", help="a host name or address devices use, added to the certificate (repeatable) / 证书中的名称"
+    )
+    server.add_argument("--public-port", type=int, help="a second, plain-HTTP listener with only the phone status pages / 公共端口")
+    server.add_argument("--public-host", help="address of the public listener (default: --host)")
     server.add_argument(
         "--workers", type=int, default=1, help="server processes sharing the port (PostgreSQL only) / 服务进程数（仅 PostgreSQL）"
     )
@@ -172,6 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("--window", type=int)
     enroll.add_argument("--database")
     enroll.add_argument("--config")
+    enroll.add_argument("--server-url", help="the address the device uses (default: https://<this host>:8760)")
+    enroll.add_argument("--tls-dir", help="the hall CA directory (as for hallq server)")
     enroll.set_defaults(func=cmd_enroll)
 
     demo = sub.add_parser("demo", help="the whole hall on this machine with simulated devices / 演示")

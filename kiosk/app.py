@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from hardware.printer import open_printer
 from kiosk.flow import KioskFlow
 from kiosk.window import KioskWindow
-from ui.connection import ServerConnection
+from ui.connection import ServerConnection, add_trust_argument, trust_server
 from ui.events import EventStream
 from ui.heartbeat import Heartbeat
 from ui.theme import apply_theme
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hallq-kiosk", description="取号机 / ticket kiosk")
     parser.add_argument("--server", default="http://127.0.0.1:8760", help="hall server URL")
     parser.add_argument("--token", required=True, help="kiosk device token (hallq enroll kiosk ...)")
+    add_trust_argument(parser)
     parser.add_argument(
         "--printer", default=DEFAULT_PRINTER_URL, help="printer URL: usb://VID:PID, tcp://host:9100, dummy://, preview://DIR ..."
     )
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument("--language", choices=("zh", "en"), default="zh")
     args = parser.parse_args(argv)
+    trust_server(parser, args.server, args.ca_fingerprint)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     window = create_window(
         args.server,

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from manager.window import ManagerWindow
 from ui import theme
-from ui.connection import ServerConnection
+from ui.connection import ServerConnection, add_trust_argument, trust_server
 from ui.events import EventStream
 from ui.heartbeat import Heartbeat
 
@@ -34,9 +34,11 @@ def create_window(server_url: str, token: str) -> QWidget:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hallq-manager", description="大厅管理 / manager console")
-    parser.add_argument("--server", default="http://127.0.0.1:8765")
+    parser.add_argument("--server", default="http://127.0.0.1:8760")
     parser.add_argument("--token", required=True, help="manager device token")
+    add_trust_argument(parser)
     args = parser.parse_args(list(argv) if argv is not None else None)
+    trust_server(parser, args.server, args.ca_fingerprint)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     theme.apply_theme(app)  # type: ignore[arg-type]
     window = create_window(args.server, args.token)

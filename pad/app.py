@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from hall.tickets import RatingLevel
 from pad.window import PadWindow
 from ui import theme
-from ui.connection import ServerConnection
+from ui.connection import ServerConnection, add_trust_argument, trust_server
 from ui.events import EventStream
 from ui.heartbeat import DeviceStates, Heartbeat
 from ui.pyside_guard import hold_singletons
@@ -80,13 +80,15 @@ def _attach_rater(window: PadWindow, url: str, windows: Mapping[int, int] | None
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hallq-pad", description="服务评价器 / rating pad")
-    parser.add_argument("--server", default="http://127.0.0.1:8765")
+    parser.add_argument("--server", default="http://127.0.0.1:8760")
     parser.add_argument("--token", required=True, help="pad device token (enrolled by the manager)")
+    add_trust_argument(parser)
     parser.add_argument("--window", type=int, required=True)
     parser.add_argument("--rater", default=None, help="4-key serial rater URL")
     parser.add_argument("--lang", default="zh", choices=("zh", "en"))
     parser.add_argument("--fullscreen", action="store_true")
     args = parser.parse_args(list(argv) if argv is not None else None)
+    trust_server(parser, args.server, args.ca_fingerprint)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     theme.apply_theme(app)  # type: ignore[arg-type]
     window = create_window(args.server, args.token, args.window, args.rater, language=args.lang)

@@ -5,16 +5,18 @@ bilingual message; a server that cannot be reached is an :class:`Offline` error.
 from __future__ import annotations
 
 import json
+import ssl
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
 from hall.reports import Dimension, RatingRecord, Report, ReportFilter, rating_record_from_json, report_from_json
+from server.tls import CaFetchFailed, CaPin, TrustError, is_loopback, pin_for, pin_server
 
 
 class ApiError(Exception):
@@ -27,8 +29,53 @@ class Offline(ApiError):
     """The server cannot be reached, or answered 503 (its database is down, or it is busy): the
     programs show "offline, retrying". A 503 keeps its status and the server's error code."""
 
-    def __init__(self, detail: str, status: int = 0, code: str = "offline") -> None:
-        super().__init__(status, code, "无法连接服务器，正在重试", f"cannot reach the hall server ({detail})")
+    def __init__(self, detail: str, zh: str = "无法连接服务器，正在重试", en: str = "", *, status: int = 0, code: str = "offline") -> None:
+        super().__init__(status, code, zh, en or f"cannot reach the hall server ({detail})")
+
+
+class Untrusted(ApiError):
+    """The server is not the hall's (wrong CA fingerprint, or a certificate the pin does not
+    vouch for), or the address would send tokens in clear: nothing is sent."""
+
+    def __init__(self, code: str, zh: str, en: str) -> None:
+        super().__init__(0, code, zh, en)
+
+
+def insecure_url_error(base_url: str) -> Untrusted:
+    return Untrusted(
+        "insecure_url",
+        f"不能用明文 http 连接本机以外的服务器（{base_url}）：令牌和密码会被窃听；请用 https:// 地址和登记时给出的 CA 指纹",
+        f"refusing plain http to a server off this machine ({base_url}): tokens and PINs would cross the network in clear; "
+        "use the https:// address and the CA fingerprint given at enrolment",
+    )
+
+
+def _transport_error(base_url: str, error: httpx.TransportError) -> ApiError:
+    """What a failed connection means, in words a clerk or an installer can act on."""
+    text = str(error)
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, ssl.SSLCertVerificationError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is not None or "CERTIFICATE_VERIFY_FAILED" in text:
+        return Untrusted(
+            "tls_untrusted",
+            "服务器证书不受信任：请核对服务器地址和登记时给出的 CA 指纹（--ca-fingerprint）",
+            f"the server's certificate is not trusted: check the server address and the CA fingerprint given at enrolment "
+            f"(--ca-fingerprint) [{text[:160]}]",
+        )
+    if urlsplit(base_url).scheme == "http" and isinstance(error, httpx.RemoteProtocolError):
+        return Offline(
+            type(error).__name__,
+            "服务器断开了连接；若服务器启用了 HTTPS，请改用 https:// 地址",
+            "the server closed the connection without answering; if it serves HTTPS, use the https:// address",
+        )
+    return Offline(type(error).__name__)
+
+
+def _trust_error(error: TrustError) -> ApiError:
+    if isinstance(error, CaFetchFailed):
+        return Offline(error.code, error.zh, error.en)
+    return Untrusted(error.code, error.zh, error.en)
 
 
 @dataclass(frozen=True)
@@ -53,12 +100,31 @@ def _download_name(disposition: str, fallback: str) -> str:
 
 
 class HallClient:
+    """``ca_fingerprint`` pins an https server to the hall CA with that SHA-256 fingerprint, for
+    this client and every later one in the process (``hallq enroll`` prints it). Plain http is
+    refused for any server off this machine."""
+
     def __init__(
-        self, base_url: str, token: str | None = None, timeout: float = 10.0, transport: httpx.BaseTransport | None = None
+        self,
+        base_url: str,
+        token: str | None = None,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+        ca_fingerprint: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        parts = urlsplit(self.base_url)
+        if transport is None and parts.scheme == "http" and not is_loopback(parts.hostname):
+            raise insecure_url_error(self.base_url)
+        try:
+            self._pin: CaPin | None = pin_server(self.base_url, ca_fingerprint) if ca_fingerprint else pin_for(self.base_url)
+        except TrustError as error:
+            raise _trust_error(error) from None
+        if parts.scheme != "https":
+            self._pin = None
+        verify: ssl.SSLContext | bool = self._pin.context if self._pin is not None else True
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport, verify=verify)
 
     def close(self) -> None:
         self._http.close()
@@ -68,7 +134,16 @@ class HallClient:
 
     # ------------------------------------------------------------------ plumbing
 
+    def _trusted(self) -> None:
+        """The pinned CA is loaded before anything (a token above all) is sent."""
+        if self._pin is not None and self._pin.pem is None:
+            try:
+                self._pin.ensure()
+            except TrustError as error:
+                raise _trust_error(error) from None
+
     def request(self, method: str, path: str, body: Any = None, idempotency_key: str | None = None) -> Any:
+        self._trusted()
         headers = {}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -77,7 +152,7 @@ class HallClient:
         try:
             response = self._http.request(method, path, json=body, headers=headers)
         except httpx.TransportError as error:
-            raise Offline(type(error).__name__) from error
+            raise _transport_error(self.base_url, error) from error
         _raise_for_status(response)
         return response.json()
 
@@ -241,12 +316,13 @@ class HallClient:
 
     def _get(self, path: str, params: dict[str, Any]) -> httpx.Response:
         """GET with query parameters (None values left out); errors as in :meth:`request`."""
+        self._trusted()
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         query = {name: str(value) for name, value in params.items() if value is not None}
         try:
             response = self._http.get(path, params=query, headers=headers)
         except httpx.TransportError as error:
-            raise Offline(type(error).__name__) from error
+            raise _transport_error(self.base_url, error) from error
         _raise_for_status(response)
         return response
 
@@ -295,8 +371,10 @@ class HallClient:
         """Read the event stream (blocking) from ``after``; ends after ``timeout`` s of silence."""
         from websockets.sync.client import connect
 
+        self._trusted()
         ws_url = self.base_url.replace("http", "ws", 1) + f"/ws/events?after={after}"
-        with connect(ws_url, additional_headers={"Authorization": f"Bearer {self.token}"}) as ws:
+        secure = {"ssl": self._pin.context} if self._pin is not None else {}
+        with connect(ws_url, additional_headers={"Authorization": f"Bearer {self.token}"}, **secure) as ws:
             while True:
                 try:
                     message = json.loads(ws.recv(timeout=timeout))
@@ -317,7 +395,7 @@ def _raise_for_status(response: httpx.Response) -> None:
             detail, code = str(data.get("message", {}).get("en", "")) or "503", str(data.get("error", "offline"))
         except (ValueError, AttributeError):
             detail, code = "503", "offline"
-        raise Offline(f"503: {detail}", 503, code)
+        raise Offline(f"503: {detail}", status=503, code=code)
     try:
         data = response.json()
         message = data.get("message", {})

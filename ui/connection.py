@@ -3,13 +3,42 @@ comes back as a callback on the GUI thread; reachability is a signal the screens
 
 from __future__ import annotations
 
+import argparse
+import os
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from server.client import ApiError, HallClient, Offline
+from server.client import ApiError, HallClient, Offline, insecure_url_error
+from server.tls import TrustError, is_loopback, pin_server
 from ui.worker import run_in_background
+
+CA_FINGERPRINT_VARIABLE = "HALLQ_CA_FINGERPRINT"
+
+
+def add_trust_argument(parser: argparse.ArgumentParser) -> None:
+    """``--ca-fingerprint``: the hall CA's SHA-256 that ``hallq enroll`` printed (or $HALLQ_CA_FINGERPRINT)."""
+    parser.add_argument(
+        "--ca-fingerprint",
+        default=os.environ.get(CA_FINGERPRINT_VARIABLE),
+        help="hall CA fingerprint from `hallq enroll` (SHA256:AB:CD:...), pinned for https:// servers / 大厅 CA 指纹",
+    )
+
+
+def trust_server(parser: argparse.ArgumentParser, server_url: str, ca_fingerprint: str | None) -> None:
+    """Pin the server named on the command line, or stop with a bilingual message when the
+    address would send the token in clear or the fingerprint is malformed."""
+    parts = urlsplit(server_url)
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        error = insecure_url_error(server_url)
+        parser.error(f"{error.zh} / {error.en}")
+    if ca_fingerprint and parts.scheme == "https":
+        try:
+            pin_server(server_url, ca_fingerprint)
+        except TrustError as error:
+            parser.error(f"{error.zh} / {error.en}")
 
 
 class ServerConnection(QObject):

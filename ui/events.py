@@ -9,16 +9,25 @@ The server's close codes (server.events): 4408 "too far behind" — reconnect at
 ``after=<last seq>``; 4400 "bad after=" — reconnect without it, for a fresh snapshot; 4401
 "revoked" — the token is no longer honoured: ``refused`` is set and the stream keeps trying only
 slowly, showing offline, until the device is enrolled again.
+
+Over wss:// the socket trusts only the hall CA pinned for that server (server/tls.py), the same
+one the HTTP client checks; a CA that is not the pinned one is ``trust_failed`` and no socket
+is opened.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
-from PySide6.QtNetwork import QAbstractSocket, QNetworkRequest
+from PySide6.QtNetwork import QAbstractSocket, QNetworkRequest, QSsl, QSslCertificate, QSslConfiguration, QSslSocket
 from PySide6.QtWebSockets import QWebSocket
+
+from server.tls import CaFetchFailed, CaPin, TrustError, pin_for
+
+log = logging.getLogger(__name__)
 
 CLOSE_BAD_AFTER = 4400
 CLOSE_REVOKED = 4401
@@ -29,6 +38,7 @@ class EventStream(QObject):
     snapshot_received = Signal(dict)
     event_received = Signal(dict)
     connection_changed = Signal(bool)
+    trust_failed = Signal(str, str)  # zh, en: the server is not the pinned hall's
 
     MAX_BACKOFF_MS = 5000
     REFUSED_RETRY_MS = 30_000
@@ -51,6 +61,8 @@ class EventStream(QObject):
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self._open)
+        self._pin: CaPin | None = pin_for(self.base_url) if self.base_url.startswith("https") else None
+        self._trusted_pem: bytes | None = None
 
     def start(self) -> None:
         self._stopped = False
@@ -72,9 +84,32 @@ class EventStream(QObject):
         ws = self.base_url.replace("http", "ws", 1) + "/ws/events"
         if self.last_seq is not None:
             ws += f"?after={self.last_seq}"
+        if self._pin is not None and not self._trust_pinned_ca(self._pin):
+            return
         request = QNetworkRequest(QUrl(ws))
         request.setRawHeader(b"Authorization", f"Bearer {self.token}".encode())
         self._socket.open(request)
+
+    def _trust_pinned_ca(self, pin: CaPin) -> bool:
+        """Give the socket the pinned CA as its only trust anchor; False (and a retry or a
+        ``trust_failed``) when the CA cannot be fetched or is not the pinned one."""
+        try:
+            pem = pin.ensure()
+        except CaFetchFailed:
+            self._on_disconnected()
+            return False
+        except TrustError as error:
+            log.error("%s / %s", error.zh, error.en)
+            self.trust_failed.emit(error.zh, error.en)
+            self._on_disconnected()
+            return False
+        if pem != self._trusted_pem:
+            config = QSslConfiguration.defaultConfiguration()
+            config.setCaCertificates(QSslCertificate.fromData(pem, QSsl.EncodingFormat.Pem))
+            config.setPeerVerifyMode(QSslSocket.PeerVerifyMode.VerifyPeer)
+            self._socket.setSslConfiguration(config)
+            self._trusted_pem = pem
+        return True
 
     def _on_connected(self) -> None:
         self._backoff_ms = 250
