@@ -19,8 +19,11 @@ its staff number and its device.
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
+from hall.devices import DeviceAlert, Severity
 from hall.text import Bilingual
 
 MIN_PIN_LENGTH = 6
@@ -71,3 +74,32 @@ def lockout_seconds(failures: int) -> float:
     if failures < LOCK_AFTER_FAILURES:
         return 0.0
     return min(FIRST_LOCK_SECONDS * 2 ** (failures - LOCK_AFTER_FAILURES), LONGEST_LOCK_SECONDS)
+
+
+LOCKOUT_ALERT_MINUTES = 15.0   # a lockout stays on the manager's alerts at least this long
+
+
+def lockout_alert(event: Mapping[str, Any], now: datetime) -> DeviceAlert | None:
+    """The manager's alert for a ``login_alert`` event (repeated wrong PINs locked a staff
+    number or a counter), while the lockout lasts and at least LOCKOUT_ALERT_MINUTES; None after."""
+    try:
+        at = datetime.fromisoformat(str(event["at"]))
+        seconds = float(event.get("seconds", 0))
+    except (KeyError, ValueError, TypeError):
+        return None
+    if (now - at).total_seconds() > max(seconds, LOCKOUT_ALERT_MINUTES * 60):
+        return None
+    by = "工号" if event.get("by") == "staff" else "终端"
+    by_en = "a staff number" if event.get("by") == "staff" else "a counter"
+    window = event.get("window")
+    where_zh, where_en = (f"{window}号窗口", f" at window {window}") if window else ("", "")
+    failures = int(event.get("failures", 0))
+    return DeviceAlert(
+        f"login:{event.get('by')}:{event.get('device_id')}:{at.isoformat()}",
+        int(event.get("device_id") or 0),
+        Severity.FAULT,
+        Bilingual(
+            f"{where_zh}连续 {failures} 次登录失败，{by}已锁定 {seconds / 60:.0f} 分钟（详见审计日志）",
+            f"{failures} failed logins{where_en}: {by_en} locked for {seconds / 60:.0f} min (see the audit log)",
+        ),
+    )

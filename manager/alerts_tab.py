@@ -53,10 +53,18 @@ class AlertsTab(QWidget):
         self.alert_list.setSpacing(3)
         layout.addWidget(self.alert_list, 1)
 
-    def show_alerts(self, advice: Advice | None, devices: Sequence[dict[str, Any]], now: datetime, zone: ZoneInfo | None) -> int:
+    def show_alerts(
+        self,
+        advice: Advice | None,
+        devices: Sequence[dict[str, Any]],
+        now: datetime,
+        zone: ZoneInfo | None,
+        lockouts: Sequence[DeviceAlert] = (),
+    ) -> int:
         """Show the current alerts at the server's time ``now``; returns how many there are."""
-        # devices first among alerts of the same age: a kiosk out of paper stops every ticket
-        alerts: list[Alert | DeviceAlert] = [*device_alerts(devices, now), *(advice.alerts if advice else ())]
+        # logins locked and devices first among alerts of the same age: someone may be guessing PINs,
+        # and a kiosk out of paper stops every ticket
+        alerts: list[Alert | DeviceAlert] = [*lockouts, *device_alerts(devices, now), *(advice.alerts if advice else ())]
         tracked = self.tracker.update(alerts, now)
         self.alert_list.clear()
         for alert, since in tracked:

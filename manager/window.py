@@ -22,6 +22,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from hall.advisor import Advice
+from hall.pins import lockout_alert
 from manager.actions import ConsoleActions
 from manager.advice import IdleTracker, advise_hall, snapshot_now
 from manager.alerts_tab import AlertsTab
@@ -66,6 +67,7 @@ class ManagerWindow(QWidget):
         self.snapshot: dict[str, Any] = {}
         self.advice: Advice | None = None
         self.devices: list[dict[str, Any]] = []
+        self.login_alerts: list[dict[str, Any]] = []   # login_alert events: repeated wrong PINs (hall.pins)
         self.server_clock = ServerClock()
         self._devices_loading = False
         self._devices_again = False
@@ -175,6 +177,10 @@ class ManagerWindow(QWidget):
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("kind")
+        if kind == "login_alert":
+            self.login_alerts = [*self.login_alerts[-49:], dict(event.get("data") or {})]
+            self._show_devices()
+            return
         if kind == "followup_changed":
             self.followups_page.load_followups()
         elif kind in DEVICE_EVENTS:
@@ -274,7 +280,8 @@ class ManagerWindow(QWidget):
             return
         self.devices_page.show_devices(self.devices, now)
         zone = hall_zone(self.snapshot.get("hall", {}))
-        self._alert_count = self.alerts_page.show_alerts(self.advice, self.devices, now, zone)
+        lockouts = [a for a in (lockout_alert(e, now) for e in self.login_alerts) if a is not None]
+        self._alert_count = self.alerts_page.show_alerts(self.advice, self.devices, now, zone, lockouts)
         self._label_tabs()
 
     # ------------------------------------------------------------------ what tests and tools ask the console

@@ -63,3 +63,17 @@ def test_login_audit_sentences() -> None:
     assert "锁定 1 分钟" in locked.zh and "locked for 1 min" in locked.en
     device = audit_sentence("login_locked", {"staff_no": "1001", "by": "device", "window": 3, "failures": 6, "seconds": 120})
     assert "该终端锁定 2 分钟" in device.zh and "the device is locked" in device.en
+
+
+def test_a_lockout_alert_lasts_at_least_a_quarter_hour() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from hall.pins import lockout_alert
+
+    at = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)
+    event = {"by": "staff", "window": 3, "device_id": 7, "failures": 5, "seconds": 60.0, "at": at.isoformat()}
+    alert = lockout_alert(event, at + timedelta(minutes=10))
+    assert alert is not None and alert.key.startswith("login:staff:7:") and "工号已锁定 1 分钟" in alert.message.zh
+    assert lockout_alert(event, at + timedelta(minutes=16)) is None
+    assert lockout_alert({**event, "seconds": 3600.0}, at + timedelta(minutes=50)) is not None
+    assert lockout_alert({"by": "staff"}, at) is None   # a malformed event is no alert

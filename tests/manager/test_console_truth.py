@@ -136,3 +136,19 @@ def test_a_device_health_change_reads_as_a_sentence_in_the_audit_log(qtbot: Any,
     assert table.item(health_rows()[0], 3).text() == "取号机「kiosk」：打印机由缺纸变为正常"
     assert not any("{" in (table.item(r, 3).text()) for r in range(table.rowCount()))
     assert Qt.ItemFlag.ItemIsEditable not in table.item(0, 3).flags()
+
+
+def test_repeated_wrong_pins_alert_the_manager(qtbot: Any, live: LiveHall) -> None:
+    """Issue 15: a lockout after repeated wrong PINs is an alert in the 告警 tab, in both languages."""
+    from server.client import ApiError
+
+    window = console(qtbot, live)
+    counter = live.client("counter", 3)
+    for _ in range(5):
+        try:
+            counter.login("1003", "000000")
+        except ApiError:
+            pass
+    wait_for(qtbot, lambda: any(key.startswith("login:") for key in window.alert_keys()), timeout=10_000)
+    text = next(t for t in window.alerts_page.alert_texts() if "登录失败" in t)
+    assert "3号窗口连续 5 次登录失败" in text and "failed logins at window 3" in text
