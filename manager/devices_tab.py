@@ -34,6 +34,7 @@ from manager.actions import ConsoleActions
 from manager.advice import ApiCall
 from manager.console_text import device_values
 from manager.widgets import make_table, table_item
+from server.tls import pin_for
 from ui import theme
 
 HEALTH_COLOUR = {Severity.OK: theme.GREEN, Severity.WARNING: theme.AMBER, Severity.FAULT: theme.RED}
@@ -46,6 +47,16 @@ ROLES = (
     ("pad", "评价器 pad"),
     ("manager", "管理端 manager"),
 )
+
+
+def device_settings(server_url: str) -> str:
+    """``--server URL --ca-fingerprint SHA256:…`` for the new device: the console's own server and
+    the hall CA it pinned (none over plain http on the server's own machine)."""
+    pin = pin_for(server_url)
+    if pin is None:
+        return f"--server {server_url}"
+    digest = pin.digest.upper()
+    return f"--server {server_url} --ca-fingerprint SHA256:{':'.join(digest[i : i + 2] for i in range(0, 64, 2))}"
 
 
 class DevicesTab(QWidget):
@@ -93,6 +104,10 @@ class DevicesTab(QWidget):
         form.addRow("窗口 Window", self.enroll_window)
         form.addRow("", self.enroll_button)
         form.addRow("令牌 Token", self.enroll_token)
+        # What the device is started with besides its token: this server, and the hall CA it pins.
+        self.enroll_trust = QLineEdit()
+        self.enroll_trust.setReadOnly(True)
+        form.addRow("服务器与 CA 指纹 Server, CA", self.enroll_trust)
         layout.addWidget(box)
 
     def load_devices(self) -> None:
@@ -127,6 +142,7 @@ class DevicesTab(QWidget):
 
         def done(result: dict[str, Any]) -> None:
             self.enroll_token.setText(result.get("token", ""))
+            self.enroll_trust.setText(device_settings(self.actions.conn.base_url))
             self.actions.say(True, f"终端已注册（编号 {result.get('device_id')}），令牌只显示这一次")
             self.enroll_name.clear()
             self.load_devices()
