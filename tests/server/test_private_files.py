@@ -62,7 +62,10 @@ def test_the_first_manager_token_is_not_printed_or_logged(
             pass
 
     terminal = Terminal()
+    import server.runner
+
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)  # start nothing
+    monkeypatch.setattr(server.runner, "run_listeners", lambda *args, **kwargs: None)
     monkeypatch.setattr(cli, "open_terminal", lambda: terminal, raising=False)
     database = tmp_path / "srv" / "hall.db"
     caplog.set_level(logging.DEBUG)
