@@ -150,20 +150,14 @@ def _private_directory(directory: Path) -> None:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Write a key readable by its owner only, from the first byte on."""
+    """Write a key or certificate readable by its owner only, from the first byte on (devices get
+    the CA certificate over the API, checked against their pinned fingerprint)."""
     temporary = path.with_name(path.name + ".new")
     with contextlib.suppress(FileNotFoundError):
         temporary.unlink()
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         file.write(data)
-    os.replace(temporary, path)
-
-
-def _write_public(path: Path, data: bytes) -> None:
-    temporary = path.with_name(path.name + ".new")
-    temporary.write_bytes(data)
-    os.chmod(temporary, 0o644)
     os.replace(temporary, path)
 
 
@@ -205,7 +199,7 @@ def ensure_ca(
         .sign(key, hashes.SHA256())
     )
     _write_private(key_path, _key_pem(key))
-    _write_public(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    _write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return cert, key
 
 
@@ -252,7 +246,7 @@ def ensure_server_tls(directory: Path, names: list[str], hall_name: str = "hallq
         )
         _write_private(key_path, _key_pem(key))
         chain = cert.public_bytes(serialization.Encoding.PEM) + ca.public_bytes(serialization.Encoding.PEM)
-        _write_public(cert_path, chain)
+        _write_private(cert_path, chain)
     os.chmod(key_path, 0o600)
     current = x509.load_pem_x509_certificates(cert_path.read_bytes())[0]
     return HallTls(directory, directory / CA_FILE, cert_path, key_path, fingerprint(ca), current.not_valid_after_utc), made

@@ -56,6 +56,7 @@ def test_ca_and_server_certificate_are_made_once_and_kept_private(tmp_path: Path
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
     assert stat.S_IMODE((directory / "ca-key.pem").stat().st_mode) == 0o600
     assert stat.S_IMODE(tls.key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(tls.cert.stat().st_mode) == stat.S_IMODE(tls.ca_cert.stat().st_mode) == 0o600
 
     chain = x509.load_pem_x509_certificates(tls.cert.read_bytes())
     leaf, ca = chain
