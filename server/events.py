@@ -21,6 +21,7 @@ from typing import Any
 
 from db.auth import TOKENS_CHANGED_CHANNEL
 from db.hall_store import HallStore
+from server.outage import is_outage
 from server.shaping import audience, shape_event
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ class EventHub:
         self.store = store
         self.poll_seconds = poll_seconds
         self._recheck_at = time.monotonic() + self.recheck_seconds
+        self._delivery_failing = False   # the database was away at the last delivery (logged once)
         self._subscribers: set[Subscriber] = set()
         self._last_seq: dict[int, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -131,11 +133,15 @@ class EventHub:
         url = self.store.engines.write.url.set(drivername="postgresql").render_as_string(hide_password=False)
         store = self.store
         own = ":" + store.notify_origin
+        lost_since: float | None = None   # one line when LISTEN is lost and one when it is back, not one a second
         while not self._stopping.is_set():
             try:
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute("LISTEN hallq_events")
                     conn.execute(f"LISTEN {TOKENS_CHANGED_CHANNEL}")
+                    if lost_since is not None:
+                        log.warning("LISTEN connection back after %.1f s", time.monotonic() - lost_since)
+                        lost_since = None
                     # Listening from here on; a logout or revocation while we were not is not missed either.
                     store.forget_tokens()
                     store.token_changes_followed = True
@@ -147,7 +153,9 @@ class EventHub:
                                 self._on_commit(0, 0)
             except Exception as error:  # reconnect: a restarted database must not end the stream
                 store.token_changes_followed = False  # tokens are re-read every 2 s meanwhile
-                log.warning("LISTEN connection lost (%s); retrying", error)
+                if lost_since is None:
+                    lost_since = time.monotonic()
+                    log.warning("LISTEN connection lost (%s); retrying every second", str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__)
                 self._stopping.wait(1.0)
         store.token_changes_followed = False
 
@@ -178,8 +186,15 @@ class EventHub:
             for hall_id in halls:
                 try:
                     await self._deliver(hall_id)
-                except Exception:
-                    log.exception("event delivery failed for hall %s", hall_id)
+                    if self._delivery_failing:
+                        self._delivery_failing = False
+                        log.warning("event delivery works again")
+                except Exception as error:
+                    if not is_outage(error):
+                        log.exception("event delivery failed for hall %s", hall_id)
+                    elif not self._delivery_failing:   # the database is away: one line, not one a poll
+                        log.warning("event delivery waits for the database: %s", type(error).__name__)
+                    self._delivery_failing = True
             if time.monotonic() >= self._recheck_at:
                 self._recheck_at = time.monotonic() + self.recheck_seconds
                 try:

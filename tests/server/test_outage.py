@@ -92,6 +92,8 @@ def test_database_outage_answers_json_503_and_logs_once(own_cluster: PgCluster) 
         back = [r for r in mine if "database available again" in r.getMessage()]
         assert len(down) == 1, [r.getMessage() for r in mine]
         assert len(back) == 1, [r.getMessage() for r in mine]
+        listen_lost = [r for r in mine if "LISTEN connection lost" in r.getMessage()]
+        assert len(listen_lost) <= 1, "the event hub's LISTEN loop logs once per outage, not once a second"
     finally:
         for logger in watched:
             logger.removeHandler(records)
