@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -156,6 +157,28 @@ def test_attacks_on_the_hall_server(hall_server: HallServer, capsys: pytest.Capt
         messages, code = socket_end(ws, within=3.0)
     report.check("after= with 40 digits", code == 4400, f"closed {code} (a clear close, the server still up: "
                  f"{httpx.get(hs.url + '/api/health').json()['ok']})")
+
+    # --- PIN guessing: 200 wrong PINs for one staff number from one counter
+    guesser = hs.counter(4)
+    answers: dict[str, int] = {}
+    for attempt in range(200):
+        try:
+            guesser.login("1004", f"{attempt:06d}")
+            answers["accepted"] = answers.get("accepted", 0) + 1
+        except ApiError as error:
+            answers[f"{error.status} {error.code}"] = answers.get(f"{error.status} {error.code}", 0) + 1
+    locked = sum(n for k, n in answers.items() if k.startswith("429"))
+    report.check("200 wrong PINs for staff number 1004", "accepted" not in answers and locked >= 190, str(answers))
+    audited = [a for a in hs.manager.audit(300) if a["action"] in ("login_failed", "login_locked")]
+    report.check("the guesses are audited, never with the PIN", bool(audited) and all("pin" not in a["detail"] for a in audited),
+                 f"{len(audited)} audit entries")
+
+    # --- an expired credential: yesterday's clerk session the next morning
+    clerk5 = hs.clerk(5)
+    hs.clock.advance(timedelta(days=1))
+    hs.store.forget_settings(hs.hall.hall_id)
+    held, how = refused(lambda: clerk5.call_next(5))
+    report.check("call with yesterday's clerk token the next morning", held, how)
 
     with capsys.disabled():
         print("\n\nhallq attack test against the real server at " + hs.url)
