@@ -23,6 +23,23 @@ from hall.tickets import BAD_RATING_REASONS, RatingLevel
 RATING_WINDOW = timedelta(minutes=15)  # a pad may rate the service that finished within this time
 
 
+def rating_of(uow: UnitOfWork, service: Service, **values: Any) -> Rating:
+    """A rating row for ``service``, carrying the service's window, clerk, category, item and
+    department so reports never join back to the service."""
+    return Rating(
+        hall_id=uow.hall_id,
+        service_id=service.id,
+        ticket_id=service.ticket_id,
+        window_id=service.window_id,
+        clerk_id=service.clerk_id,
+        category_id=service.category_id,
+        item_code=service.item_code,
+        department=service.department,
+        created_at=uow.now,
+        **values,
+    )
+
+
 class RatingOps(StoreCore):
     """Ratings of finished services and the follow-ups of bad ones."""
 
@@ -69,20 +86,13 @@ class RatingOps(StoreCore):
                 raise HallRuleError(
                     "already_rated", "该次服务已评价，一事一评", "this service has already been rated (one rating per service)", 409
                 )
-            rating = Rating(
-                hall_id=uow.hall_id,
-                service_id=service.id,
-                ticket_id=service.ticket_id,
-                window_id=service.window_id,
-                clerk_id=service.clerk_id,
-                category_id=service.category_id,
-                item_code=service.item_code,
-                department=service.department,
+            rating = rating_of(
+                uow,
+                service,
                 level=rating_level.value if rating_level else None,
                 reasons=reasons,
                 comment=comment[:500],
                 channel=channel if rating_level else "timeout",
-                created_at=uow.now,
             )
             uow.session.add(rating)
             uow.session.flush()
@@ -123,17 +133,7 @@ class RatingOps(StoreCore):
             for service in services:
                 existing = uow.session.scalar(select(Rating).where(Rating.service_id == service.id))
                 if existing is None:
-                    existing = Rating(
-                        hall_id=uow.hall_id,
-                        service_id=service.id,
-                        ticket_id=service.ticket_id,
-                        window_id=service.window_id,
-                        clerk_id=service.clerk_id,
-                        category_id=service.category_id,
-                        item_code=service.item_code,
-                        department=service.department,
-                        created_at=uow.now,
-                    )
+                    existing = rating_of(uow, service)
                     uow.session.add(existing)
                 existing.level, existing.is_default, existing.channel = RatingLevel.BASIC.value, True, "default"
             if services:
