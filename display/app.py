@@ -25,6 +25,7 @@ from display.model import HallScreenModel, Update
 from display.voice import Player, QtPlayer, VoiceController
 from display.window_screen import WindowScreen
 from hall.announcements import AnnouncementQueue, Zone
+from hall.legibility import ViewingSpec, parse_viewing
 from hardware.serial.led_strip import LedStrip, WindowStrip
 from hardware.speech import PhraseRenderer, open_announcer
 from server.client import HallClient
@@ -58,6 +59,7 @@ class DisplayWindow(QWidget):
         voice_now: Callable[[], float] | None = None,
         led: WindowStrip | None = None,
         led_addresses: dict[int, int] | None = None,
+        viewing: ViewingSpec | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -74,7 +76,7 @@ class DisplayWindow(QWidget):
         self.model = HallScreenModel(zone, **kwargs)
         self.screen: HallScreen | WindowScreen
         if mode == "hall":
-            self.screen = HallScreen(self.model, self)
+            self.screen = HallScreen(self.model, self, viewing)
             self.setWindowTitle("hallq 叫号屏 / hall display")
         else:
             assert window_number is not None
@@ -205,13 +207,16 @@ def create_window(
     clock: Callable[[], datetime] | None = None,
     led: str | WindowStrip | None = None,
     led_addresses: str = "",
+    viewing: ViewingSpec | None = None,
 ) -> DisplayWindow:
     """The display as one widget, sized for ``layout`` (landscape / portrait / 4k / 4k-portrait).
     Hall mode speaks through ``voice_url`` (``tts://``, ``silent://``, ``record://DIR``, or None
     for no voice); window mode never speaks. ``led`` drives the LED window strips: a pyserial URL
     (``/dev/ttyUSB0``, ``socket://host:port``, ``loop://``) or a strip object; ``led_addresses``
-    maps windows to strip addresses ("1:11,2:12"; default: address = window number). The caller
-    shows it; no event loop is run here."""
+    maps windows to strip addresses ("1:11,2:12"; default: address = window number). ``viewing``
+    is where the hall screen hangs (distance to the farthest seat, screen diagonal; default 10 m,
+    55 inches): no text goes below the legible size for it. The caller shows it; no event loop
+    is run here."""
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {sorted(LAYOUTS)}")
     zone_value = zone if isinstance(zone, Zone) else Zone.parse(zone or "")
@@ -220,7 +225,7 @@ def create_window(
     strip = LedStrip(led).start() if isinstance(led, str) else led
     window = DisplayWindow(
         server_url, token, mode=mode, window_number=window_number, zone=zone_value, renderer=renderer, player=player, clock=clock,
-        led=strip, led_addresses=addresses,
+        led=strip, led_addresses=addresses, viewing=viewing,
     )
     width, height = LAYOUTS[layout]
     if mode == "window":
@@ -242,8 +247,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
     parser.add_argument("--led", help="LED window strips on this serial URL, e.g. /dev/ttyUSB0 or socket://10.0.0.5:4001")
     parser.add_argument("--led-addresses", default="", help='window:address pairs, e.g. "1:11,2:12" (default: address = window number)')
+    parser.add_argument("--viewing-distance", default="10", help="metres from the screen to the farthest seat (legible text sizes)")
+    parser.add_argument("--screen-inches", default="55", help="the screen's diagonal in inches")
     args = parser.parse_args(list(argv) if argv is not None else None)
     trust_server(parser, args.server, args.ca_fingerprint)
+    try:
+        viewing = parse_viewing(args.viewing_distance, args.screen_inches)
+    except ValueError as error:
+        parser.error(str(error))
     if args.led_addresses:
         try:
             parse_addresses(args.led_addresses)
@@ -252,7 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_theme(app)  # type: ignore[arg-type]
     window = create_window(
-        args.server, args.token, args.mode, args.window, args.zone, args.voice, args.layout, led=args.led, led_addresses=args.led_addresses
+        args.server, args.token, args.mode, args.window, args.zone, args.voice, args.layout, led=args.led, led_addresses=args.led_addresses,
+        viewing=viewing,
     )
     if args.windowed:
         window.show()

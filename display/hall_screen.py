@@ -4,8 +4,10 @@ clock; and a banner when the stream is offline or the voice is silent.
 
 Everything is painted in proportion to the widget's size (one unit = 1 % of the height), so the
 same code fills a 1080p landscape screen, a portrait totem and a 4K wall; the called number's
-glyphs are always at least a sixth of the screen height. The widget holds no rules: it draws a
-:class:`~display.model.HallScreenModel`.
+glyphs are always at least a sixth of the screen height. No text is set below what
+:mod:`hall.legibility` asks for the screen's viewing distance and size: where the proportions
+would go smaller, the line grows, the recent calls list shortens and the waiting counts turn
+pages. The widget holds no rules: it draws a :class:`~display.model.HallScreenModel`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from display.model import HallScreenModel, Update
+from display.legible import SetText, Typesetter, ink_height
+from display.model import CategoryView, HallScreenModel, Update
+from hall.legibility import TextRole, ViewingSpec
 from ui import theme
 
 BG = QColor("#0b1f3a")
@@ -30,7 +34,9 @@ OFFLINE = QColor(theme.RED)
 WARN = QColor(theme.AMBER)
 
 FLASH_SECONDS = 8
-CALL_TITLE = "请以下号码到窗口办理  Now calling"
+CALL_TITLE_ZH = "请以下号码到窗口办理"
+CALL_TITLE_EN = "Now calling"
+PAGE_SECONDS = 8   # a page of waiting counts stays this long
 TICKER_PX_PER_SECOND_PER_UNIT = 9.0   # ticker speed: ~9 % of the height per second
 
 
@@ -57,7 +63,12 @@ def number_font(text: str, area: QRectF, min_glyph_px: float) -> QFont:
     tight = QFontMetricsF(f).tightBoundingRect(text or "0")
     scale = min(area.height() * 0.9 / max(tight.height(), 1), area.width() * 0.95 / max(tight.width(), 1))
     scale = max(scale, min_glyph_px / max(tight.height(), 1))
-    return _font(100 * scale, True)
+    f = _font(100 * scale, True)
+    width = QFontMetricsF(f).tightBoundingRect(text or "0").width()
+    if width > area.width() * 0.98 > 0:
+        # a narrow portrait screen: the height rule stands, the glyphs get narrower instead
+        f.setStretch(max(60, int(100 * area.width() * 0.95 / width)))
+    return f
 
 
 def _draw(painter: QPainter, rect: QRectF, text: str, font: QFont, color: QColor, flags: int) -> None:
@@ -72,9 +83,17 @@ LOCAL = timezone(timedelta(hours=8))   # the hall's clock; Asia/Shanghai has no 
 class HallScreen(QWidget):
     """Paints the hall display from ``model``. Call :meth:`model_updated` after each change."""
 
-    def __init__(self, model: HallScreenModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: HallScreenModel, parent: QWidget | None = None, viewing: ViewingSpec | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.viewing = viewing or ViewingSpec()
+        self.typeset: Typesetter | None = None   # the texts of the last paint, for the legibility check
+        self.waiting_page = 0
+        self.waiting_pages = 1
+        self.waiting_shown = 0
+        self.recent_shown = 0
+        self._pager = QTimer(self)
+        self._pager.timeout.connect(self._next_page)
         self.online = False
         self.voice_warning = ""
         self.flash_on = False
@@ -149,152 +168,333 @@ class HallScreen(QWidget):
     def portrait(self) -> bool:
         return self.height() > self.width()
 
+    def _next_page(self) -> None:
+        if self.waiting_pages > 1:
+            self.waiting_page = (self.waiting_page + 1) % self.waiting_pages
+            self.update()
+
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         w, h = float(self.width()), float(self.height())
         u = h / 100
+        ts = Typesetter(self.viewing, w, h)
+        self.typeset = ts
         p.fillRect(QRectF(0, 0, w, h), BG)
-        header = QRectF(0, 0, w, 8 * u if not self.portrait else 6 * u)
-        ticker = QRectF(0, h - 7 * u if not self.portrait else h - 5 * u, w, 7 * u if not self.portrait else 5 * u)
-        body = QRectF(0, header.bottom(), w, ticker.top() - header.bottom())
-        self._paint_header(p, header, u)
+        header = self._paint_header(p, ts, w, (6 if self.portrait else 8) * u, u)
+        ticker_font = ts.font(self.ticker_text(), TextRole.TEXT, (2.5 if self.portrait else 3.5) * u)
+        ticker_h = max((5 if self.portrait else 7) * u, ticker_font.pixelSize() * 1.35)
+        ticker = QRectF(0, h - ticker_h, w, ticker_h)
+        body = QRectF(0, header, w, ticker.top() - header)
         m = 1.2 * u
+        cats = self.model.visible_categories()
         if self.portrait:
-            call = QRectF(m, body.top() + m, w - 2 * m, 40 * u)
-            recent = QRectF(m, call.bottom() + m, w - 2 * m, 24 * u)
-            waiting = QRectF(m, recent.bottom() + m, w - 2 * m, body.bottom() - recent.bottom() - 2 * m)
+            width = w - 2 * m
+            call_h = self._call_height(ts, 40 * u)
+            remaining = body.height() - call_h - 4 * m
+            waiting_min = self._waiting_min_height(ts, u)
+            two_rows = self._recent_min_height(ts, u, 2)
+            recent_h = max(24 * u, two_rows) if remaining - max(24 * u, two_rows) >= waiting_min else self._recent_min_height(ts, u, 1)
+            call = QRectF(m, body.top() + m, width, call_h)
+            recent = QRectF(m, call.bottom() + m, width, recent_h)
+            waiting = QRectF(m, recent.bottom() + m, width, body.bottom() - recent.bottom() - 2 * m)
         else:
             left = w * 0.6
-            call = QRectF(m, body.top() + m, left - 1.5 * m, body.height() * 0.6)
-            waiting = QRectF(m, call.bottom() + m, left - 1.5 * m, body.bottom() - call.bottom() - 2 * m)
-            recent = QRectF(left + 0.5 * m, body.top() + m, w - left - 1.5 * m, body.height() - 2 * m)
-        self._paint_call(p, call, u)
-        self._paint_recent(p, recent, u)
-        self._paint_waiting(p, waiting, u)
-        self._paint_ticker(p, ticker, u)
-        self._paint_banner(p, QRectF(0, header.bottom(), w, 6 * u), u)
+            call_h = self._call_height(ts, body.height() * 0.6)
+            waiting = QRectF(m, body.top() + call_h + 2 * m, left - 1.5 * m, body.height() - call_h - 3 * m)
+            if self._waiting_grid(ts, waiting, cats)[2] <= 1:
+                call = QRectF(m, body.top() + m, left - 1.5 * m, call_h)
+                recent = QRectF(left + 0.5 * m, body.top() + m, w - left - 1.5 * m, body.height() - 2 * m)
+            else:
+                # far seats: the call takes the whole left; recent calls and the waiting pages share the
+                # right: a recent call is worth one more page of waiting counts
+                left = w * 0.56
+                call = QRectF(m, body.top() + m, left - 1.5 * m, body.height() - 2 * m)
+                right = QRectF(left + 0.5 * m, body.top() + m, w - left - 1.5 * m, body.height() - 2 * m)
+                options = []
+                for rows in (4, 3, 2, 1):
+                    recent_h = self._recent_min_height(ts, u, rows)
+                    rest = QRectF(right.left(), right.top() + recent_h + m, right.width(), right.height() - recent_h - m)
+                    if rest.height() >= self._waiting_min_height(ts, u):
+                        options.append((self._waiting_grid(ts, rest, cats)[2], -rows, recent_h, rest))
+                if options:
+                    _pages, _rows, recent_h, waiting = min(options, key=lambda o: (o[0] + o[1], o[1]))
+                else:
+                    recent_h = self._recent_min_height(ts, u, 1)
+                    waiting = QRectF(right.left(), right.top() + recent_h + m, right.width(), right.height() - recent_h - m)
+                recent = QRectF(right.left(), right.top(), right.width(), recent_h)
+        self._paint_call(p, ts, call, u)
+        self._paint_recent(p, ts, recent, u)
+        self._paint_waiting(p, ts, waiting, u)
+        self._paint_ticker(p, ticker, ticker_font)
+        self._paint_banner(p, ts, QRectF(0, header, w, max(6 * u, ts.min_px("网络", TextRole.TEXT, True) * 1.4)), u)
         p.end()
 
-    def _paint_header(self, p: QPainter, r: QRectF, u: float) -> None:
-        p.fillRect(r, QColor(theme.BLUE_DARK))
+    def _text(self, p: QPainter, ts: Typesetter, rect: QRectF, text: str, role: TextRole, preferred: float,
+              color: QColor, flags: Qt.AlignmentFlag, bold: bool = False) -> None:
+        _draw(p, rect, text, ts.fit(text, rect, role, preferred, bold), color, flags)
+
+    def _paint_header(self, p: QPainter, ts: Typesetter, w: float, preferred: float, u: float) -> float:
+        """Hall name, date and clock; two rows when one does not hold them at legible sizes. Returns the height."""
         hall = self.model.hall
         pad = 2 * u
         now = self.model.server_now().astimezone(LOCAL)
         clock = now.strftime("%H:%M")
         date = f"{now.month}月{now.day}日 星期{'一二三四五六日'[now.weekday()]}"
-        clock_font = _font(r.height() * 0.55, True)
-        clock_w = QFontMetricsF(clock_font).horizontalAdvance(clock)
-        date_font = _font(r.height() * 0.26)
-        date_w = QFontMetricsF(date_font).horizontalAdvance(date)
-        right_w = clock_w + date_w + 2 * pad
-        name_rect = QRectF(pad, r.top(), r.width() - right_w - 2 * pad, r.height() * 0.62)
-        _draw(p, name_rect, hall.name_zh or "政务服务大厅", fit_font(hall.name_zh or "政务服务大厅", name_rect, r.height() * 0.45, True),
-              TEXT, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
-        en_rect = QRectF(pad, name_rect.bottom(), name_rect.width(), r.height() * 0.33)
-        _draw(p, en_rect, hall.name_en, fit_font(hall.name_en, en_rect, r.height() * 0.22), MUTED,
-              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        _draw(p, QRectF(r.right() - pad - clock_w, r.top(), clock_w, r.height()), clock, clock_font, TEXT,
-              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        _draw(p, QRectF(r.right() - pad - clock_w - pad - date_w, r.top(), date_w, r.height()), date, date_font, MUTED,
-              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        name = hall.name_zh or "政务服务大厅"
+        clock_f = ts.font(clock, TextRole.KEY, preferred * 0.55, True)
+        date_f = ts.font(date, TextRole.TEXT, preferred * 0.3)
+        name_f = ts.font(name, TextRole.TEXT, preferred * 0.45, True)
+        en_f = ts.font(hall.name_en, TextRole.LABEL, preferred * 0.22)
+        clock_w = QFontMetricsF(clock_f).horizontalAdvance(clock)
+        date_w = QFontMetricsF(date_f).horizontalAdvance(date)
+        name_w = QFontMetricsF(name_f).horizontalAdvance(name)
+        right_w = clock_w + date_w + 3 * pad
+        left, right = Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignRight
+        vcenter = Qt.AlignmentFlag.AlignVCenter
+        one_row = name_w + 1 <= w - right_w - 2 * pad
+        if not one_row and name_w + 1 <= w - clock_w - 3 * pad:
+            date, date_w, right_w, one_row = "", 0.0, clock_w + 2 * pad, True   # far seats: the clock before the date
+        if one_row:
+            name_h, en_h = name_f.pixelSize() * 1.2, en_f.pixelSize() * 1.25 if hall.name_en else 0.0
+            height = max(preferred, name_h + en_h, clock_f.pixelSize() * 1.25)
+            p.fillRect(QRectF(0, 0, w, height), QColor(theme.BLUE_DARK))
+            name_rect = QRectF(pad, 0, w - right_w - 2 * pad, (height - en_h) * 0.5 + name_h * 0.5)
+            self._text(p, ts, name_rect, name, TextRole.TEXT, preferred * 0.45, TEXT, left | Qt.AlignmentFlag.AlignBottom, True)
+            en_rect = QRectF(pad, name_rect.bottom(), name_rect.width(), en_h)
+            if hall.name_en and ts.fits(hall.name_en, TextRole.LABEL, en_rect.width()):
+                self._text(p, ts, en_rect, hall.name_en, TextRole.LABEL, preferred * 0.22, MUTED, left | Qt.AlignmentFlag.AlignTop)
+            row = QRectF(0, 0, w, height)
+        else:
+            name_h = name_f.pixelSize() * 1.25
+            row_h = max(clock_f.pixelSize(), date_f.pixelSize()) * 1.25
+            height = max(preferred, name_h + row_h)
+            p.fillRect(QRectF(0, 0, w, height), QColor(theme.BLUE_DARK))
+            self._text(p, ts, QRectF(pad, 0, w - 2 * pad, name_h), name, TextRole.TEXT, preferred * 0.45, TEXT, left | vcenter, True)
+            row = QRectF(0, name_h, w, height - name_h)
+            en_rect = QRectF(pad, row.top(), w - right_w - 2 * pad, row.height())
+            if hall.name_en and en_rect.width() > 0 and ts.fits(hall.name_en, TextRole.LABEL, en_rect.width()):
+                self._text(p, ts, en_rect, hall.name_en, TextRole.LABEL, preferred * 0.22, MUTED, left | vcenter)
+        clock_rect = QRectF(w - pad - clock_w, row.top(), clock_w, row.height())
+        self._text(p, ts, clock_rect, clock, TextRole.KEY, preferred * 0.55, TEXT, right | vcenter, True)
+        date_rect = QRectF(clock_rect.left() - pad - date_w, row.top(), date_w, row.height())
+        if date and date_rect.left() >= 0:
+            self._text(p, ts, date_rect, date, TextRole.TEXT, preferred * 0.3, MUTED, right | vcenter)
+        return height
 
-    def _paint_call(self, p: QPainter, r: QRectF, u: float) -> None:
+    # -- the call -------------------------------------------------------------------------------
+
+    def _call_parts(self, ts: Typesetter, panel_h: float) -> tuple[float, float, float, float]:
+        """Heights of the call panel's title, number, window line and window name: the panel's
+        proportions, grown where a line would otherwise fall below its legible size."""
+        title = max(panel_h * 0.13, ts.min_px(CALL_TITLE_ZH, TextRole.TEXT) * 1.3)
+        number = max(panel_h * 0.52, self.height() / 6 * 1.04 / 0.9)
+        window = max(panel_h * 0.20, ts.min_px("请到 5 号窗口", TextRole.KEY, True) * 1.2)
+        sub = max(panel_h * 0.15, ts.min_px("不动产登记窗口", TextRole.TEXT) * 1.3)
+        return title, number, window, sub
+
+    def _call_height(self, ts: Typesetter, panel_h: float) -> float:
+        """The panel height: ``panel_h``, or more when its lines need it at legible sizes."""
+        return max(panel_h, sum(self._call_parts(ts, panel_h)) + 0.5 * self.height() / 100)
+
+    def _parts_within(self, ts: Typesetter, height: float) -> tuple[float, float, float, float]:
+        """The parts for a panel of ``height``: proportions of the largest base that fits in it."""
+        base = height
+        for _ in range(40):
+            parts = self._call_parts(ts, base)
+            if sum(parts) + 0.5 * self.height() / 100 <= height:
+                return parts
+            base *= 0.95
+        return self._call_parts(ts, 0.0)
+
+    def _paint_call(self, p: QPainter, ts: Typesetter, r: QRectF, u: float) -> None:
         latest = self.model.latest_call
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(FLASH if self.flash_on else PANEL)
         p.drawRoundedRect(r, 1.2 * u, 1.2 * u)
         center = Qt.AlignmentFlag.AlignCenter
-        title = QRectF(r.left(), r.top() + 0.5 * u, r.width(), r.height() * 0.13)
-        _draw(p, title, CALL_TITLE, fit_font(CALL_TITLE, title, title.height() * 0.6), MUTED, center)
+        title_h, number_h, window_h, sub_h = self._parts_within(ts, r.height())
+        spare = max(0.0, r.height() - 0.5 * u - title_h - number_h - window_h - sub_h)
+        number_h += spare   # a panel taller than its parts gives the room to the number
+        title = QRectF(r.left() + u, r.top() + 0.5 * u, r.width() - 2 * u, title_h)
+        self._pair(p, ts, title, CALL_TITLE_ZH, CALL_TITLE_EN, title_h * 0.6, MUTED, center)
         if latest is None:
             self.number_rect = QRectF()
-            _draw(p, QRectF(r.left(), title.bottom(), r.width(), r.height() * 0.6), "请留意叫号\nPlease wait for your number",
-                  _font(r.height() * 0.09), MUTED, center)
+            rest = QRectF(r.left() + u, title.bottom(), r.width() - 2 * u, r.bottom() - title.bottom())
+            zh_rect = QRectF(rest.left(), rest.top(), rest.width(), rest.height() * 0.55)
+            self._text(p, ts, zh_rect, "请留意叫号", TextRole.KEY, rest.height() * 0.25, MUTED, center | Qt.AlignmentFlag.AlignBottom)
+            en_rect = QRectF(rest.left(), zh_rect.bottom(), rest.width(), rest.height() * 0.3)
+            if ts.fits("Please wait for your number", TextRole.LABEL, en_rect.width()):
+                self._text(p, ts, en_rect, "Please wait for your number", TextRole.LABEL, rest.height() * 0.1, MUTED,
+                           center | Qt.AlignmentFlag.AlignTop)
             return
         # The number: its glyphs (tight bounding box) at least 1/6 of the screen height.
-        number_area = QRectF(r.left() + u, title.bottom(), r.width() - 2 * u, r.height() * 0.52)
-        font = number_font(latest.number, number_area, self.height() / 6 * 1.04)
+        number_area = QRectF(r.left() + u, title.bottom(), r.width() - 2 * u, number_h)
+        font = number_font(latest.number, number_area, max(self.height() / 6 * 1.04, ts.min_ink(TextRole.KEY)))
         self.number_font_px = font.pixelSize()
         tight = QFontMetricsF(font).tightBoundingRect(latest.number)
         self.number_rect = QRectF(
             number_area.center().x() - tight.width() / 2, number_area.center().y() - tight.height() / 2, tight.width(), tight.height()
         )
+        ts.record.append(SetText(TextRole.KEY, latest.number, ink_height(latest.number, font), tight.width() <= self.width()))
         p.setFont(font)
         p.setPen(NUMBER)
         p.drawText(QPointF(self.number_rect.left() - tight.left(), self.number_rect.top() - tight.top()), latest.number)
-        window_area = QRectF(r.left() + u, number_area.bottom(), r.width() - 2 * u, r.height() * 0.20)
+        window_area = QRectF(r.left() + u, number_area.bottom(), r.width() - 2 * u, window_h)
         text = f"请到 {latest.window} 号窗口"
-        _draw(p, window_area, text, fit_font(text, window_area, window_area.height() * 0.8, True), TEXT, center)
-        sub = QRectF(r.left() + u, window_area.bottom(), r.width() - 2 * u, r.bottom() - window_area.bottom() - 0.5 * u)
-        name = f"{latest.window_name}   Window {latest.window}" + ("   再次呼叫 Recall" if latest.recall else "")
-        _draw(p, sub, name, fit_font(name, sub, sub.height() * 0.6), MUTED, center)
+        self._text(p, ts, window_area, text, TextRole.KEY, window_area.height() * 0.8, TEXT, center, True)
+        sub = QRectF(r.left() + u, window_area.bottom(), r.width() - 2 * u, sub_h)
+        zh = latest.window_name + ("  再次呼叫" if latest.recall else "")
+        en = f"Window {latest.window}" + ("  Recall" if latest.recall else "")
+        self._pair(p, ts, sub, zh, en, sub.height() * 0.6, MUTED, center)
 
-    def _paint_recent(self, p: QPainter, r: QRectF, u: float) -> None:
+    def _pair(self, p: QPainter, ts: Typesetter, r: QRectF, zh: str, en: str, preferred: float, color: QColor,
+              flags: Qt.AlignmentFlag) -> None:
+        """Chinese at text size and, when it still fits on the line, its English at label size."""
+        if not zh:
+            zh, en = en, ""
+        zh_f = ts.font(zh, TextRole.TEXT, preferred)
+        en_f = ts.font(en, TextRole.LABEL, preferred * 0.8) if en else None
+        gap = zh_f.pixelSize() * 0.6
+        zh_w = QFontMetricsF(zh_f).horizontalAdvance(zh)
+        en_w = QFontMetricsF(en_f).horizontalAdvance(en) if en_f is not None else 0.0
+        if en_f is None or zh_w + gap + en_w > r.width():
+            self._text(p, ts, r, zh, TextRole.TEXT, preferred, color, flags)
+            return
+        total = zh_w + gap + en_w
+        x = r.left() + (r.width() - total) / 2 if flags & Qt.AlignmentFlag.AlignHCenter else r.left()
+        vcenter = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+        self._text(p, ts, QRectF(x, r.top(), zh_w + 1, r.height()), zh, TextRole.TEXT, preferred, color, vcenter)
+        self._text(p, ts, QRectF(x + zh_w + gap, r.top(), en_w + 1, r.height()), en, TextRole.LABEL, preferred * 0.8, color, vcenter)
+
+    # -- lists ----------------------------------------------------------------------------------
+
+    def _title_height(self, ts: Typesetter, u: float) -> float:
+        return max((4.5 if self.portrait else 6) * u, ts.min_px("最近叫号", TextRole.TEXT, True) * 1.35)
+
+    def _recent_row_min(self, ts: Typesetter) -> float:
+        return ts.min_px("A001", TextRole.KEY, True) * 1.2
+
+    def _recent_min_height(self, ts: Typesetter, u: float, rows: int) -> float:
+        return self._title_height(ts, u) + rows * self._recent_row_min(ts) + u
+
+    def _waiting_row_min(self, ts: Typesetter) -> float:
+        return max(ts.min_px("不动产", TextRole.TEXT), ts.min_px("12 人", TextRole.TEXT, True)) * 1.3
+
+    def _waiting_min_height(self, ts: Typesetter, u: float) -> float:
+        return self._title_height(ts, u) + self._waiting_row_min(ts) + u
+
+    def _paint_recent(self, p: QPainter, ts: Typesetter, r: QRectF, u: float) -> None:
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(PANEL)
         p.drawRoundedRect(r, 1.2 * u, 1.2 * u)
         rows = self.model.earlier_calls()
-        title_h = 6 * u if not self.portrait else 4.5 * u
+        title_h = self._title_height(ts, u)
         title = QRectF(r.left() + 1.5 * u, r.top(), r.width() - 3 * u, title_h)
-        _draw(p, title, "最近叫号 Recent calls", fit_font("最近叫号 Recent calls", title, title_h * 0.55, True), MUTED,
-              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        per_column = 8 if not self.portrait else 4
-        columns = 1 if not self.portrait else 2
-        row_h = (r.height() - title_h - u) / per_column
+        self._pair(p, ts, title, "最近叫号", "Recent calls", title_h * 0.55, MUTED, Qt.AlignmentFlag.AlignLeft)
+        columns = 1
+        if self.portrait:
+            half = (r.width() - 3 * u) / 2 - 3 * u
+            if ts.width("A888", TextRole.KEY, 0.0, True) + ts.width("→ 88", TextRole.KEY) <= half:
+                columns = 2
+        preferred_rows = 4 if self.portrait else 8
+        space = r.height() - title_h - u
+        row_h = max(space / preferred_rows, self._recent_row_min(ts))
+        per_column = max(1, int(space // row_h))
         col_w = (r.width() - 3 * u) / columns
+        self.recent_shown = min(len(rows), per_column * columns)
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for i, entry in enumerate(rows[: per_column * columns]):
             col, row = divmod(i, per_column)
             rr = QRectF(r.left() + 1.5 * u + col * col_w, r.top() + title_h + row * row_h, col_w - u, row_h)
             if row % 2 == 0:
                 p.fillRect(rr, PANEL_LIGHT)
-            num_rect = QRectF(rr.left() + u, rr.top(), rr.width() * 0.42, rr.height())
-            _draw(p, num_rect, entry.number, fit_font(entry.number, num_rect, row_h * 0.62, True), NUMBER,
-                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-            win_rect = QRectF(num_rect.right(), rr.top(), rr.width() * 0.58 - 2 * u, rr.height())
-            text = f"→ {entry.window} 号窗口"
-            _draw(p, win_rect, text, fit_font(text, win_rect, row_h * 0.5), TEXT,
-                  Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            number_f = ts.font(entry.number, TextRole.KEY, row_h * 0.62, True)
+            number_w = QFontMetricsF(number_f).horizontalAdvance(entry.number)
+            num_rect = QRectF(rr.left() + u, rr.top(), number_w + 1, rr.height())
+            self._text(p, ts, num_rect, entry.number, TextRole.KEY, row_h * 0.62, NUMBER, left, True)
+            win_rect = QRectF(num_rect.right() + u, rr.top(), rr.right() - num_rect.right() - 2 * u, rr.height())
+            text = ts.first_fitting([f"→ {entry.window} 号窗口", f"→ {entry.window}号", f"→ {entry.window}", f"{entry.window}"], win_rect.width(),
+                                    TextRole.KEY)
+            self._text(p, ts, win_rect, text, TextRole.KEY, row_h * 0.5, TEXT, right)
 
-    def _paint_waiting(self, p: QPainter, r: QRectF, u: float) -> None:
+    def _waiting_grid(self, ts: Typesetter, r: QRectF, cats: list[CategoryView]) -> tuple[int, int, int]:
+        """(columns, rows, pages) of the waiting counts in ``r`` at legible sizes."""
+        if not cats:
+            return 1, 1, 1
+        u = self.height() / 100
+        names = [f"{c.series} {c.name_zh}" for c in cats]
+        count_w = ts.width("888 人", TextRole.TEXT, 0.0, True)
+        columns = 1
+        for candidate in (3, 2):
+            cell_w = (r.width() - 3 * u) / candidate - u
+            if all(ts.width(name, TextRole.TEXT) + count_w + 3 * u <= cell_w for name in names):
+                columns = candidate
+                break
+        space = r.height() - self._title_height(ts, u) - u
+        rows_needed = -(-len(cats) // columns)
+        rows = max(1, min(rows_needed, int(space // self._waiting_row_min(ts))))
+        return columns, rows, -(-len(cats) // (rows * columns))
+
+    def _paint_waiting(self, p: QPainter, ts: Typesetter, r: QRectF, u: float) -> None:
+        """Waiting per category, in as many columns and rows as legible text allows; pages turn
+        every few seconds when the hall has more categories than one page holds."""
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(PANEL)
         p.drawRoundedRect(r, 1.2 * u, 1.2 * u)
         cats = self.model.visible_categories()
-        title_h = 4.5 * u
+        title_h = self._title_height(ts, u)
         title = QRectF(r.left() + 1.5 * u, r.top(), r.width() - 3 * u, title_h)
-        _draw(p, title, "等候人数 Waiting", fit_font("等候人数 Waiting", title, title_h * 0.6, True), MUTED,
-              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         if not cats:
+            self.waiting_pages, self.waiting_shown = 1, 0
+            self._pair(p, ts, title, "等候人数", "Waiting", title_h * 0.6, MUTED, Qt.AlignmentFlag.AlignLeft)
             return
-        columns = 3
-        rows = -(-len(cats) // columns)
+        columns, rows, self.waiting_pages = self._waiting_grid(ts, r, cats)
+        space = r.height() - title_h - u
+        per_page = rows * columns
+        self.waiting_page %= self.waiting_pages
+        page = cats[self.waiting_page * per_page: (self.waiting_page + 1) * per_page]
+        self.waiting_shown = len(page)
+        if self.waiting_pages > 1:
+            if not self._pager.isActive():
+                self._pager.start(PAGE_SECONDS * 1000)
+            marker = f"{self.waiting_page + 1}/{self.waiting_pages}"
+            marker_w = ts.width(marker, TextRole.LABEL, title_h * 0.45) + u
+            self._pair(p, ts, QRectF(title.left(), title.top(), title.width() - marker_w, title_h), "等候人数", "Waiting",
+                       title_h * 0.6, MUTED, Qt.AlignmentFlag.AlignLeft)
+            self._text(p, ts, QRectF(title.right() - marker_w, title.top(), marker_w, title_h), marker, TextRole.LABEL,
+                       title_h * 0.45, MUTED, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        else:
+            self._pager.stop()
+            self._pair(p, ts, title, "等候人数", "Waiting", title_h * 0.6, MUTED, Qt.AlignmentFlag.AlignLeft)
         cell_w = (r.width() - 3 * u) / columns
-        cell_h = (r.height() - title_h - u) / rows
-        for i, c in enumerate(cats):
+        cell_h = space / rows
+        for i, c in enumerate(page):
             row, col = divmod(i, columns)
             cell = QRectF(r.left() + 1.5 * u + col * cell_w, r.top() + title_h + row * cell_h, cell_w - u, cell_h - 0.4 * u)
             p.fillRect(cell, PANEL_LIGHT)
-            name_rect = QRectF(cell.left() + u, cell.top(), cell.width() * 0.66 - u, cell.height())
-            name = f"{c.series} {c.name_zh}"
-            _draw(p, name_rect, name, fit_font(name, name_rect, cell.height() * 0.42), TEXT,
-                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-            count_rect = QRectF(name_rect.right(), cell.top(), cell.width() * 0.34 - u, cell.height())
             count = f"{c.waiting} 人"
-            _draw(p, count_rect, count, fit_font(count, count_rect, cell.height() * 0.5, True), NUMBER,
-                  Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            this_count_w = ts.width(count, TextRole.TEXT, cell.height() * 0.5, True)
+            count_rect = QRectF(cell.right() - u - this_count_w, cell.top(), this_count_w, cell.height())
+            name_rect = QRectF(cell.left() + u, cell.top(), count_rect.left() - cell.left() - 2 * u, cell.height())
+            name_font, name = ts.fit_elided(f"{c.series} {c.name_zh}", name_rect, TextRole.TEXT, cell.height() * 0.42)
+            _draw(p, name_rect, name, name_font, TEXT, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            self._text(p, ts, count_rect, count, TextRole.TEXT, cell.height() * 0.5, NUMBER,
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, True)
 
-    def _paint_ticker(self, p: QPainter, r: QRectF, u: float) -> None:
+    def _paint_ticker(self, p: QPainter, r: QRectF, font: QFont) -> None:
         p.fillRect(r, QColor(theme.BLUE_DARK))
         text = self.ticker_text()
-        font = _font(r.height() * 0.5)
         width = QFontMetricsF(font).horizontalAdvance(text) + r.width() * 0.3
         x = r.right() - (self._ticker_offset % (width + r.width()))
+        if self.typeset is not None:   # it scrolls: fitting the width is not asked of it
+            self.typeset.record.append(SetText(TextRole.TEXT, text, ink_height(text, font), True))
         _draw(p, QRectF(x, r.top(), width, r.height()), text, font, TEXT,
               Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
-    def _paint_banner(self, p: QPainter, r: QRectF, u: float) -> None:
+    def _paint_banner(self, p: QPainter, ts: Typesetter, r: QRectF, u: float) -> None:
         lines = []
         if self.banner_text:
             lines.append((self.banner_text, OFFLINE))
@@ -305,4 +505,3 @@ class HallScreen(QWidget):
             p.fillRect(band, color)
             _draw(p, band, text, fit_font(text, band.adjusted(u, 0, -u, 0), band.height() * 0.5, True), TEXT,
                   Qt.AlignmentFlag.AlignCenter)
-

@@ -2,7 +2,7 @@
 
 Starts a hall server in-process on a fixed Tuesday morning, issues tickets, logs clerks in and
 calls numbers through the real API, then saves ``widget.grab()`` of the hall screen (landscape
-1920×1080, portrait 1080×1920, and right after a transfer withdrew the latest call) and of a
+1920×1080 read from 10 m and from 5 m on a 55-inch screen, portrait 1080×1920, and right after a transfer withdrew the latest call) and of a
 window screen in each phase (no clerk, called, serving, paused)::
 
     QT_QPA_PLATFORM=offscreen python -m display.screenshots [docs]
@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from hall.clock import FakeClock
+from hall.legibility import ViewingSpec
 from server.client import HallClient
 from server.runner import ServerThread, prepare_hall
 from ui.screenshots import wait_until
@@ -49,11 +50,12 @@ def main(argv: list[str] | None = None) -> int:
                 clerks[window] = HallClient(server.url, counter.login(staff, staff)["token"])
             hall_screen = create_window(server.url, display_token, "hall", voice_url=None, layout="landscape", clock=clock.now)
             portrait = create_window(server.url, display_token, "hall", voice_url=None, layout="portrait", clock=clock.now)
+            near = create_window(server.url, display_token, "hall", voice_url=None, clock=clock.now, viewing=ViewingSpec(5, 55))
             window_screen = create_window(server.url, display_token, "window", window_number=5, voice_url=None, clock=clock.now)
             unstaffed = create_window(server.url, display_token, "window", window_number=7, voice_url=None, clock=clock.now)
-            for w in (hall_screen, portrait, window_screen, unstaffed):
+            for w in (hall_screen, portrait, near, window_screen, unstaffed):
                 w.show()
-            wait_until(app, lambda: all(w.model.has_snapshot for w in (hall_screen, portrait, window_screen, unstaffed)))
+            wait_until(app, lambda: all(w.model.has_snapshot for w in (hall_screen, portrait, near, window_screen, unstaffed)))
             unstaffed.grab().save(str(out / "display-window-no-clerk.png"))
             for window in (1, 3, 8, 11, 13, 5):
                 clerks[window].call_next(window)
@@ -65,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
                     and hall_screen.model.latest_call.window == 5
                     and portrait.model.latest_call is not None
                     and portrait.model.latest_call.window == 5
+                    and near.model.latest_call is not None
+                    and near.model.latest_call.window == 5
                 ),
             )
-            for w in (hall_screen, portrait):
+            for w in (hall_screen, portrait, near):
                 w.screen.flash_on = False
                 w.screen._flash.stop()
                 w.screen._ticker.stop()
@@ -76,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             app.processEvents()
             hall_screen.grab().save(str(out / "display-hall-landscape.png"))
             portrait.grab().save(str(out / "display-hall-portrait.png"))
+            near.grab().save(str(out / "display-hall-landscape-5m.png"))
             window_screen.screen._flash.stop()
             window_screen.screen.flash_on = False
             window_screen.grab().save(str(out / "display-window-called.png"))
@@ -94,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             hall_screen.screen._flash.stop()
             app.processEvents()
             hall_screen.grab().save(str(out / "display-hall-after-transfer.png"))
-            for w in (hall_screen, portrait, window_screen, unstaffed):
+            for w in (hall_screen, portrait, near, window_screen, unstaffed):
                 w.close()
         finally:
             server.stop()
