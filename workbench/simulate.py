@@ -12,6 +12,7 @@ import dataclasses
 from hall.config import CallRule
 from hall.simulation import LunchMode, SimSettings, compare, format_comparison, policy, reference_policies, select_hall
 from hall.simulation.halls import HALL_NAMES
+from hall.simulation.training import format_training, suggest_cross_training
 from hall.text import HallRuleError
 
 QUICK_SEEDS = 3  # --quick: a smoke run for CI
@@ -59,6 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--lunch", choices=[m.value for m in LunchMode], default=LunchMode.FIXED.value, help="lunch windows or two lunch groups"
     )
     parser.add_argument("--advice-delay", type=float, default=0.0, help="minutes before the manager applies advice")
+    parser.add_argument(
+        "--cross-training", action="store_true", help="suggest which clerk to train in which second category (交叉培训建议)"
+    )
     parser.add_argument("--history-weeks", type=int, default=4, help="weeks of history the advisor's forecast is built from (0 = the plan)")
 
 
@@ -98,6 +102,9 @@ def simulate_main(args: argparse.Namespace) -> str:
         raise HallRuleError("bad_sim_setting", "种子数和天数至少为 1", "seeds and days must be at least 1", 422)
     if any(k < 1 for k in args.every):
         raise HallRuleError("bad_sim_setting", "建议间隔至少 1 分钟", "advisor intervals must be at least 1 minute", 422)
+    if args.cross_training:
+        chosen = range(args.seed, args.seed + seeds)
+        return format_training(config, suggest_cross_training(config, settings, chosen, days=days), chosen)
     policies = [policy(n) for n in args.policies] if args.policies else list(reference_policies(tuple(args.every)))
     comparison = compare(config, policies, seeds=range(args.seed, args.seed + seeds), days=days, settings=settings)
     return format_comparison(comparison)

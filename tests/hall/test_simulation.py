@@ -34,6 +34,7 @@ from hall.simulation import (
 from hall.simulation.compare import t_quantile_975
 from hall.simulation.live import history_profile
 from hall.simulation.policies import SEATING, Seating, skills_seating, static_seating
+from hall.simulation.training import screen, suggest_cross_training, with_skill
 from hall.text import HallRuleError
 from workbench.bench.advisor import bench_advisor
 from workbench.simulate import parse, simulate_main
@@ -394,3 +395,20 @@ def test_simulate_main_prints_the_table() -> None:
 def test_bench_prints_figures() -> None:
     text = bench_advisor(runs=3)
     assert "30 categories × 100 windows" in text and "p99" in text
+
+
+def test_cross_training_is_screened_then_simulated(sample_hall: HallConfig) -> None:
+    settings = SimSettings()
+    screened = screen(sample_hall, settings)
+    trained = {c.staff_no: set(c.skills) for c in sample_hall.clerks}
+    assert screened and all(s.train_in not in trained[s.staff_no] and s.screened_gain > 0 for s in screened)
+    gains = [round(s.screened_gain, 9) for s in screened]
+    assert gains == sorted(gains, reverse=True)
+    best = suggest_cross_training(sample_hall, settings, seeds=[1, 2], confirm=2)
+    assert len(best) == 2 and len({b.train_in for b in best}) == 2
+    for suggestion in best:
+        assert suggestion.mean_before is not None and suggestion.mean_after is not None and suggestion.saving is not None
+        assert suggestion.saving.value == pytest.approx(suggestion.mean_before.value - suggestion.mean_after.value)
+    assert with_skill(sample_hall, "1001", "J").clerks[0].skills[-1] == "J"
+    table = simulate_main(parse(["--quick", "--cross-training"]))
+    assert "交叉培训建议" in table and "train in" in table
