@@ -268,11 +268,14 @@ def format_comparison(comparison: Comparison) -> str:
         )
         if p.unserved:
             lines.append(f"  ! {p.unserved} tickets left unserved")
+        stale = sum(x.stale_advice for x in p.seeds)
+        if stale:
+            lines.append(f"  {stale} recommendations dropped: the window had changed before the manager applied them")
     lines += [
         "",
         "gap closed = (static − policy) / (static − pooled) of the mean wait, per seed. pooled = every clerk serves every category "
         "(skills ignored): the lower bound. skills = each window serves all its clerk's categories; idle-longest = an idle window "
-        "takes the longest queue among its clerk's categories.",
+        "takes the longest queue among its clerk's categories. max = the longest wait of a seed, averaged over seeds.",
         f"runtime {comparison.runtime_seconds:.1f} s",
     ]
     return "\n".join(lines)
