@@ -327,6 +327,7 @@ class _Day:
         self.every = every
         self.record = record
         self.rules = config.rules
+        self.targets = {c.series: c.target_wait_minutes for c in config.categories}  # for target_weighted
         self.open_at, self.close_at, self.lunch = _hall_hours(config)
         self.base = datetime.combine(settings.day, time(0), tzinfo=config.hours.zone).astimezone(UTC)
         self.base_ts = self.base.timestamp()
@@ -432,7 +433,7 @@ class _Day:
         if not heads:
             return False
         now = self.base + timedelta(minutes=self.now)
-        pick = choose_next(heads, WindowQueues(w.number, w.primary, w.secondary), now, self.rules)
+        pick = choose_next(heads, WindowQueues(w.number, w.primary, w.secondary, self.targets), now, self.rules)
         if pick is None:
             return False
         queue = (self.prio if pick.priority else self.normal)[pick.series]
