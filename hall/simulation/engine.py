@@ -115,6 +115,7 @@ class _Day:
         self.advisor_settings = advisor_settings
         self.record = record
         self.rules = config.rules
+        self.targets = {c.series: c.target_wait_minutes for c in config.categories}  # for the target_weighted call rule
         self.open_at, self.close_at, _lunch = hall_hours(config)
         self.base = datetime.combine(settings.day, time(0), tzinfo=config.hours.zone).astimezone(UTC)
         self.base_ts = self.base.timestamp()
@@ -240,7 +241,7 @@ class _Day:
         return out
 
     def pick(self, w: _Win, now: datetime) -> Candidate | None:
-        queues = WindowQueues(w.number, w.primary, w.secondary)
+        queues = WindowQueues(w.number, w.primary, w.secondary, self.targets)
         heads = self.heads(w.series)
         if not heads:
             return None

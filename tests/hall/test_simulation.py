@@ -412,3 +412,20 @@ def test_cross_training_is_screened_then_simulated(sample_hall: HallConfig) -> N
     assert with_skill(sample_hall, "1001", "J").clerks[0].skills[-1] == "J"
     table = simulate_main(parse(["--quick", "--cross-training"]))
     assert "交叉培训建议" in table and "train in" in table
+
+
+def test_the_target_weighted_rule_reaches_the_simulator() -> None:
+    hall = tiny_hall(RulesConfig(call_rule=CallRule.TARGET_WEIGHTED))
+    hall = dataclasses.replace(
+        hall,
+        categories=(
+            CategoryConfig("A", "甲", "A", expected_service_minutes=10, target_wait_minutes=30),
+            CategoryConfig("B", "乙", "B", expected_service_minutes=10, target_wait_minutes=5),
+        ),
+    )
+    tickets = (
+        SimTicket(1, minutes(8, 30), "A", False, 30.0),
+        SimTicket(2, minutes(8, 31), "A", False, 5.0),  # 29 min of a 30 min target by 09:00
+        SimTicket(3, minutes(8, 50), "B", False, 5.0),  # 10 min of a 5 min target: called first
+    )
+    assert [t for _m, _w, t in run(hall, tickets, "pooled").calls] == [1, 3, 2]
