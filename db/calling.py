@@ -143,12 +143,14 @@ class CallingOps(WaitEstimates):
         rows = (uow.connection.execute(self._candidates_excluding_lost, params) if lost else run(uow.connection, self._candidates_query, params)).all()
         primary: list[str] = []
         secondary: list[str] = []
+        targets: dict[str, float] = {}  # for the target_weighted call rule
         categories: dict[int, Any] = {}
         found: dict[int, Candidate] = {}
         for row in rows:
             if row.category_id is not None and row.category_id not in categories:
                 categories[row.category_id] = row
                 (primary if row.primary else secondary).append(row.series)
+                targets[row.series] = row.target_wait_minutes
         for row in rows:
             if row.ticket_id is not None and row.ticket_id not in found:
                 served = categories.get(row.ticket_category_id)
@@ -162,7 +164,7 @@ class CallingOps(WaitEstimates):
                     appointment_at=row.appointment_at,
                     target_window=window.number if row.target_window_id == window.id else None,
                 )
-        return WindowQueues(window.number, primary, secondary), categories, list(found.values())
+        return WindowQueues(window.number, primary, secondary, targets), categories, list(found.values())
 
     @functools.cached_property
     def _candidates_query(self) -> Any:
@@ -208,6 +210,7 @@ class CallingOps(WaitEstimates):
                 CATEGORIES.c.name_zh,
                 CATEGORIES.c.name_en,
                 CATEGORIES.c.department,
+                CATEGORIES.c.target_wait_minutes,
                 head(priority=True).label("priority_head_id"),
                 head(priority=False).label("head_id"),
                 due.label("due_id"),
@@ -233,6 +236,7 @@ class CallingOps(WaitEstimates):
             served.c.name_zh,
             served.c.name_en,
             served.c.department,
+            served.c.target_wait_minutes,
             *ticket_columns,
         ).select_from(served.outerjoin(TICKETS, TICKETS.c.id.in_([served.c.priority_head_id, served.c.head_id, served.c.due_id])))
         transferred_head = (
@@ -251,6 +255,7 @@ class CallingOps(WaitEstimates):
             null().label("name_zh"),
             null().label("name_en"),
             null().label("department"),
+            null().label("target_wait_minutes"),
             *ticket_columns,
         ).where(TICKETS.c.id == transferred_head)
         return union_all(per_category, transferred).order_by(literal_column("rank"))

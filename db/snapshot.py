@@ -133,6 +133,7 @@ class SnapshotOps(WaitEstimates):
                     },
                 },
                 "rules": {
+                    "call_rule": rules.call_rule.value,
                     "recall_limit": rules.recall_limit,
                     "pause_warn_minutes": rules.pause_warn_minutes,
                     "long_wait_alert_minutes": rules.long_wait_alert_minutes,

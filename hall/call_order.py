@@ -4,7 +4,9 @@ Order, as the hall's rules say: 绿色通道 priority tickets first, then appoin
 are due, then the longest-waiting ticket among the window's categories — primary categories
 before secondary ones under the ``primary_first`` rule (a secondary category whose head has
 waited longer than ``secondary_promote_minutes`` is treated as primary, like Qmatic's work
-profiles), or across all of them under ``longest_wait``.
+profiles), across all of them under ``longest_wait``, or under ``target_weighted`` the ticket
+whose wait is the largest share of its category's target wait (a 10-minute wait in a category
+with a 5-minute target goes before a 20-minute wait in one with a 30-minute target).
 
 The database hands this module the head candidates of each category the window serves (a few
 rows, not the whole queue); the simulator hands it its in-memory queues. Both get the same pick.
@@ -13,11 +15,11 @@ rows, not the whole queue); the simulator hands it its in-memory queues. Both ge
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from hall.config import CallRule, RulesConfig
+from hall.config import DEFAULT_TARGET_WAIT_MINUTES, CallRule, RulesConfig
 
 
 @dataclass(frozen=True)
@@ -32,15 +34,24 @@ class Candidate:
 
 @dataclass(frozen=True)
 class WindowQueues:
-    """The window's categories in order: primary ones first, then secondary ones."""
+    """The window's categories in order: primary ones first, then secondary ones.
+
+    ``targets`` are the categories' target waits in minutes, which only the ``target_weighted``
+    rule reads; a series missing from it counts with the default target.
+    """
 
     number: int
     primary: Sequence[str]
     secondary: Sequence[str] = ()
+    targets: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def all_series(self) -> tuple[str, ...]:
         return tuple(self.primary) + tuple(self.secondary)
+
+    def target(self, series: str) -> float:
+        target = self.targets.get(series, DEFAULT_TARGET_WAIT_MINUTES)
+        return target if target > 0 else DEFAULT_TARGET_WAIT_MINUTES
 
 
 def _waited_minutes(candidate: Candidate, now: datetime) -> float:
@@ -64,6 +75,10 @@ def call_rank(candidate: Candidate, window: WindowQueues, now: datetime, rules: 
         promoted = rules.secondary_promote_minutes > 0 and _waited_minutes(candidate, now) >= rules.secondary_promote_minutes
         tier = 0.0 if promoted else 1.0
     appointment_order = candidate.appointment_at.timestamp() if appointment_due and candidate.appointment_at else 0.0
+    if rules.call_rule is CallRule.TARGET_WEIGHTED:
+        # The largest share of its target first; within one category that is still the oldest.
+        lateness = -_waited_minutes(candidate, now) / window.target(candidate.series)
+        return (band, tier, appointment_order, lateness, candidate.queue_key, float(candidate.ticket_id))
     return (band, tier, appointment_order, candidate.queue_key, float(candidate.ticket_id))
 
 

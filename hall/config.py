@@ -28,9 +28,16 @@ class ConfigError(HallRuleError):
         super().__init__("bad_config", f"配置错误（{where}）：{zh}", f"configuration error at {where}: {en}", 422)
 
 
+# A category's target wait when its configuration names none (minutes).
+DEFAULT_TARGET_WAIT_MINUTES = 15.0
+
+
 class CallRule(StrEnum):
     PRIMARY_FIRST = "primary_first"  # a window's primary categories before its secondary ones
     LONGEST_WAIT = "longest_wait"  # the longest-waiting ticket among all the window's categories
+    # across all the window's categories, the ticket whose wait is the largest share of its
+    # category's target wait
+    TARGET_WEIGHTED = "target_weighted"
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ class CategoryConfig:
     name_en: str
     department: str = ""
     expected_service_minutes: float = 10.0
-    target_wait_minutes: float = 15.0
+    target_wait_minutes: float = DEFAULT_TARGET_WAIT_MINUTES
     items: tuple[ItemConfig, ...] = ()
 
 
@@ -191,7 +198,11 @@ def parse_time_range(text: str, where: str) -> TimeRange:
         start = time.fromisoformat(start_text.strip())
         end = time.max if end_text.strip() == "24:00" else time.fromisoformat(end_text.strip())
     except ValueError:
-        raise ConfigError(where, f"时间段“{text}”应写作 08:30-12:00（全天为 00:00-24:00）", f"time range '{text}' should look like 08:30-12:00 (all day: 00:00-24:00)") from None
+        raise ConfigError(
+            where,
+            f"时间段“{text}”应写作 08:30-12:00（全天为 00:00-24:00）",
+            f"time range '{text}' should look like 08:30-12:00 (all day: 00:00-24:00)",
+        ) from None
     if end <= start:
         raise ConfigError(where, f"时间段“{text}”结束早于开始", f"time range '{text}' ends before it starts")
     return TimeRange(start, end)
@@ -293,6 +304,10 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
                     fee=_optional(item, "fee", item_where, str, "免费"),
                 )
             )
+        for key in ("expected_service_minutes", "target_wait_minutes"):
+            # the target_weighted call rule divides by the target; both must be real durations
+            if key in raw and not (isinstance(raw[key], (int, float)) and not isinstance(raw[key], bool) and raw[key] > 0):
+                raise ConfigError(f"{where}.{key}", "应为大于 0 的分钟数", "should be a positive number of minutes")
         categories.append(
             CategoryConfig(
                 series=series,
@@ -300,7 +315,7 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
                 name_en=_optional(raw, "name_en", where, str, ""),
                 department=_optional(raw, "department", where, str, ""),
                 expected_service_minutes=float(_optional(raw, "expected_service_minutes", where, (int, float), 10.0)),
-                target_wait_minutes=float(_optional(raw, "target_wait_minutes", where, (int, float), 15.0)),
+                target_wait_minutes=float(_optional(raw, "target_wait_minutes", where, (int, float), DEFAULT_TARGET_WAIT_MINUTES)),
                 items=tuple(items),
             )
         )

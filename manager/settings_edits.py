@@ -19,6 +19,12 @@ RULE_FIELDS: tuple[tuple[str, str, str, int, int, int], ...] = (
     ("long_wait_alert_minutes", "久候告警  Long-wait alert after", " 分钟 min", 1, 480, 0),
 )
 SAME = 1e-6  # spin boxes hold floats; closer than this is the published value
+# The hall's call rule (hall.config.CallRule), as the console offers it: (value, label).
+CALL_RULE_CHOICES: tuple[tuple[str, str], ...] = (
+    ("primary_first", "主办业务优先  Primary categories first"),
+    ("longest_wait", "等候最久优先  Longest wait first"),
+    ("target_weighted", "按目标等候加权  Longest wait for its target"),
+)
 
 
 def rules_being_edited(values: Mapping[str, float], shown: Mapping[str, float]) -> bool:
@@ -27,9 +33,12 @@ def rules_being_edited(values: Mapping[str, float], shown: Mapping[str, float]) 
     return any(abs(value - shown.get(key, value)) > SAME for key, value in values.items())
 
 
-def rule_changes(published: Mapping[str, Any], values: Mapping[str, float]) -> dict[str, Any]:
-    """The rules to send: those that differ from the published ones, whole numbers kept whole."""
+def rule_changes(published: Mapping[str, Any], values: Mapping[str, float], call_rule: str | None = None) -> dict[str, Any]:
+    """The rules to send: those that differ from the published ones, whole numbers kept whole,
+    and the call rule when one is chosen that is not the published one."""
     changes: dict[str, Any] = {}
+    if call_rule is not None and "call_rule" in published and call_rule != published["call_rule"]:
+        changes["call_rule"] = call_rule
     for key, _label, _unit, _lowest, _highest, decimals in RULE_FIELDS:
         value = values[key]
         if key in published and abs(value - float(published[key])) > SAME:

@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from manager.actions import ConsoleActions
 from manager.advice import ApiCall
-from manager.settings_edits import RULE_FIELDS, notice_lines, rule_changes, rules_being_edited, target_calls
+from manager.settings_edits import CALL_RULE_CHOICES, RULE_FIELDS, notice_lines, rule_changes, rules_being_edited, target_calls
 from manager.widgets import make_table, table_item
 
 
@@ -63,6 +64,11 @@ class SettingsTab(QWidget):
     def _build_rules(self) -> QGroupBox:
         box = QGroupBox("规则  Rules")
         form = QFormLayout(box)
+        self.call_rule_box = QComboBox()
+        for value, label in CALL_RULE_CHOICES:
+            self.call_rule_box.addItem(label, value)
+        form.addRow("叫号规则  Call rule", self.call_rule_box)
+        self._call_rule_shown: str | None = None
         self.rule_spins: dict[str, QDoubleSpinBox] = {}
         for key, label, unit, lowest, highest, decimals in RULE_FIELDS:
             spin = QDoubleSpinBox()
@@ -83,16 +89,24 @@ class SettingsTab(QWidget):
     def _show_rules(self) -> None:
         """The published rules, unless the manager is editing them (a spin box differs from what was shown)."""
         published = self.snapshot.get("rules") or {}
-        if rules_being_edited(self._rule_values(), self._rules_shown):
+        if rules_being_edited(self._rule_values(), self._rules_shown) or self._call_rule_edited():
             return
+        index = self.call_rule_box.findData(published.get("call_rule"))
+        if index >= 0:
+            self.call_rule_box.setCurrentIndex(index)
+            self._call_rule_shown = str(self.call_rule_box.currentData())
         for key, spin in self.rule_spins.items():
             if key in published:
                 spin.setValue(float(published[key]))
                 self._rules_shown[key] = spin.value()
 
+    def _call_rule_edited(self) -> bool:
+        return self._call_rule_shown is not None and self.call_rule_box.currentData() != self._call_rule_shown
+
     def save_rules(self) -> None:
-        changes = rule_changes(self.snapshot.get("rules") or {}, self._rule_values())
+        changes = rule_changes(self.snapshot.get("rules") or {}, self._rule_values(), str(self.call_rule_box.currentData()))
         self._rules_shown = {}  # show what the server publishes next
+        self._call_rule_shown = None
         if not changes:
             self.actions.say(True, "规则未改动  No rule changed")
             return

@@ -91,6 +91,30 @@ def test_longest_wait_rule(env: HallEnv) -> None:
     assert numbers_called(env, 1, clerk, 3) == ["B001", "A001", "B002"]
 
 
+def test_target_weighted_rule_calls_the_largest_share_of_its_target(env: HallEnv) -> None:
+    """Window 1 serves A (target 20 min) first and B (15 min) second. A has waited 4 minutes,
+    B 3.5: 3.5/15 is more of its target than 4/20, so B goes first; primary_first and
+    longest_wait would both call A. The targets are read from the database: with B's target at
+    30 minutes, A goes first again."""
+    env.store.update_hall(env.manager, {"rules": {"call_rule": "target_weighted"}})
+    clerk = env.clerk(1)
+    env.issue("A", advance=30)
+    env.issue("B", advance=210)
+    assert numbers_called(env, 1, clerk, 2) == ["B001", "A001"]
+    env.store.upsert_category(env.manager, "B", {"target_wait_minutes": 30})
+    env.issue("A", advance=30)
+    env.issue("B", advance=210)
+    assert numbers_called(env, 1, clerk, 2) == ["A002", "B002"]
+
+
+def test_target_weighted_rule_keeps_priority_first(env: HallEnv) -> None:
+    env.store.update_hall(env.manager, {"rules": {"call_rule": "target_weighted"}})
+    env.issue("B", advance=600)
+    env.issue("A", advance=1, priority_reason="disabled")
+    clerk = env.clerk(1)
+    assert numbers_called(env, 1, clerk, 2) == ["A001", "B001"]
+
+
 def test_window_with_a_current_ticket_cannot_call_again(env: HallEnv) -> None:
     env.issue("A")
     env.issue("A")

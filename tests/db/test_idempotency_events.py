@@ -168,7 +168,7 @@ def test_snapshot_contents(env: HallEnv) -> None:
     hall = snap["hall"]
     assert hall["code"] == "sample-county" and hall["business_day"] == "2026-11-17" and hall["period"] == "regular"
     assert hall["accepts_walk_ins"] is True and hall["timezone"] == "Asia/Shanghai" and len(hall["notices"]) == 5
-    assert snap["rules"] == {"recall_limit": 3, "pause_warn_minutes": 3.0, "long_wait_alert_minutes": 30.0, "promised_working_days": 5}
+    assert snap["rules"] == {"call_rule": "primary_first", "recall_limit": 3, "pause_warn_minutes": 3.0, "long_wait_alert_minutes": 30.0, "promised_working_days": 5}
     assert snap["now"] == env.clock.now().isoformat() and snap["seq"] == env.last_seq()
     categories = {c["series"]: c for c in snap["categories"]}
     assert list(categories) == ["A", "B", "C", "D", "E", "F", "G", "H", "J"]

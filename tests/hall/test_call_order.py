@@ -95,6 +95,38 @@ def test_longest_wait_rule_still_puts_priority_and_appointments_first() -> None:
     assert order(candidates, rules=rules) == [3, 2, 1]
 
 
+def test_target_weighted_rule_orders_by_share_of_target() -> None:
+    rules = replace(RULES, call_rule=CallRule.TARGET_WEIGHTED)
+    window = WindowQueues(1, primary=("A",), secondary=("B",), targets={"A": 30.0, "B": 5.0})
+    # shares of target: 1: 20/30 = 0.67, 2: 10/5 = 2, 3: 2/5 = 0.4, 4: 27/30 = 0.9
+    candidates = [ticket(1, "A", 20), ticket(2, "B", 10), ticket(3, "B", 2), ticket(4, "A", 27)]
+    assert order(candidates, window=window, rules=rules) == [2, 4, 1, 3]
+    assert order(candidates, window=window, rules=replace(rules, call_rule=CallRule.LONGEST_WAIT)) == [4, 1, 2, 3]
+
+
+def test_target_weighted_rule_with_equal_targets_is_longest_wait() -> None:
+    rules = replace(RULES, call_rule=CallRule.TARGET_WEIGHTED)
+    candidates = [ticket(1, "A", 5), ticket(2, "B", 20), ticket(3, "B", 2), ticket(4, "A", 10)]
+    assert order(candidates, rules=rules) == [2, 4, 1, 3]  # no targets given: both count with the default
+
+
+def test_target_weighted_rule_keeps_priority_appointments_and_transfers_first() -> None:
+    rules = replace(RULES, call_rule=CallRule.TARGET_WEIGHTED)
+    window = WindowQueues(1, primary=("A",), secondary=("B",), targets={"A": 30.0, "B": 1.0})
+    candidates = [
+        ticket(1, "B", 50),  # 50 times its target, still after the three below
+        ticket(2, "A", 1, appointment_at=NOW),
+        ticket(3, "A", 0, priority=True),
+        ticket(4, "A", 1, target_window=1),
+    ]
+    assert order(candidates, window=window, rules=rules) == [3, 2, 4, 1]
+
+
+def test_a_missing_or_zero_target_counts_as_the_default() -> None:
+    window = WindowQueues(1, primary=("A",), targets={"A": 0.0})
+    assert window.target("A") == window.target("B") == 15.0
+
+
 def test_full_order_of_a_mixed_queue() -> None:
     candidates = [
         ticket(1, "A", 10),

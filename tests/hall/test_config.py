@@ -51,6 +51,13 @@ def test_sample_hall_details(sample_hall: HallConfig) -> None:
     assert len(sample_hall.notices) == 5
 
 
+def test_every_call_rule_is_read() -> None:
+    for rule in CallRule:
+        config = parse_config({"hall": {"code": "t", "name_zh": "测试"}, "rules": {"call_rule": rule.value}})
+        assert config.rules.call_rule is rule
+    assert CallRule("target_weighted") is CallRule.TARGET_WEIGHTED
+
+
 def test_minimal_config_gets_defaults() -> None:
     config = parse_config({"hall": {"code": "t", "name_zh": "测试"}})
     assert config.categories == () and config.windows == () and config.clerks == ()
@@ -219,6 +226,17 @@ BAD_EDITS = [
     ),
     pytest.param("[hours]", '[rules]\ncall_rule = "random"\n[hours]', "rules.call_rule", "应为", "should be one of", id="bad-call-rule"),
     pytest.param(
+        'series = "B"', 'series = "B"\ntarget_wait_minutes = 0', "categories[1].target_wait_minutes", "大于 0", "positive", id="zero-target"
+    ),
+    pytest.param(
+        'series = "B"',
+        'series = "B"\nexpected_service_minutes = -2',
+        "categories[1].expected_service_minutes",
+        "大于 0",
+        "positive",
+        id="negative-service-time",
+    ),
+    pytest.param(
         "[hours]", "[rules]\nrecall_limit = -1\n[hours]", "rules.recall_limit", "不能为负数", "must not be negative", id="negative-rule"
     ),
     pytest.param(
@@ -231,7 +249,12 @@ BAD_EDITS = [
         "[hours]", "[rules]\npromised_working_days = 0\n[hours]", "rules.promised_working_days", "1–365", "1-365", id="promise-of-0-days"
     ),
     pytest.param(
-        "[hours]", "[rules]\npromised_working_days = 400\n[hours]", "rules.promised_working_days", "1–365", "1-365", id="promise-over-a-year"
+        "[hours]",
+        "[rules]\npromised_working_days = 400\n[hours]",
+        "rules.promised_working_days",
+        "1–365",
+        "1-365",
+        id="promise-over-a-year",
     ),
 ]
 

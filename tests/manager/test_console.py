@@ -184,12 +184,20 @@ def test_settings_change_the_halls_rules(qtbot: Any, live: LiveHall) -> None:
     assert window.settings_page.rule_spins["recall_limit"].value() == 3 and window.settings_page.rule_spins["long_wait_alert_minutes"].value() == 30
     window.settings_page.rule_spins["promised_working_days"].setValue(10)
     window.settings_page.rule_spins["long_wait_alert_minutes"].setValue(45)
+    assert window.settings_page.call_rule_box.currentData() == "primary_first"
+    window.settings_page.call_rule_box.setCurrentIndex(window.settings_page.call_rule_box.findData("target_weighted"))
     applied(qtbot, window, window.settings_page.save_rules)
     rules = live.client("manager").snapshot()["rules"]
     assert rules["promised_working_days"] == 10 and rules["long_wait_alert_minutes"] == 45 and rules["recall_limit"] == 3
+    assert rules["call_rule"] == "target_weighted"
     audit = live.client("manager").request("GET", "/api/audit")
     changed = [row["detail"].get("rules") for row in audit if row["action"] == "hall_settings"]
-    assert {"promised_working_days": [5, 10], "long_wait_alert_minutes": [30.0, 45.0]} in changed, "who changed what, from what to what"
+    expected = {
+        "promised_working_days": [5, 10],
+        "long_wait_alert_minutes": [30.0, 45.0],
+        "call_rule": ["primary_first", "target_weighted"],
+    }
+    assert expected in changed, "who changed what, from what to what"
     # A change made elsewhere shows once the manager is not editing.
     live.client("manager").request("PUT", "/api/config/hall", {"rules": {"recall_limit": 4}})
     window.refresh()

@@ -6,6 +6,7 @@ import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from hall.config import CallRule
 from manager.console_text import (
     NO_WINDOW,
     action_text,
@@ -25,7 +26,7 @@ from manager.console_text import (
     window_state_text,
 )
 from manager.device_watch import ServerClock
-from manager.settings_edits import notice_lines, rule_changes, rules_being_edited, target_calls
+from manager.settings_edits import CALL_RULE_CHOICES, notice_lines, rule_changes, rules_being_edited, target_calls
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -147,6 +148,9 @@ def test_settings_send_only_what_changed() -> None:
     changes = rule_changes(published, values)
     assert changes == {"promised_working_days": 10, "long_wait_alert_minutes": 45.0}
     assert isinstance(changes["promised_working_days"], int)
+    assert rule_changes({**published, "call_rule": "primary_first"}, published, "target_weighted") == {"call_rule": "target_weighted"}
+    assert rule_changes({**published, "call_rule": "primary_first"}, published, "primary_first") == {}
+    assert {value for value, _label in CALL_RULE_CHOICES} == {rule.value for rule in CallRule}, "every call rule can be chosen"
     assert rules_being_edited({"recall_limit": 4.0}, {"recall_limit": 3.0}) and not rules_being_edited({"recall_limit": 3.0}, {})
     categories = [{"series": "A", "target_wait_minutes": 20, "expected_service_minutes": 8}]
     assert target_calls(categories, {"A": (20.0, 8.0)}) == []
