@@ -17,6 +17,8 @@ manager console asks for this read-only view instead of approximating it:
   hour nobody could arrive in;
 * every window's state and categories (primary first, in rank order) and the clerk logged in
   there with the categories the clerk is trained for;
+* the roster (:mod:`db.roster`): the clerks on duty who are free to open a closed window
+  (``spare_clerks``) and those at lunch (``at_lunch``), with their skills;
 * the call rule and the alert limits the advisor applies (the snapshot publishes only some).
 
 One read transaction, no writes, no events. Works on SQLite and PostgreSQL alike (the grouping
@@ -34,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from db.forecasts import ProfileCache, ReadsSessions, hall_profile, session_of
 from db.models import Category, Clerk, ClerkSession, Hall, Service, Ticket, Window, WindowCategory
+from db.roster import roster_state, spare_and_at_lunch
 from db.store import hours_from_json, rules_from_json
 from hall.calendar import business_day, is_working_day, local_time
 from hall.config import HoursConfig, WeekendMode
@@ -161,6 +164,8 @@ def _planning_state(session: Session, hall_id: int, now: datetime, profiles: Pro
     ).tuples():
         clerk_at[window_id] = clerk
 
+    spare, at_lunch = spare_and_at_lunch(roster_state(session, hall_id, hours, now))
+
     windows = []
     for w in session.scalars(select(Window).where(Window.hall_id == hall_id).order_by(Window.number)):
         primary, secondary = series_of_window.get(w.id, ([], []))
@@ -189,4 +194,7 @@ def _planning_state(session: Session, hall_id: int, now: datetime, profiles: Pro
         },
         "categories": categories,
         "windows": windows,
+        # On duty, not at a window, not at lunch: who could open a closed window (hall.roster).
+        "spare_clerks": spare,
+        "at_lunch": at_lunch,
     }

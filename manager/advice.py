@@ -21,8 +21,12 @@ What is estimated here, and how
 * **Idle time.** Tracked by this console from successive snapshots (a window is busy while it has
   a current ticket); a console that just started sees every window as busy a moment ago, so it
   proposes no closures for ``close_idle_minutes``.
-* **Spare clerks.** Only clerks logged in at a window are known, so "open a window with a free
-  clerk" is proposed only for a closed window whose clerk is logged in.
+* **Spare clerks.** From the server's roster (:mod:`hall.roster`, published as the planning
+  read's ``spare_clerks``): clerks on duty today (logged in at some counter, not signed off, not
+  marked absent) who are at no window and not at lunch. The advisor may propose opening an empty
+  closed window with one of them; carrying it out sets the window's categories and opens it, and
+  the named clerk logs in at that window's counter (the window serves from then on). A closed
+  window whose own clerk is still logged in can be opened as before.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from hall.advisor import (
     HallSnapshot,
     MoveKind,
     Recommendation,
+    SpareClerk,
     WindowState,
     WindowStatus,
     advise,
@@ -161,7 +166,10 @@ def build_snapshot(snapshot: Mapping[str, Any], planning: Mapping[str, Any], idl
                 idle_minutes=idle.idle_minutes(int(w["number"]), bool(w.get("current")), now),
             )
         )
-    return HallSnapshot(categories, tuple(windows))
+    spare = tuple(
+        SpareClerk(str(c["staff_no"]), tuple(c.get("skills") or ()), str(c.get("name") or "")) for c in planning.get("spare_clerks", [])
+    )
+    return HallSnapshot(categories, tuple(windows), spare)
 
 
 def advise_hall(

@@ -370,6 +370,20 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     def logout(actor: Annotated[Actor, Depends(roles("clerk"))]) -> dict[str, Any]:
         return store.logout(actor)
 
+    @app.post("/api/sign-off")
+    def sign_off(actor: Annotated[Actor, Depends(roles("clerk"))]) -> dict[str, Any]:
+        """签退: log out and go off duty for the rest of the day (the advisor stops counting on the clerk)."""
+        return store.sign_off(actor)
+
+    @app.get("/api/roster")
+    def roster(actor: Manager) -> dict[str, Any]:
+        """Every active clerk's duty state now: at a window, free, at lunch, signed off, absent, not in."""
+        return store.roster(actor.hall_id)
+
+    @app.put("/api/roster/{staff_no}")
+    def edit_roster(staff_no: PathCode, body: s.RosterEdit, actor: Manager) -> dict[str, Any]:
+        return store.set_roster(actor, staff_no[:32], body.absent, body.lunch, body.reason)
+
     # ------------------------------------------------------------------ ratings
 
     @app.post("/api/ratings", status_code=201)

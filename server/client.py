@@ -212,6 +212,23 @@ class HallClient:
     def logout(self) -> dict[str, Any]:
         return self.request("POST", "/api/logout")
 
+    def sign_off(self) -> dict[str, Any]:
+        """签退: log out and go off duty for the rest of the day."""
+        return self.request("POST", "/api/sign-off")
+
+    def roster(self) -> dict[str, Any]:
+        """Manager only: every active clerk's duty state now."""
+        return self.request("GET", "/api/roster")
+
+    def set_roster(self, staff_no: str, absent: bool | None = None, lunch: str | None = None, reason: str = "") -> dict[str, Any]:
+        """Manager only: mark a clerk absent today (or back) and/or set their lunch turn."""
+        body: dict[str, Any] = {"reason": reason}
+        if absent is not None:
+            body["absent"] = absent
+        if lunch is not None:
+            body["lunch"] = lunch
+        return self.request("PUT", f"/api/roster/{staff_no}", body)
+
     def call_next(self, window: int, key: str | None = None) -> dict[str, Any]:
         return self.request("POST", f"/api/windows/{window}/call-next", None, key or self.new_key())
 
