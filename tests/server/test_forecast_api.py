@@ -43,3 +43,25 @@ def test_planning_carries_forecasts_and_the_service_estimate(hall_server: HallSe
     assert b["forecast_per_hour_now"] == 0.0 and b["forecast_per_hour_next"] == 0.0
     assert len(b["arrival_ages_minutes"]) == 1 and b["arrival_ages_minutes"][0] < 5
     assert b["service_minutes"] == b["expected_service_minutes"]
+
+
+def test_the_roster_through_the_server(hall_server: HallServer) -> None:
+    """签退 at a counter, the manager's absent mark, and who the planning read calls spare."""
+    hs = hall_server
+    hs.clerk(19, "1019").logout()  # on duty, at no window: free (unless the test runs at lunch time)
+    hs.clerk(18, "1018").sign_off()
+    hs.manager.set_roster("1017", absent=True, reason="病假")
+    roster = {c["staff_no"]: c for c in hs.manager.roster()["clerks"]}
+    assert roster["1018"]["state"] == "signed_off" and roster["1017"]["state"] == "absent"
+    assert roster["1019"]["state"] in ("free", "at_lunch") and roster["1001"]["state"] == "not_in"
+    planning = hs.manager.planning()
+    spare_or_lunch = [c["staff_no"] for c in planning["spare_clerks"] + planning["at_lunch"]]
+    assert spare_or_lunch == ["1019"]
+    with pytest.raises(ApiError) as refused:
+        hs.clerk(16, "1016").roster()
+    assert refused.value.status == 403
+    with pytest.raises(ApiError) as refused:
+        hs.kiosk().request("POST", "/api/sign-off")
+    assert refused.value.status == 403
+    hs.clerk(18, "1018")  # logging in again puts 1018 back on duty
+    assert {c["staff_no"]: c["state"] for c in hs.manager.roster()["clerks"]}["1018"] == "at_window"
