@@ -7,6 +7,7 @@ module; this class composes them so callers (the server, the tests, the tools) s
 - :mod:`db.calling`           call next, call a number, recall, no-show, requeue
 - :mod:`db.serving`           start, finish, transfer, park, call back, parked tickets
 - :mod:`db.windows_clerks`    pause, resume, open/close a window, its categories, clerk login/logout, clerk today
+- :mod:`db.roster`            who is on duty, at lunch or free; sign-off (签退), absent today, lunch turns
 - :mod:`db.ratings`           rate, default ratings, follow-ups of bad ratings
 - :mod:`db.devices`           enrol, report trouble, revoke, list devices, the audit log
 - :mod:`db.auth`              tokens to actors, their cache, telling other server processes
@@ -23,10 +24,11 @@ from db.calling import CallingOps
 from db.devices import DeviceOps
 from db.issuing import IssuingOps
 from db.ratings import RatingOps
+from db.roster import RosterOps
 from db.serving import ServingOps
 from db.snapshot import SnapshotOps
 from db.windows_clerks import WindowsClerksOps
 
 
-class HallStore(IssuingOps, ServingOps, CallingOps, WindowsClerksOps, DeviceOps, RatingOps, SnapshotOps):
+class HallStore(IssuingOps, ServingOps, CallingOps, WindowsClerksOps, RosterOps, DeviceOps, RatingOps, SnapshotOps):
     """Every hall operation; each public method is one transaction (see :mod:`db.store`)."""

@@ -152,6 +152,11 @@ class Clerk(Base):
     skills: Mapped[list[Any]] = mapped_column(default=list)
     pin_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The roster (hall.roster): the clerk's own lunch turn ("11:30-12:30"; "" = the hall's lunch
+    # hours), and the business day they signed off (签退) or were marked absent, with which.
+    lunch: Mapped[str] = mapped_column(String(11), default="", server_default="")
+    off_duty_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    off_duty_reason: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 class Device(Base):

@@ -132,6 +132,7 @@ def import_hall(engines: Engines, config: HallConfig) -> int:
                     photo=k.photo,
                     skills=list(k.skills),
                     pin_hash=pin_hash,
+                    lunch=k.lunch,
                 )
             )
         session.flush()

@@ -22,7 +22,7 @@ TOKENS_CHANGED_CHANNEL = "hallq_tokens"
 NOTIFY_TOKENS_CHANGED = text(f"SELECT pg_notify('{TOKENS_CHANGED_CHANNEL}', '')")
 
 # Why a session ended (clerk_sessions.end_reason, and the clerk_logged_out event's reason).
-END_REASONS = ("logout", "relogin", "handover", "moved", "revoked", "deactivated", "pin_changed", "idle", "rollover")
+END_REASONS = ("logout", "relogin", "handover", "moved", "revoked", "deactivated", "pin_changed", "idle", "rollover", "signed_off")
 
 
 def end_clerk_sessions(uow: UnitOfWork, reason: str, *where: Any) -> int:

@@ -163,6 +163,10 @@ class WindowsClerksOps(TokenAuth):
                     previous = current.clerk_id
                 uow.session.flush()
             self._end_sessions_elsewhere(uow, clerk, window)
+            # Logging in puts a clerk who signed off or was marked absent today back on duty (hall.roster).
+            on_duty = uow.session.get(Clerk, clerk.id)
+            if on_duty is not None and on_duty.off_duty_day is not None:
+                on_duty.off_duty_day, on_duty.off_duty_reason = None, ""
             session_row = ClerkSession(
                 hall_id=uow.hall_id,
                 clerk_id=clerk.id,

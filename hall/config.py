@@ -82,6 +82,7 @@ class ClerkConfig:
     pin: str | None = None  # plain PIN in a sample file; hashed on import
     pin_hash: str | None = None
     photo: str = ""
+    lunch: str = ""  # the clerk's own lunch turn, "11:30-12:30" (hall.roster); "" = the hall's lunch hours
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,11 @@ def _parse_rules(table: dict[str, Any]) -> RulesConfig:
     return RulesConfig(**values)
 
 
+def _lunch_turn(text: str, where: str) -> str:
+    """A clerk's lunch turn as stored: a time range in the config's form, or "" for none."""
+    return str(parse_time_range(text, where)) if text.strip() else ""
+
+
 def parse_config(data: dict[str, Any]) -> HallConfig:
     """Validate a decoded TOML document into a :class:`HallConfig`."""
     hall = _require(data, "hall", "", dict)
@@ -377,6 +383,7 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
                 pin=pin,
                 pin_hash=pin_hash,
                 photo=_optional(raw, "photo", where, str, ""),
+                lunch=_lunch_turn(_optional(raw, "lunch", where, str, ""), f"{where}.lunch"),
             )
         )
     staff = [c.staff_no for c in clerks]

@@ -172,6 +172,10 @@ class HallClient:
         """Manager only: waiting ages, recent arrivals and observed service times per category."""
         return self.request("GET", "/api/planning")
 
+    def forecast(self, day: date | None = None) -> dict[str, Any]:
+        """Manager only: the day's forecast arrivals per category and half hour (today when None)."""
+        return self._get("/api/forecast", {"date": day.isoformat() if day else None}).json()
+
     def me(self) -> dict[str, Any]:
         return self.request("GET", "/api/me")
 
@@ -207,6 +211,23 @@ class HallClient:
 
     def logout(self) -> dict[str, Any]:
         return self.request("POST", "/api/logout")
+
+    def sign_off(self) -> dict[str, Any]:
+        """签退: log out and go off duty for the rest of the day."""
+        return self.request("POST", "/api/sign-off")
+
+    def roster(self) -> dict[str, Any]:
+        """Manager only: every active clerk's duty state now."""
+        return self.request("GET", "/api/roster")
+
+    def set_roster(self, staff_no: str, absent: bool | None = None, lunch: str | None = None, reason: str = "") -> dict[str, Any]:
+        """Manager only: mark a clerk absent today (or back) and/or set their lunch turn."""
+        body: dict[str, Any] = {"reason": reason}
+        if absent is not None:
+            body["absent"] = absent
+        if lunch is not None:
+            body["lunch"] = lunch
+        return self.request("PUT", f"/api/roster/{staff_no}", body)
 
     def call_next(self, window: int, key: str | None = None) -> dict[str, Any]:
         return self.request("POST", f"/api/windows/{window}/call-next", None, key or self.new_key())

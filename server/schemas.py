@@ -182,6 +182,14 @@ class ClerkEdit(Strict):
     active: bool | None = None
 
 
+class RosterEdit(Strict):
+    """The manager's roster change for one clerk today (hall.roster): absent or back, a lunch turn."""
+
+    absent: bool | None = None
+    lunch: Annotated[str, Field(max_length=11)] | None = None  # "11:30-12:30"; "" = the hall's lunch hours
+    reason: Annotated[str, Field(max_length=300)] = ""
+
+
 def changes(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(exclude_none=True)
 

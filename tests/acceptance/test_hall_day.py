@@ -15,10 +15,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from counter.flow import CounterAction, CounterState
+from hall.advisor import MoveKind
 from hall.tickets import RatingLevel
 from hardware.printer import FakeCondition
 from kiosk.flow import Step
 from pad.flow import PadState
+from server.client import HallClient
 from tests.acceptance.hall_day import TIMEOUT, HallDay, local, start_hall_day
 
 DAY, NEXT_DAY = "2026-11-17", "2026-11-18"   # a Tuesday and the Wednesday after
@@ -266,3 +268,39 @@ def find_and_choose(qtbot: Any, day: HallDay, window: int, number: str, choice: 
     offered = " / ".join(b.text() for b in counter.prompts.choices.buttons)
     qtbot.keyClick(counter, getattr(Qt.Key, f"Key_{choice}"))
     return offered
+
+
+def test_a_clerk_who_leaves_a_window_but_stays_on_duty_opens_the_reserve_window(qtbot: Any, hall_day: HallDay) -> None:
+    """The roster in the console: 罗斌 (1020) logs out at counter 1 without signing off, so he is
+    on duty and free; when the 不动产 (C) queue outgrows window 5 the manager's advisor proposes
+    opening the closed reserve window 20 with him, one click carries it out, and he serves there."""
+    day = hall_day
+    day.at(qtbot, local(DAY, "09:00"))
+    log_in(qtbot, day, 5, "1003")
+    log_in(qtbot, day, 1, "1020")
+    press(qtbot, day, 1, CounterAction.LOGOUT, CounterState.LOGGED_OUT)
+    kiosk = day.client("kiosk", "kiosk-1")
+    for _ in range(20):  # C citizens over the last 40 minutes
+        kiosk.issue("C")
+        day.clock.advance(120)
+    day.check(qtbot, "a C queue and a free clerk")
+
+    def proposal() -> Any:
+        day.manager.refresh()
+        cards = day.manager.recommendations_page.rec_cards
+        return next((c for c in cards if c.recommendation.kind is MoveKind.OPEN_WINDOW and c.recommendation.clerk == "1020"), None)
+
+    qtbot.waitUntil(lambda: proposal() is not None, timeout=TIMEOUT)
+    card = proposal()
+    assert card.recommendation.window == 20 and "1020" in card.recommendation.reason.zh
+    card.apply_button.click()
+    qtbot.waitUntil(lambda: {w["number"]: w["state"] for w in day.snapshot()["windows"]}[20] == "open", timeout=TIMEOUT)
+    window_20 = {w["number"]: w for w in day.snapshot()["windows"]}[20]
+    assert "C" in window_20["primary"] + window_20["secondary"]
+
+    # 罗斌 logs in at window 20's counter and calls the next C citizen.
+    token = day.client("counter", "counter-20", 20).login("1020", "1020")["token"]
+    called = HallClient(day.url, token).call_next(20)
+    assert called["ticket"]["number"].startswith("C")
+    day.check(qtbot, "window 20 opened for C with 1020")
+    assert {c["staff_no"]: c["state"] for c in day.store.roster(day.hall.hall_id)["clerks"]}["1020"] == "at_window"

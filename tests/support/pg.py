@@ -121,9 +121,12 @@ class PgCluster:
 
     def pause(self) -> None:
         """Stop the server but keep the cluster (a database outage); ``resume`` brings it back on
-        the same port."""
+        the same port. A fast stop (clients cut off, transactions in flight rolled back) rather
+        than an immediate one: this cluster runs with synchronous_commit=off, so an immediate stop
+        loses the last fraction of a second of commits, which no hall's database would, and a
+        test's setup (the hall itself) could vanish depending on timing."""
         assert self.datadir is not None and self.bindir is not None
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w", "stop")
 
     def resume(self) -> None:
         assert self.datadir is not None and self.bindir is not None
