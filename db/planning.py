@@ -5,10 +5,14 @@ longest wait. The advisor (:mod:`hall.advisor`) predicts waits from the queue it
 manager console asks for this read-only view instead of approximating it:
 
 * per category the age of every waiting ticket (from its queue key, the place in the queue a
-  transfer or a late requeue keeps), the tickets issued in the last 30 and 60 minutes, and the
-  median service time of today's finished services — the median, not the mean, because one
-  service left open over lunch (a clerk who forgot to press 办结) would drag a mean for hours;
-  with fewer than ``MIN_OBSERVED_SERVICES`` the configured ``expected_service_minutes`` is used;
+  transfer or a late requeue keeps), the tickets issued in the last 30 and 60 minutes (counts,
+  and the age of each, which :func:`hall.forecast.live_rate` blends with the forecast), the
+  forecast arrivals per hour now and in the next half hour from the hall's own history
+  (:mod:`db.forecasts`), and the service time of today's finished services by
+  :func:`hall.forecast.service_estimate` — the mean with each service capped (one left open over
+  lunch would otherwise drag it for hours), not the median, which understates a skewed service
+  time's load by about 12 %; with fewer than ``MIN_OBSERVED_SERVICES`` the configured
+  ``expected_service_minutes``;
 * how long the hall has been open today, so a rate early in the morning is not divided by an
   hour nobody could arrive in;
 * every window's state and categories (primary first, in rank order) and the clerk logged in
@@ -21,45 +25,29 @@ is done in Python over today's rows of one hall, a few hundred at most).
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.forecasts import ProfileCache, ReadsSessions, hall_profile, session_of
 from db.models import Category, Clerk, ClerkSession, Hall, Service, Ticket, Window, WindowCategory
 from db.store import hours_from_json, rules_from_json
 from hall.calendar import business_day, is_working_day, local_time
 from hall.config import HoursConfig, WeekendMode
+from hall.forecast import MIN_OBSERVED_SERVICES, service_estimate
 from hall.text import HallRuleError
 
-MIN_OBSERVED_SERVICES = 5  # fewer finished services today: the configured expectation is used
 RECENT_MINUTES = (30, 60)  # arrivals are counted over these spans
 
 
-class ReadsSessions(Protocol):
-    """A store (``db.store.StoreCore``) that opens read transactions."""
-
-    def read(self) -> Any: ...
-
-
-def planning_state(source: Session | ReadsSessions, hall_id: int, now: datetime) -> dict[str, Any]:
-    """The advisor's inputs for ``hall_id`` at ``now`` (an aware instant), as JSON-ready data."""
-    with _session(source) as session:
-        return _planning_state(session, hall_id, now)
-
-
-@contextmanager
-def _session(source: Session | ReadsSessions) -> Iterator[Session]:
-    if isinstance(source, Session):
-        yield source
-    else:
-        with source.read() as session:
-            yield session
+def planning_state(source: Session | ReadsSessions, hall_id: int, now: datetime, profiles: ProfileCache | None = None) -> dict[str, Any]:
+    """The advisor's inputs for ``hall_id`` at ``now`` (an aware instant), as JSON-ready data;
+    ``profiles``: the server's cache of arrival profiles (built from history on each call without)."""
+    with session_of(source) as session:
+        return _planning_state(session, hall_id, now, profiles)
 
 
 def opened_minutes(hours: HoursConfig, now: datetime) -> float:
@@ -79,7 +67,7 @@ def opened_minutes(hours: HoursConfig, now: datetime) -> float:
     return max(0.0, (local - opening).total_seconds() / 60.0)
 
 
-def _planning_state(session: Session, hall_id: int, now: datetime) -> dict[str, Any]:
+def _planning_state(session: Session, hall_id: int, now: datetime, profiles: ProfileCache | None) -> dict[str, Any]:
     hall = session.get(Hall, hall_id)
     if hall is None:
         raise HallRuleError("unknown_hall", "未知的服务大厅", "unknown hall", 404)
@@ -97,6 +85,7 @@ def _planning_state(session: Session, hall_id: int, now: datetime) -> dict[str, 
 
     longest_span = timedelta(minutes=max(RECENT_MINUTES))
     arrivals: dict[int, dict[int, int]] = defaultdict(lambda: dict.fromkeys(RECENT_MINUTES, 0))
+    arrival_ages: dict[int, list[float]] = defaultdict(list)
     for category_id, issued_at in session.execute(
         select(Ticket.category_id, Ticket.issued_at).where(
             Ticket.hall_id == hall_id,
@@ -106,6 +95,7 @@ def _planning_state(session: Session, hall_id: int, now: datetime) -> dict[str, 
         )
     ):
         age = (now - issued_at).total_seconds() / 60.0
+        arrival_ages[category_id].append(round(age, 2))
         for span in RECENT_MINUTES:
             if age < span:
                 arrivals[category_id][span] += 1
@@ -124,6 +114,9 @@ def _planning_state(session: Session, hall_id: int, now: datetime) -> dict[str, 
     ):
         durations[category_id].append(max(0.0, (ended_at - started_at).total_seconds() / 60.0))
 
+    profile = hall_profile(session, hall_id, hours, today, profiles)
+    local_now = local_time(hours, now)
+    next_slot = local_time(hours, now + timedelta(minutes=profile.slot_minutes))
     categories = []
     for c in session.scalars(
         select(Category).where(Category.hall_id == hall_id, Category.active).order_by(Category.sort_order, Category.series)
@@ -141,8 +134,11 @@ def _planning_state(session: Session, hall_id: int, now: datetime) -> dict[str, 
                 "waiting_ages_minutes": sorted(ages.get(c.id, []), reverse=True),
                 "arrivals_last_30_minutes": counts[30],
                 "arrivals_last_60_minutes": counts[60],
+                "arrival_ages_minutes": sorted(arrival_ages.get(c.id, [])),
+                "forecast_per_hour_now": round(profile.rate_per_hour(c.series, today, local_now.time()), 3),
+                "forecast_per_hour_next": round(profile.rate_per_hour(c.series, next_slot.date(), next_slot.time()), 3),
                 "services_observed": len(observed),
-                "service_minutes": round(statistics.median(observed), 2) if enough else c.expected_service_minutes,
+                "service_minutes": round(service_estimate(observed, c.expected_service_minutes), 2),
                 "service_minutes_observed": enough,
             }
         )
@@ -184,6 +180,7 @@ def _planning_state(session: Session, hall_id: int, now: datetime) -> dict[str, 
         "now": now.isoformat(),
         "business_day": today.isoformat(),
         "opened_minutes": round(opened_minutes(hours, now), 2),
+        "forecast_days": profile.days_observed(today),  # days of history the forecasts rest on (0: none)
         "rules": {
             "call_rule": rules.call_rule.value,
             "secondary_promote_minutes": rules.secondary_promote_minutes,

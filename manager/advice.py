@@ -2,21 +2,22 @@
 
 No Qt here: this module joins the ``/api/snapshot`` JSON (window states, pauses, current tickets)
 and the manager-only ``/api/planning`` JSON (:mod:`db.planning`: per category the age of every
-waiting ticket, arrivals in the last 30 and 60 minutes, today's median service time; the hall's
-call rule) into a :class:`hall.advisor.HallSnapshot`, runs :func:`hall.advisor.advise`, and turns a
+waiting ticket and of every arrival in the last hour, the forecast arrival rate from the hall's
+history, today's service-time estimate; the hall's call rule) into a :class:`hall.advisor.HallSnapshot`, runs :func:`hall.advisor.advise`, and turns a
 :class:`Recommendation` into the API calls that carry it out. It also owns the console's small
 rules: how long a window has been idle, which alerts are new, and how many moves auto-apply may
 make per hour.
 
 What is estimated here, and how
 -------------------------------
-* **Arrival rate.** From the planning counts: ``(n30 + n60) / (t30 + t60)`` per minute, where
-  ``t30``/``t60`` are the parts of the last 30/60 minutes the hall was open (at least
-  ``MIN_OBSERVED_MINUTES`` each, so a burst in the first minutes of the day is not read as a
-  flood). The last half hour counts twice: a rise shows within minutes, while the hour steadies
-  a category that gets a few tickets an hour.
-* **Service time.** Today's median when the server has observed enough finished services
-  (``service_minutes_observed``); otherwise the advisor uses the configured expectation.
+* **Arrival rate.** :func:`hall.forecast.live_rate`, the function the simulator uses: the
+  arrivals of the last 30 minutes the hall was open, blended with the forecast for now
+  (``forecast_per_hour_now``, from the hall's own history per weekday and half hour), which
+  weighs like 15 minutes of observation. A hall without history yet (``forecast_days`` 0) has
+  no forecast: the observation alone, over at least ``MIN_OBSERVED_MINUTES``.
+* **Service time.** The server's :func:`hall.forecast.service_estimate` (the capped mean of
+  today's finished services) when it has observed enough (``service_minutes_observed``);
+  otherwise the advisor uses the configured expectation.
 * **Idle time.** Tracked by this console from successive snapshots (a window is busy while it has
   a current ticket); a console that just started sees every window as busy a moment ago, so it
   proposes no closures for ``close_idle_minutes``.
@@ -44,6 +45,7 @@ from hall.advisor import (
     advise,
 )
 from hall.config import CallRule, RulesConfig
+from hall.forecast import live_rate
 
 MIN_OBSERVED_MINUTES = 10.0
 REASON_LIMIT = 300  # the server's limit on an audited reason
@@ -90,21 +92,24 @@ def rules_from_planning(planning: Mapping[str, Any]) -> RulesConfig:
     )
 
 
-def arrivals_per_hour(category: Mapping[str, Any], opened_minutes: float) -> float:
-    """Recent arrival rate of one planning category (the formula is in the module doc)."""
-    opened = max(0.0, float(opened_minutes))
-    recent = int(category.get("arrivals_last_30_minutes", 0))
-    hour = int(category.get("arrivals_last_60_minutes", 0))
-    observed = max(min(30.0, opened), MIN_OBSERVED_MINUTES) + max(min(60.0, opened), MIN_OBSERVED_MINUTES)
-    return (recent + hour) * 60.0 / observed
+def arrivals_per_hour(category: Mapping[str, Any], opened_minutes: float, forecast_days: int = 0) -> float:
+    """The arrival rate the advisor uses for one planning category (how: the module doc)."""
+    ages = category.get("arrival_ages_minutes")
+    if ages is None:  # a server from before the forecasts: its recent arrivals, as if just now
+        ages = [0.0] * int(category.get("arrivals_last_30_minutes", 0))
+    # On a clock whose zero is now, arrivals lie at minus their age, in ascending order.
+    arrival_minutes = sorted(-float(age) for age in ages)
+    forecast = float(category.get("forecast_per_hour_now") or 0.0) / 60.0 if forecast_days > 0 else None
+    rate = live_rate(forecast, arrival_minutes, 0.0, -max(0.0, float(opened_minutes)), min_observed_minutes=MIN_OBSERVED_MINUTES)
+    return rate * 60.0
 
 
-def category_state(category: Mapping[str, Any], opened_minutes: float) -> CategoryState:
+def category_state(category: Mapping[str, Any], opened_minutes: float, forecast_days: int = 0) -> CategoryState:
     observed = bool(category.get("service_minutes_observed"))
     return CategoryState(
         series=category["series"],
         waiting_ages=tuple(float(age) for age in category.get("waiting_ages_minutes", ())),
-        arrivals_per_hour=arrivals_per_hour(category, opened_minutes),
+        arrivals_per_hour=arrivals_per_hour(category, opened_minutes, forecast_days),
         service_minutes=float(category["service_minutes"]) if observed else None,
         expected_service_minutes=float(category.get("expected_service_minutes") or 10.0),
         target_wait_minutes=float(category.get("target_wait_minutes") or 15.0),
@@ -135,7 +140,8 @@ def build_snapshot(snapshot: Mapping[str, Any], planning: Mapping[str, Any], idl
     now = parse_time(snapshot.get("now")) or parse_time(planning.get("now")) or datetime.now().astimezone()
     idle = idle or IdleTracker()
     opened = float(planning.get("opened_minutes") or 0.0)
-    categories = tuple(category_state(c, opened) for c in planning.get("categories", []))
+    forecast_days = int(planning.get("forecast_days") or 0)
+    categories = tuple(category_state(c, opened, forecast_days) for c in planning.get("categories", []))
     windows = []
     for w in snapshot.get("windows", []):
         clerk = w.get("clerk") or None

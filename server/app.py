@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from db.common import Actor
 from db.config_ops import ConfigStore
+from db.forecasts import ProfileCache, forecast_day
 from db.models import Hall as HallRow
 from db.planning import planning_state
 from db.reports.queries import ReportQueries
@@ -78,6 +79,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     # between round trips. A plain executor, not anyio's thread pool: anyio's capacity limiter,
     # cancellation checkpoints and backend lookups cost the event loop time on every write.
     writers = ThreadPoolExecutor(16, thread_name_prefix="hallq-write")
+    profiles = ProfileCache()  # arrival profiles from history: built once a day per hall
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -237,7 +239,16 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     @app.get("/api/planning")
     def planning(actor: Manager) -> dict[str, Any]:
         """The reallocation advisor's inputs: waiting ages, recent arrivals, observed service times."""
-        return planning_state(store, actor.hall_id, store.clock.now())
+        return planning_state(store, actor.hall_id, store.clock.now(), profiles)
+
+    @app.get("/api/forecast")
+    def forecast(actor: Manager, day: Annotated[str | None, Query(alias="date", max_length=40)] = None) -> dict[str, Any]:
+        """A day's forecast arrivals per category and slot, from the hall's own history:
+        ``{"date", "slot_minutes", "weeks", "open", "days_observed", "categories": [{"series",
+        "name_zh", "name_en", "expected_service_minutes", "target_wait_minutes", "service_minutes",
+        "services_observed", "slots": [{"start": "08:30", "arrivals_per_hour"}]}]}``; no slots on
+        a day the hall does not open. ``date`` defaults to today (the hall's business day)."""
+        return forecast_day(store, actor.hall_id, day, store.clock.now(), profiles)
 
     @app.get("/api/me")
     def me(actor: Any_) -> dict[str, Any]:

@@ -172,6 +172,10 @@ class HallClient:
         """Manager only: waiting ages, recent arrivals and observed service times per category."""
         return self.request("GET", "/api/planning")
 
+    def forecast(self, day: date | None = None) -> dict[str, Any]:
+        """Manager only: the day's forecast arrivals per category and half hour (today when None)."""
+        return self._get("/api/forecast", {"date": day.isoformat() if day else None}).json()
+
     def me(self) -> dict[str, Any]:
         return self.request("GET", "/api/me")
 

@@ -3,8 +3,8 @@
 The morning (hall-local times, Tuesday 2026-11-17; the sample hall opens at 08:30):
 
 * 10:00 five 社保 (D) tickets are issued; clerk 1008 at window 8 serves them one after another
-  for 4, 6, 8, 10 and 30 minutes (10:00–10:58), so D's median service is 8 minutes — the mean
-  (11.6) would be pulled up by the one long service.
+  for 4, 6, 8 and 10 minutes (10:00–10:28) and, after a pause to 10:50, 8 minutes, so D's
+  service estimate is the mean, 7.2 minutes (hall.forecast.service_estimate; the median is 8).
 * 不动产 (C) tickets are issued at 10:10, 10:40 and 10:50; at 11:00 clerk 1005 calls the first
   one at window 5 (it is no longer waiting but still arrived in the last hour).
 * At 11:05: C has two waiting, aged 25 and 15 minutes; 3 C arrivals in the last 60 minutes
@@ -79,7 +79,7 @@ def test_planning_state_has_the_hand_checked_figures(hall_env: HallEnv) -> None:
     assert (c["services_observed"], c["service_minutes"], c["service_minutes_observed"]) == (0, 20.0, False)
     assert d["waiting_ages_minutes"] == []
     assert (d["arrivals_last_30_minutes"], d["arrivals_last_60_minutes"]) == (0, 0)
-    assert (d["services_observed"], d["service_minutes"], d["service_minutes_observed"]) == (5, 8.0, True)
+    assert (d["services_observed"], d["service_minutes"], d["service_minutes_observed"]) == (5, 7.2, True)
     assert (a["waiting_ages_minutes"], a["arrivals_last_60_minutes"], a["service_minutes"]) == ([], 0, 18.0)
     assert (a["target_wait_minutes"], a["name_zh"]) == (20.0, "投资建设项目")
 

@@ -29,12 +29,13 @@ NOW = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)
 RULES = {"call_rule": "primary_first", "secondary_promote_minutes": 30, "pause_warn_minutes": 3, "long_wait_alert_minutes": 30}
 
 
-def category(series: str, ages: tuple[float, ...] = (), last_30: int = 0, last_60: int = 0, target: float = 15.0,
-             service: float = 10.0, observed_service: float | None = None) -> dict[str, Any]:
-    """One category of the planning JSON (db/planning.py)."""
+def category(series: str, ages: tuple[float, ...] = (), arrived: tuple[float, ...] = (), target: float = 15.0,
+             service: float = 10.0, observed_service: float | None = None, forecast: float = 0.0) -> dict[str, Any]:
+    """One category of the planning JSON (db/planning.py); ``arrived``: ages of the last hour's arrivals."""
     return {"series": series, "name_zh": f"业务{series}", "name_en": f"Cat {series}", "target_wait_minutes": target,
             "expected_service_minutes": service, "waiting_ages_minutes": sorted(ages, reverse=True),
-            "arrivals_last_30_minutes": last_30, "arrivals_last_60_minutes": last_60,
+            "arrivals_last_30_minutes": sum(age < 30 for age in arrived), "arrivals_last_60_minutes": len(arrived),
+            "arrival_ages_minutes": sorted(arrived), "forecast_per_hour_now": forecast, "forecast_per_hour_next": forecast,
             "services_observed": 5 if observed_service is not None else 0,
             "service_minutes": observed_service if observed_service is not None else service,
             "service_minutes_observed": observed_service is not None}
@@ -59,7 +60,7 @@ def reads(categories: list[dict[str, Any]], windows: list[dict[str, Any]], opene
 
 def test_build_snapshot_takes_queues_from_planning_and_states_from_the_snapshot() -> None:
     snapshot, planning = reads(
-        [category("A", ages=(9.0, 4.5, 1.0), last_30=3, last_60=5), category("B", observed_service=7.5)],
+        [category("A", ages=(9.0, 4.5, 1.0), arrived=(2, 10, 20, 40, 50)), category("B", observed_service=7.5)],
         [window(1, ["A"], ["B"], clerk=("1001", ["A", "B"])),
          window(2, ["B"], state="paused", clerk=("1002", ["B"]), paused_since=NOW - timedelta(minutes=5)),
          window(3, ["A"], state="closed")],
@@ -67,21 +68,25 @@ def test_build_snapshot_takes_queues_from_planning_and_states_from_the_snapshot(
     hs = build_snapshot(snapshot, planning)
     a, b = hs.category("A"), hs.category("B")
     assert a.waiting_ages == (9.0, 4.5, 1.0) and a.oldest_minutes == 9.0 and a.target_wait_minutes == 15.0
-    assert a.arrivals_per_hour == pytest.approx((3 + 5) * 60 / (30 + 60))   # 5.33 an hour
+    assert a.arrivals_per_hour == pytest.approx(3 * 60 / 30)   # 3 in the last half hour, no history: 6 an hour
     assert a.service_minutes is None and a.mean_service_minutes == 10.0      # too few services: configured
-    assert b.service_minutes == 7.5 and b.mean_service_minutes == 7.5        # observed median
+    assert b.service_minutes == 7.5 and b.mean_service_minutes == 7.5        # observed (the server's capped mean)
     w1, w2, w3 = hs.windows
     assert (w1.status, w1.primary, w1.secondary, w1.clerk, w1.clerk_skills) == (WindowStatus.OPEN, ("A",), ("B",), "1001", ("A", "B"))
     assert w2.status is WindowStatus.PAUSED and w2.paused_minutes == 5.0
     assert w3.status is WindowStatus.CLOSED and w3.clerk is None and math.isinf(w3.minutes_since_change)
 
 
-def test_arrival_rate_weighs_the_last_half_hour_twice_and_respects_opening() -> None:
-    counts = category("A", last_30=6, last_60=9)
-    assert arrivals_per_hour(counts, 155.0) == pytest.approx(15 * 60 / 90)   # 10 an hour
-    assert arrivals_per_hour(counts, 45.0) == pytest.approx(15 * 60 / 75)    # open 45 min: 30 + 45 observed
-    assert arrivals_per_hour(category("A", last_30=2, last_60=2), 3.0) == pytest.approx(4 * 60 / 20)  # at least 10 + 10
+def test_arrival_rate_blends_the_last_half_hour_with_the_forecast() -> None:
+    """hall.forecast.live_rate, as the simulator uses it: the forecast weighs like 15 minutes."""
+    seen = category("A", arrived=(1, 5, 12, 25, 40, 55), forecast=12.0)
+    assert arrivals_per_hour(seen, 155.0) == pytest.approx(4 * 60 / 30)  # no history: 4 in the last half hour
+    assert arrivals_per_hour(seen, 155.0, forecast_days=20) == pytest.approx((4 + 0.2 * 15) / 45 * 60)  # 9.33 an hour
+    assert arrivals_per_hour(seen, 3.0) == pytest.approx(1 * 60 / 10)  # open 3 minutes: at least 10 observed
+    assert arrivals_per_hour(seen, 0.0, forecast_days=20) == pytest.approx(12.0)  # at opening: the forecast
     assert arrivals_per_hour(category("A"), 0.0) == 0.0
+    legacy = {"series": "A", "arrivals_last_30_minutes": 6, "arrivals_last_60_minutes": 9}  # a server without the ages
+    assert arrivals_per_hour(legacy, 155.0) == pytest.approx(6 * 60 / 30)
 
 
 def test_rules_come_from_the_planning_data() -> None:
@@ -99,7 +104,7 @@ def test_idle_tracker_counts_from_the_last_busy_snapshot() -> None:
 
 def test_a_long_queue_gets_a_recommendation_that_becomes_api_calls() -> None:
     snapshot, planning = reads(
-        [category("A", ages=tuple(25.0 * (i + 1) / 30 for i in range(30)), last_30=15, last_60=25, target=15.0),
+        [category("A", ages=tuple(25.0 * (i + 1) / 30 for i in range(30)), arrived=tuple(2.0 * i for i in range(25)), target=15.0),
          category("B", target=15.0)],
         [window(1, ["A"], clerk=("1001", ["A"]), current=True),
          window(2, ["B"], clerk=("1002", ["A", "B"]))],
@@ -123,10 +128,11 @@ def test_the_console_reads_planning_from_the_real_server(live: LiveHall) -> None
     planning, snapshot = manager.planning(), manager.snapshot()
     g = {c["series"]: c for c in planning["categories"]}["G"]
     assert g["waiting_ages_minutes"] == [14.0, 4.0]
-    assert (g["arrivals_last_30_minutes"], g["arrivals_last_60_minutes"]) == (2, 2)
+    assert (g["arrivals_last_30_minutes"], g["arrivals_last_60_minutes"], g["arrival_ages_minutes"]) == (2, 2, [4.0, 14.0])
     advice = advise_hall(snapshot, planning)
     assert advice.predictions["G"].waiting == 2
-    assert advice.predictions["G"].arrivals_per_hour == pytest.approx(4 * 60 / 90)
+    observed = max(10.0, min(30.0, planning["opened_minutes"]))  # a new hall: no history, no forecast
+    assert planning["forecast_days"] == 0 and advice.predictions["G"].arrivals_per_hour == pytest.approx(2 * 60 / observed)
     with pytest.raises(ApiError) as refused:
         live.client("kiosk").planning()
     assert refused.value.status == 403 and refused.value.zh and refused.value.en
