@@ -32,6 +32,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from hall.calendar import Period, is_working_day
 from hall.config import HoursConfig, WeekendMode
@@ -294,3 +295,76 @@ def plan_day(
         chosen_turns,
         tuple(slots),
     )
+
+
+def _clock(moment: time) -> str:
+    return "24:00" if moment == time.max else f"{moment:%H:%M}"
+
+
+def _peak_json(slot: SlotPlan | None) -> dict[str, Any] | None:
+    if slot is None:
+        return None
+    return {"start": _clock(slot.start), "needed": slot.needed, "pooled_needed": slot.pooled_needed, "on_duty": slot.on_duty}
+
+
+def plan_to_json(plan: StaffingPlan, hours: HoursConfig) -> dict[str, Any]:
+    """The plan as JSON-ready data (the /api/staffing-plan answer, less the forecast's own fields)."""
+    names = {c.staff_no: c.name for c in plan.clerks}
+    noon = hours.lunch.start if hours.lunch is not None else time(12)
+    regular = (Period.REGULAR, Period.WEEKEND, Period.APPOINTMENT_ONLY)
+    return {
+        "date": plan.day.isoformat(),
+        "slot_minutes": plan.slot_minutes,
+        "within_target_share": plan.level.within_target_share,
+        "clerks": len(plan.clerks),
+        "windows": plan.window_count,
+        "categories": [
+            {
+                "series": d.series,
+                "name_zh": d.name_zh,
+                "name_en": d.name_en,
+                "service_minutes": d.service_minutes,
+                "target_wait_minutes": d.target_wait_minutes,
+            }
+            for d in plan.demands
+        ],
+        "pools": [list(p) for p in plan.pools],
+        "lunch_turns": [
+            {"start": _clock(t.start), "end": _clock(t.end), "staff": [{"staff_no": s, "name": names.get(s, "")} for s in t.staff]}
+            for t in plan.lunch_turns
+        ],
+        "slots": [
+            {
+                "start": _clock(s.start),
+                "end": _clock(s.end),
+                "period": s.period.value,
+                "needed": s.needed,
+                "pooled_needed": s.pooled_needed,
+                "on_duty": s.on_duty,
+                "shortfall": s.shortfall,
+                "short": dict(sorted(s.short.items())),
+                "categories": [
+                    {
+                        "series": c.series,
+                        "arrivals_per_hour": round(c.arrivals_per_hour, 2),
+                        "windows": c.windows,
+                        "square_root_windows": c.square_root_windows,
+                        "mean_wait_minutes": round(c.mean_wait_minutes, 2),
+                        "within_target_share": round(c.within_target_share, 3),
+                    }
+                    for c in s.categories
+                ],
+            }
+            for s in plan.slots
+        ],
+        "peaks": {
+            "morning": _peak_json(plan.peak(regular, before=noon)),
+            "lunch": _peak_json(plan.peak([Period.LUNCH])),
+            "afternoon": _peak_json(
+                max((s for s in plan.slots if s.period in regular and s.start >= noon), key=lambda s: s.needed, default=None)
+            ),
+            "extended": _peak_json(plan.peak([Period.EXTENDED])),
+            "day": _peak_json(plan.peak()),
+        },
+        "notes": [n.as_dict() for n in plan.notes()],
+    }
