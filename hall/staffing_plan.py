@@ -125,27 +125,23 @@ class StaffingPlan:
         return max(chosen, key=lambda s: (s.needed, -s.start.hour * 60 - s.start.minute), default=None)
 
     def notes(self) -> list[Bilingual]:
-        """One sentence per slot that goes short, and one when windows, not clerks, are the limit."""
+        """One sentence per slot that goes short: by how much, which categories, and whether the
+        hall's windows, not only its clerks, are too few."""
         names = {d.series: d for d in self.demands}
         out: list[Bilingual] = []
         for slot in self.slots:
+            if not slot.shortfall and slot.needed <= self.window_count:
+                continue
+            parts = sorted(slot.short.items())
+            zh = f"{slot.start:%H:%M} 需 {slot.needed} 个窗口，在岗 {slot.on_duty} 人"
+            en = f"{slot.start:%H:%M}: {slot.needed} windows needed, {slot.on_duty} clerks at windows"
             if slot.shortfall:
-                parts = sorted(slot.short.items())
-                zh = "、".join(f"{names[s].name_zh} {n}" for s, n in parts)
-                en = ", ".join(f"{names[s].name_en} {n}" for s, n in parts)
-                out.append(
-                    Bilingual(
-                        f"{slot.start:%H:%M} 需 {slot.needed} 个窗口，在岗 {slot.on_duty} 人，缺 {slot.shortfall}（{zh}）",
-                        f"{slot.start:%H:%M}: {slot.needed} windows needed, {slot.on_duty} clerks at windows, {slot.shortfall} short ({en})",
-                    )
-                )
+                zh += f"，缺 {slot.shortfall}（" + "、".join(f"{names[s].name_zh} {n}" for s, n in parts) + "）"
+                en += f", {slot.shortfall} short (" + ", ".join(f"{names[s].name_en} {n}" for s, n in parts) + ")"
             if slot.needed > self.window_count:
-                out.append(
-                    Bilingual(
-                        f"{slot.start:%H:%M} 需 {slot.needed} 个窗口，大厅只有 {self.window_count} 个",
-                        f"{slot.start:%H:%M}: {slot.needed} windows needed, the hall has {self.window_count}",
-                    )
-                )
+                zh += f"；大厅只有 {self.window_count} 个窗口"
+                en += f"; the hall has {self.window_count} windows"
+            out.append(Bilingual(zh, en))
         return out
 
 
