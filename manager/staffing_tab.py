@@ -20,7 +20,19 @@ from PySide6.QtGui import QBrush, QColor, QPageLayout, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from manager.staffing_text import choice_label, day_choices, headers, lunch_lines, plan_csv, plan_html, rows, short_cells, summary
+from manager.staffing_text import (
+    FIXED_HEADERS,
+    TOTAL_HEADERS,
+    choice_label,
+    day_choices,
+    headers,
+    lunch_lines,
+    plan_csv,
+    plan_html,
+    rows,
+    short_cells,
+    summary,
+)
 from manager.widgets import make_table, table_item
 from server.client import ApiError
 from ui import theme
@@ -125,7 +137,7 @@ class StaffingTab(QWidget):
         self.refresh_button.setEnabled(True)
         for button in (self.print_button, self.pdf_button, self.csv_button):
             button.setEnabled(True)
-        self.summary_label.setText("".join(f"{line.zh}<br><span style='color:{theme.GREY}'>{line.en}</span><br>" for line in summary(plan)))
+        self.summary_label.setText("<br>".join(f"{line.zh}  <span style='color:{theme.GREY}'>{line.en}</span>" for line in summary(plan)))
         names = headers(plan)
         table = self.table
         table.clear()
@@ -145,8 +157,14 @@ class StaffingTab(QWidget):
                     item.setBackground(QBrush(QColor(SHORT_BACKGROUND)))
                     item.setForeground(QBrush(QColor(theme.RED)))
                 table.setItem(r, c, item)
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # the slot and total columns as wide as their figures, the categories share the rest (a
+        # category's name is never cut: the table scrolls sideways before that)
+        header = table.horizontalHeader()
+        header.setStretchLastSection(False)
+        categories = range(len(FIXED_HEADERS), len(names) - len(TOTAL_HEADERS))
+        for column in range(len(names)):
+            mode = QHeaderView.ResizeMode.Stretch if column in categories else QHeaderView.ResizeMode.ResizeToContents
+            header.setSectionResizeMode(column, mode)
         turns = lunch_lines(plan)
         notes = plan["notes"]
         self.lunch_label.setText("\n".join(line.zh for line in turns))
