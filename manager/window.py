@@ -122,8 +122,8 @@ class ManagerWindow(QWidget):
             (self.devices_page, "终端", "Devices"),
             (self.audit_page, "审计日志", "Audit"),
             (self.settings_page, "设置", "Settings"),
+            (self.staffing_page, "排班建议", "Staffing"),
             (self.reports_page, "统计报表", "Reports"),
-            (self.staffing_page, "排班建议", "Staffing plan"),
         ]
         self._alert_count = 0
         for page, zh, en in self._tab_names:
