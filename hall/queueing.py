@@ -10,6 +10,10 @@ approximation of Erlang C that is smooth in the number of servers:
   exact for c = 1 and within a few percent of Erlang C for the loads a hall sees, defined for
   any real c ≥ 1. Below one server the category gets a slower single server (speed c), i.e.
   ``ρ/(1−ρ) · s/c``.
+* **Waiting beyond a target** (:func:`mmc_wait_beyond`) — ``P(W > t) = C(c, a)·e^(−(c−a)t/s)``,
+  the Erlang C tail the staffing plan holds to a service level ("80 % called within the target").
+* **Square-root staffing** (:func:`halfin_whitt_servers`) — ``c = a + β√a``, with β from the
+  Halfin–Whitt limit of the same service level; an independent cross-check of the Erlang C count.
 * **Allen–Cunneen** factor ``(1 + cv²)/2`` turns the M/M/c wait into an M/G/c one: service
   times in halls are lognormal with a coefficient of variation near 0.5, so waits are shorter
   than the exponential model says.
@@ -46,6 +50,54 @@ def mmc_wait(servers: int, arrival_rate: float, service_minutes: float) -> float
     return erlang_c(servers, load) * service_minutes / (servers - load)
 
 
+def mmc_wait_beyond(servers: int, arrival_rate: float, service_minutes: float, minutes: float) -> float:
+    """Probability that an arrival of M/M/c waits longer than ``minutes`` (1 when the load reaches the servers)."""
+    load = arrival_rate * service_minutes
+    if servers <= 0 or load >= servers:
+        return 1.0
+    return erlang_c(servers, load) * math.exp(-(servers - load) * minutes / service_minutes)
+
+
+def _normal_cdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def _normal_pdf(x: float) -> float:
+    return math.exp(-x * x / 2.0) / math.sqrt(2.0 * math.pi)
+
+
+def halfin_whitt_wait_probability(beta: float) -> float:
+    """The Halfin–Whitt limit of Erlang C for ``c = a + β√a``: ``1 / (1 + βΦ(β)/φ(β))``."""
+    if beta <= 0.0:
+        return 1.0
+    return 1.0 / (1.0 + beta * _normal_cdf(beta) / _normal_pdf(beta))
+
+
+def halfin_whitt_servers(offered_load: float, service_minutes: float, target_minutes: float, within_target_share: float) -> int:
+    """Servers by the square-root rule ``⌈a + β√a⌉``, β the smallest meeting, in the Halfin–Whitt
+    limit, the same level as the plan: mean wait ≤ target and P(W > target) ≤ 1 − share.
+
+    In that limit ``c − a = β√a``, so the mean wait is ``P(wait)·s/(β√a)`` and the tail
+    ``P(wait)·e^(−β√a·t/s)``; β is found by bisection (both fall as β grows).
+    """
+    if offered_load <= 0.0:
+        return 0
+    root = math.sqrt(offered_load)
+    allowed_tail = 1.0 - within_target_share
+
+    def meets(beta: float) -> bool:
+        waits = halfin_whitt_wait_probability(beta)
+        mean_wait = waits * service_minutes / (beta * root)
+        tail = waits * math.exp(-beta * root * target_minutes / service_minutes)
+        return mean_wait <= target_minutes and tail <= allowed_tail
+
+    low, high = 1e-6, 10.0
+    for _ in range(60):
+        middle = (low + high) / 2.0
+        low, high = (low, middle) if meets(middle) else (middle, high)
+    return max(1, math.ceil(offered_load + high * root - 1e-9))
+
+
 def steady_wait(servers: float, utilisation: float, service_minutes: float) -> float:
     """Approximate M/M/c mean wait for a real number of servers (Sakasegawa; slow server below 1)."""
     if servers <= 0.0:
@@ -57,7 +109,7 @@ def steady_wait(servers: float, utilisation: float, service_minutes: float) -> f
     if servers < 1.0:
         return utilisation / (1.0 - utilisation) * service_minutes / servers
     exponent = math.sqrt(2.0 * (servers + 1.0)) - 1.0
-    return utilisation ** exponent / (servers * (1.0 - utilisation)) * service_minutes
+    return utilisation**exponent / (servers * (1.0 - utilisation)) * service_minutes
 
 
 def variability_factor(service_cv: float, arrival_cv: float = 1.0) -> float:

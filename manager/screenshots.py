@@ -6,7 +6,7 @@ people waiting and no staffed window), calls and serves some, pauses a window an
 the devices report their health (a kiosk printer out of paper, another low, a display that went
 silent). It then saves ``widget.grab()`` of the console at 1600×1000 on its live, reallocation,
 recommendation, alerts, follow-up, devices, audit and settings tabs. The
-reports tab (manager-reports.png and -en) is shot over a second hall holding seven weeks of
+reports tab (manager-reports.png and -en) and the staffing plan (manager-staffing.png) are shot over a second hall holding seven weeks of
 simulated history (workbench/history/seed.py: the hall-day simulator through the store's own rows)::
 
     QT_QPA_PLATFORM=offscreen python -m manager.screenshots [docs]
@@ -211,6 +211,15 @@ def save_reports_shots(app: QApplication, out: Path) -> None:
                 window.grab().save(str(out / name))
                 print(out / name)
                 reports.toggle_language()
+            # The staffing plan (排班建议) of the day shown, from the same seven weeks of history.
+            staffing = window.staffing_page
+            planned: list[bool] = []
+            staffing.plan_shown.connect(lambda: planned.append(True))
+            window.tabs.setCurrentWidget(staffing)
+            wait_until(app, lambda: bool(planned), seconds=60)
+            wait_until(app, lambda: True)
+            window.grab().save(str(out / "manager-staffing.png"))
+            print(out / "manager-staffing.png")
             window.close()
         finally:
             server.stop()

@@ -1,5 +1,6 @@
 """The hall manager's console (值班长/大厅管理员): live queues, 窗口动态调整 with the advisor's
-recommendations, alerts, 差评 follow-ups, devices, the audit log, a few settings and the reports.
+recommendations, alerts, 差评 follow-ups, devices, the audit log, a few settings, the reports and
+the staffing plan (排班建议).
 
 This window is the frame: the offline banner, the hall's name, the message line and the tabs, each
 a widget of its own module (``manager/*_tab.py``, :mod:`manager.reports_view`). It reads the
@@ -15,6 +16,7 @@ the server's time (:class:`manager.device_watch.ServerClock`).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
@@ -36,6 +38,7 @@ from manager.reallocate_tab import ReallocateTab
 from manager.recommendations_tab import RecommendationsTab
 from manager.reports_view import ReportsView
 from manager.settings_tab import SettingsTab
+from manager.staffing_tab import StaffingTab
 from ui import theme
 from ui.connection import ServerConnection
 from ui.events import EventStream
@@ -107,6 +110,7 @@ class ManagerWindow(QWidget):
         self.audit_page = AuditTab(self.actions)
         self.settings_page = SettingsTab(self.actions)
         self.reports_page = ReportsView(conn)
+        self.staffing_page = StaffingTab(conn)
         # (page, Chinese, English): labels read "实时 Live"; where the window is too narrow for all of
         # them (a 1280-px screen), Chinese only, the English in each tab's tooltip.
         self._tab_names: list[tuple[QWidget, str, str]] = [
@@ -118,6 +122,7 @@ class ManagerWindow(QWidget):
             (self.devices_page, "终端", "Devices"),
             (self.audit_page, "审计日志", "Audit"),
             (self.settings_page, "设置", "Settings"),
+            (self.staffing_page, "排班建议", "Staffing"),
             (self.reports_page, "统计报表", "Reports"),
         ]
         self._alert_count = 0
@@ -206,6 +211,8 @@ class ManagerWindow(QWidget):
             self.audit_page.load_audit()
         elif widget is self.reports_page and self.reports_page.reports is None:
             self.reports_page.query()  # first visit: this month by category
+        elif widget is self.staffing_page and self.staffing_page.plan is None:
+            self.staffing_page.load()  # first visit: today's plan
 
     def _say(self, ok: bool, text: str) -> None:
         colour = theme.GREEN if ok else theme.RED
@@ -246,6 +253,8 @@ class ManagerWindow(QWidget):
         self._show_devices()
         self.settings_page.show_snapshot(snapshot)
         self.reports_page.set_hall(snapshot)
+        if hall.get("business_day"):
+            self.staffing_page.set_today(date.fromisoformat(hall["business_day"]), hall.get("name_zh", ""))
         self.recommendations_page.maybe_auto_apply()
         self.snapshot_applied.emit()
 

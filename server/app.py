@@ -35,6 +35,7 @@ from db.forecasts import ProfileCache, forecast_day
 from db.models import Hall as HallRow
 from db.planning import planning_state
 from db.reports.queries import ReportQueries
+from db.staffing import staffing_plan_day
 from hall.reports import Dimension, ReportFilter, ReportRequest, rating_record_to_json, report_to_json
 from hall.text import Bilingual, HallRuleError
 from server import schemas as s
@@ -249,6 +250,13 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
         "services_observed", "slots": [{"start": "08:30", "arrivals_per_hour"}]}]}``; no slots on
         a day the hall does not open. ``date`` defaults to today (the hall's business day)."""
         return forecast_day(store, actor.hall_id, day, store.clock.now(), profiles)
+
+    @app.get("/api/staffing-plan")
+    def staffing_plan(actor: Manager, day: Annotated[str | None, Query(alias="date", max_length=40)] = None) -> dict[str, Any]:
+        """The day's staffing plan (排班建议) from the forecast: windows needed per category and
+        slot (Erlang C), the pooled figure, lunch turns and shortfalls against the active clerks
+        (:mod:`db.staffing`). ``date`` defaults to today; a bilingual 400 on a bad date."""
+        return staffing_plan_day(store, actor.hall_id, day, store.clock.now(), profiles)
 
     @app.get("/api/me")
     def me(actor: Any_) -> dict[str, Any]:

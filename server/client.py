@@ -176,6 +176,10 @@ class HallClient:
         """Manager only: the day's forecast arrivals per category and half hour (today when None)."""
         return self._get("/api/forecast", {"date": day.isoformat() if day else None}).json()
 
+    def staffing_plan(self, day: date | None = None) -> dict[str, Any]:
+        """Manager only: the day's staffing plan (排班建议): windows needed per category and half hour."""
+        return self._get("/api/staffing-plan", {"date": day.isoformat() if day else None}).json()
+
     def me(self) -> dict[str, Any]:
         return self.request("GET", "/api/me")
 

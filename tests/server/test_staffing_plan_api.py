@@ -1,0 +1,27 @@
+"""/api/staffing-plan through the real server: managers only, a bilingual 400 on a bad date."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from server.client import ApiError
+from tests.server.conftest import HallServer
+
+
+def test_the_staffing_plan_of_a_day_is_for_managers_only(hall_server: HallServer) -> None:
+    hs = hall_server
+    today = hs.manager.staffing_plan()
+    assert {"date", "slots", "lunch_turns", "peaks", "notes", "pools", "clerks", "windows", "open", "days_observed"} <= set(today)
+    assert today["days_observed"] == 0 and all(s["needed"] == 0 for s in today["slots"])  # no history, no demand
+    tomorrow = date.fromisoformat(today["date"]) + timedelta(days=1)
+    assert hs.manager.staffing_plan(tomorrow)["date"] == tomorrow.isoformat()
+    for garbage in ("tomorrow", "2026-02-30", "1999-01-01"):
+        with pytest.raises(ApiError) as refused:
+            hs.manager.request("GET", f"/api/staffing-plan?date={garbage}")
+        assert refused.value.status == 400 and refused.value.zh and refused.value.en, garbage
+    for device in (hs.kiosk(), hs.display()):
+        with pytest.raises(ApiError) as refused:
+            device.staffing_plan()
+        assert refused.value.status == 403
