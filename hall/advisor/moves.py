@@ -5,10 +5,10 @@ needs help, an idle window to close."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from hall.advisor.model import Model, ModelWindow
+from hall.advisor.model import EPS, Model, ModelWindow
 from hall.advisor.snapshot import HallSnapshot, MoveKind, Recommendation, SpareClerk, WindowStatus
 from hall.text import Bilingual
 
@@ -123,6 +123,7 @@ def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]
                     add_avail,
                     min_gain=settings.min_gain_ticket_minutes * settings.pool_gain_share,
                 )
+    giving_cost = {w.number: _giving_cost(model, w) for w in model.windows}
     closed = [w for w in model.windows if w.status is WindowStatus.CLOSED and not w.changed]
     empty_closed = next((w for w in closed if w.clerk is None), None)
     for c in helped:
@@ -140,9 +141,7 @@ def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]
                 idx = frozenset(model.index[s] for s in clerk.skills if s in model.index)
                 consider(MoveKind.OPEN_WINDOW, empty_closed, c, [c], _extra_skills(model, idx, c, max_cats - 1, ratio), move_avail, clerk)
         # change an open window whose clerk has the skill
-        for w in model.by_skill[c]:
-            if not w.movable or w.changed or w.since_change < settings.min_stay_minutes:
-                continue
+        for w in _windows_to_try(model, c, giving_cost):
             current = w.primary + w.secondary
             if c in w.primary:
                 if len(w.primary) > 1:  # focus: c alone first, the window's other categories after it
@@ -164,6 +163,33 @@ def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]
             demoted.sort(key=lambda x: -model.need[x])
             consider(MoveKind.MOVE_WINDOW, w, c, [c], demoted[: max_cats - 1], move_avail)
     return found
+
+
+def _giving_cost(model: Model, w: ModelWindow) -> float:
+    """A cheap guess of what the hall loses when window ``w`` gives time away: the waiting cost of
+    each category it serves, weighed by the share of that category's capacity the window gives."""
+    cost = 0.0
+    for x, given in w.contrib.items():
+        total = model.servers[x] + model.promo_servers[x]
+        if total > EPS:
+            cost += model.cost[x] * (given + w.promo.get(x, 0.0)) / total
+    return cost
+
+
+def _windows_to_try(model: Model, c: int, giving_cost: Mapping[int, float]) -> list[ModelWindow]:
+    """The open windows whose clerk could help category ``c``. With broad skills that is nearly every
+    window, and scoring every one dominates the advisor's time; a window that already serves ``c``
+    is always tried, the others only the ``windows_per_category`` that would lose least by giving
+    time (the rest rarely pass the release check, which protects strained categories)."""
+    settings = model.settings
+    usable = [w for w in model.by_skill[c] if w.movable and not w.changed and w.since_change >= settings.min_stay_minutes]
+    limit = settings.windows_per_category
+    if limit <= 0 or len(usable) <= limit:
+        return usable
+    serving_c = [w for w in usable if c in w.primary or c in w.secondary]
+    others = [w for w in usable if c not in w.primary and c not in w.secondary]
+    others.sort(key=lambda w: (giving_cost[w.number], w.number))
+    return serving_c + others[:limit]
 
 
 def _extra_skills(model: Model, skills: frozenset[int], c: int, room: int, ratio: Sequence[float]) -> list[int]:

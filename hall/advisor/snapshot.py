@@ -137,6 +137,10 @@ class AdvisorSettings:
     pool_gain_share: float = 0.2
     max_categories_per_window: int = 5
     max_beneficiaries: int = 8  # categories considered for help per round (worst first)
+    # open windows tried per helped category, besides those already serving it (0 = all): with
+    # every clerk trained for everything, trying all 100 windows of a large hall is what made one
+    # call take 90 ms of CPU
+    windows_per_category: int = 12
     service_cv: float = 0.55  # coefficient of variation of service times (lognormal σ≈0.5)
     utilisation_cap: float = 0.95  # steady-state part; overload is in the fluid part
     queue_alert_count: int = 10  # alert when more than this wait for a window's categories

@@ -24,6 +24,8 @@ from hall.advisor import (
     predict,
     recommend,
 )
+from hall.advisor.model import build_model
+from hall.advisor.moves import _giving_cost, _windows_to_try
 from hall.config import RulesConfig
 from hall.queueing import erlang_c, fluid_area, mmc_wait, steady_wait
 
@@ -355,3 +357,24 @@ def test_pooling_adds_the_clerks_other_quiet_categories_before_a_queue_builds() 
     pooled = apply_recommendation(snapshot, rec)
     settled = replace(pooled, windows=tuple(replace(w, minutes_since_change=math.inf) for w in pooled.windows))
     assert recommend(settled) == ()
+
+
+def test_with_broad_skills_only_the_windows_that_give_least_are_tried() -> None:
+    """Every clerk trained for everything: the windows tried for a helped category are those that
+    already serve it and the ``windows_per_category`` whose own categories lose least; the
+    recommendation is the same as when every window is tried."""
+    names = [chr(ord("A") + i) for i in range(8)]
+    categories = [cat("A", waiting=12, per_hour=30.0, oldest=40.0), *(cat(s, per_hour=3.0 + 4 * i) for i, s in enumerate(names[1:]))]
+    windows = [win(n, (names[n % 8],), skills=tuple(names)) for n in range(1, 25)]
+    snapshot = HallSnapshot(tuple(categories), tuple(windows))
+    settings = AdvisorSettings(windows_per_category=4)
+    model = build_model(snapshot, settings, RulesConfig())
+    giving = {w.number: _giving_cost(model, w) for w in model.windows}
+    tried = _windows_to_try(model, 0, giving)
+    serving_a = [w.number for w in model.windows if 0 in w.primary]
+    assert [w.number for w in tried[: len(serving_a)]] == serving_a
+    others = tried[len(serving_a) :]
+    assert len(others) == 4
+    assert max(giving[w.number] for w in others) <= min(giving[w.number] for w in model.windows if w not in tried)
+    everything = recommend(snapshot, AdvisorSettings(windows_per_category=0))
+    assert everything and recommend(snapshot, settings)[0] == everything[0]
