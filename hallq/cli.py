@@ -237,7 +237,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     from workbench.simulate import simulate_main
 
-    print(simulate_main(days=args.days, seed=args.seed, every_minutes=args.every, config_path=args.config))
+    print(simulate_main(args))
     return 0
 
 
@@ -313,10 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     simulate = sub.add_parser("simulate", help="compare window policies over simulated hall days / 仿真")
-    simulate.add_argument("--days", type=int, default=30)
-    simulate.add_argument("--seed", type=int, default=1)
-    simulate.add_argument("--every", type=int, nargs="+", default=[15], help="advisor interval(s) in minutes")
-    simulate.add_argument("--config")
+    from workbench.simulate import add_arguments as add_simulate_arguments
+
+    add_simulate_arguments(simulate)
     simulate.set_defaults(func=cmd_simulate)
 
     add_report_parser(sub)

@@ -1,6 +1,6 @@
 """One business day of synthetic history, as the rows the store would have written.
 
-Each open day is a real run of the hall-day simulator (hall/simulator.py): its time-varying
+Each open day is a real run of the hall-day simulator (hall/simulation/): its time-varying
 Poisson arrivals per category with the morning peak and the quiet lunch, lognormal service times,
 the day's forecast error, and the real call order over the hall's window plan. Around the
 simulated calls this module adds what a day at the counters also holds, each a small share:
@@ -31,7 +31,18 @@ from db.models import Appointment, ClerkSession, FollowUp, Pause, Rating, Servic
 from hall.calendar import add_days, is_working_day
 from hall.config import ClerkConfig, HallConfig, WeekendMode
 from hall.numbering import format_number
-from hall.simulator import SimSettings, SimTicket, assign_clerks, default_lunch_windows, make_day, planned_peak_rates, shape, simulate_day
+from hall.simulation import (
+    SimSettings,
+    SimTicket,
+    assign_clerks,
+    default_lunch_windows,
+    make_day,
+    make_roster,
+    planned_peak_rates,
+    policy,
+    shape,
+    simulate_day,
+)
 from hall.tickets import BAD_RATING_REASONS, Outcome, RatingLevel, TicketSource
 from workbench.history.rows import DayRows, IdTaker, StoredHall
 
@@ -283,7 +294,9 @@ class HistoryBuilder:
             return None
         settings = SimSettings(peak_utilisation=self.volume(day, kind) / capacity, day=day)
         plan = make_day(day_config, settings, random.Random(self.seed * 1_000_003 + day.toordinal()))
-        result = simulate_day(day_config, plan, "static", settings, record=True)
+        # the plan's open windows only: the reserve clerk covers lunch and handovers in this history
+        roster = make_roster(day_config, settings, random.Random(f"{self.seed}:roster"), include_closed_windows=False)
+        result = simulate_day(day_config, plan, roster, policy("static"), settings, record=True)
         rng = random.Random(f"{self.seed}:{day.isoformat()}")
         return _Day(self, day, kind, day_config, plan.tickets, result.calls, rng).rows()
 
