@@ -143,6 +143,16 @@ def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]
         # change an open window whose clerk has the skill
         for w in _windows_to_try(model, c, giving_cost):
             current = w.primary + w.secondary
+            if model.shared:
+                # the window calls across all its categories: c gains by being one more of them,
+                # or by having the window to itself; primary and secondary mean the same
+                if c not in current and len(current) < max_cats:
+                    consider(MoveKind.ADD_CATEGORY, w, c, list(w.primary), [*w.secondary, c], add_avail)
+                if current != [c]:
+                    consider(MoveKind.MOVE_WINDOW, w, c, [c], [], move_avail if c not in current else add_avail)
+                continue
+            if model.calls_across and c in current:
+                continue  # focus or a primary place would change nothing in the call order
             if c in w.primary:
                 if len(w.primary) > 1:  # focus: c alone first, the window's other categories after it
                     consider(MoveKind.MOVE_WINDOW, w, c, [c], [x for x in current if x != c], add_avail)
@@ -156,6 +166,8 @@ def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]
                 for x in w.primary
             ):
                 continue
+            if model.calls_across:
+                continue  # a primary place for c would be the same as the secondary one above
             others = [x for x in w.secondary if x != c]
             if len(w.primary) + 1 + len(others) <= max_cats:
                 consider(MoveKind.ADD_CATEGORY, w, c, [*w.primary, c], others, add_avail)
@@ -202,7 +214,7 @@ def _extra_skills(model: Model, skills: frozenset[int], c: int, room: int, ratio
 def _keeps_windows(model: Model, w: ModelWindow, primary: Sequence[int], secondary: Sequence[int]) -> bool:
     """No category with waiting tickets or arrivals loses its last window, or its last primary window."""
     after_all = set(primary) | set(secondary)
-    for x in w.primary:
+    for x in () if model.shared else w.primary:  # under a shared call rule no window is "primary"
         if model.active[x] and x not in primary and model.m[x] <= 1:
             return False
     for x in w.primary + w.secondary:
@@ -283,6 +295,10 @@ def _describe(model: Model, cand: _Candidate, undo: _Undo, gain: float) -> Recom
         clerk = w.clerk or ""
         zh = f"开放{w.number}号窗口（工号 {clerk}）办理{name.zh}。{why_zh}"
         en = f"Open window {w.number} (clerk {clerk}) for {name.en}. {why_en}"
+    elif cand.kind is MoveKind.MOVE_WINDOW and model.shared:
+        old_zh, old_en = _names(model, [x for x in undo.primary + undo.secondary if x != c])
+        zh = f"{w.number}号窗口改为专办{name.zh}（不再办理{old_zh}）。{why_zh}"
+        en = f"Window {w.number} serves only {name.en} (no longer {old_en}). {why_en}"
     elif cand.kind is MoveKind.MOVE_WINDOW and c in undo.primary:
         others_zh, others_en = _names(model, [x for x in undo.primary if x != c])
         zh = f"{w.number}号窗口专办{name.zh}，{others_zh}改为兼办。{why_zh}"
@@ -294,6 +310,11 @@ def _describe(model: Model, cand: _Candidate, undo: _Undo, gain: float) -> Recom
     elif c in cand.primary:
         zh = f"{w.number}号窗口增加主办{name.zh}。{why_zh}"
         en = f"Window {w.number} also serves {name.en} as a primary category. {why_en}"
+    elif model.calls_across:
+        added = [x for x in cand.secondary if x not in undo.primary and x not in undo.secondary]
+        added_zh, added_en = _names(model, added or [c])
+        zh = f"{w.number}号窗口增加办理{added_zh}（与本窗口业务一起按等候叫号）。{why_zh}"
+        en = f"Window {w.number} also serves {added_en}, called with its own categories by waiting time. {why_en}"
     else:
         added = [x for x in cand.secondary if x not in undo.primary and x not in undo.secondary]
         added_zh, added_en = _names(model, added or [c])

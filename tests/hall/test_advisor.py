@@ -24,9 +24,9 @@ from hall.advisor import (
     predict,
     recommend,
 )
-from hall.advisor.model import build_model
+from hall.advisor.model import Model, ModelWindow, build_model
 from hall.advisor.moves import _giving_cost, _windows_to_try
-from hall.config import RulesConfig
+from hall.config import CallRule, RulesConfig
 from hall.queueing import erlang_c, fluid_area, mmc_wait, steady_wait
 
 OPEN, CLOSED, PAUSED = WindowStatus.OPEN, WindowStatus.CLOSED, WindowStatus.PAUSED
@@ -378,3 +378,57 @@ def test_with_broad_skills_only_the_windows_that_give_least_are_tried() -> None:
     assert max(giving[w.number] for w in others) <= min(giving[w.number] for w in model.windows if w not in tried)
     everything = recommend(snapshot, AdvisorSettings(windows_per_category=0))
     assert everything and recommend(snapshot, settings)[0] == everything[0]
+
+
+# --------------------------------------------------------------------------- the call rule
+
+
+def two_primaries_one_overloaded() -> HallSnapshot:
+    """Window 1 serves X and Y as primaries; X has a long queue, Y is quiet; window 2 serves Z."""
+    return HallSnapshot(
+        categories=(cat("X", waiting=14, per_hour=8.0, oldest=30.0), cat("Y", per_hour=2.0), cat("Z", per_hour=2.0)),
+        windows=(win(1, ("X", "Y")), win(2, ("Z",), skills=("Z", "X"))),
+    )
+
+
+def test_focus_moves_only_where_the_call_rule_has_a_primary_tier(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under primary_first "window 1 serves X first" changes the calling order; under longest_wait
+    and target_weighted it changes nothing, so it is not even scored there (nor a primary place
+    next to a secondary one), and window 2 is offered X as one more category called by waiting time."""
+    scored: list[tuple[int, tuple[int, ...], tuple[int, ...]]] = []
+    real = Model.try_change
+
+    def spy(self: Model, w: ModelWindow, primary: list[int], secondary: list[int], avail: float) -> object:
+        scored.append((w.number, tuple(primary), tuple(secondary)))
+        return real(self, w, primary, secondary, avail)
+
+    monkeypatch.setattr(Model, "try_change", spy)
+    snapshot = two_primaries_one_overloaded()
+    x, y, z = 0, 1, 2
+    recommend(snapshot, rules=RulesConfig(call_rule=CallRule.PRIMARY_FIRST))
+    assert (1, (x,), (y,)) in scored, "focus on X at window 1"
+    assert (2, (z, x), ()) in scored, "X as a second primary at window 2"
+    for rule in (CallRule.LONGEST_WAIT, CallRule.TARGET_WEIGHTED):
+        scored.clear()
+        moves = recommend(snapshot, rules=RulesConfig(call_rule=rule))
+        assert (1, (x,), (y,)) not in scored and (2, (z, x), ()) not in scored and (2, (x,), (z,)) not in scored, rule
+        assert (2, (z,), (x,)) in scored
+        added = [r for r in moves if r.kind is MoveKind.ADD_CATEGORY and r.window == 2]
+        assert added and "按等候叫号" in added[0].reason.zh and "by waiting time" in added[0].reason.en
+
+
+def test_shared_capacity_model_splits_a_window_by_need_under_longest_wait() -> None:
+    """With share_by_need_across the window's categories share it by need under a rule that calls
+    across them (X, with most of the need, gets most of window 1), where primary_first gives the
+    secondary category only the primary's spare time."""
+    snapshot = HallSnapshot(
+        categories=(cat("X", waiting=6, per_hour=4.0), cat("Y", waiting=6, per_hour=4.0)),
+        windows=(win(1, ("X",), ("Y",)),),
+    )
+    shared = AdvisorSettings(share_by_need_across=True)
+    across = predict(snapshot, shared, RulesConfig(call_rule=CallRule.LONGEST_WAIT))
+    tiered = predict(snapshot, shared, RulesConfig(call_rule=CallRule.PRIMARY_FIRST))
+    assert across["X"].servers == pytest.approx(0.5) and across["Y"].servers == pytest.approx(0.5)
+    assert tiered["X"].servers == pytest.approx(1.0) and tiered["Y"].servers < 0.1
+    # the default (spare-time model for both) is what the simulator measured best
+    assert predict(snapshot, AdvisorSettings(), RulesConfig(call_rule=CallRule.LONGEST_WAIT))["X"].servers == pytest.approx(1.0)
