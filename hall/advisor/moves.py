@@ -27,14 +27,22 @@ class _Candidate:
     clerk: SpareClerk | None = None
     wait_after: float = 0.0
     min_gain: float = 0.0
+    pooling: bool = False  # a window taking its clerk's other categories, at the lower bar
 
 
 def recommend_moves(model: Model, snapshot: HallSnapshot) -> tuple[Recommendation, ...]:
     settings = model.settings
     out: list[Recommendation] = []
     rejected: set[tuple[int, int, MoveKind, int, int]] = set()
-    while len(out) < settings.max_moves:
-        candidates = _candidates(model, rejected)
+    moves = extra_pools = 0
+    while moves < settings.max_moves or extra_pools < settings.max_pool_moves:
+        # pooling has an allowance of its own beyond max_moves: it only adds categories, so a hall
+        # that starts from its configured plan pools in a few rounds instead of a window at a time
+        candidates = [
+            cand
+            for cand in _candidates(model, rejected, pooling_only=moves >= settings.max_moves)
+            if moves < settings.max_moves or (cand.pooling and extra_pools < settings.max_pool_moves)
+        ]
         if not candidates:
             break
         # best saving first; on a tie (two backlogs that both outlast the horizon save the same
@@ -53,6 +61,10 @@ def recommend_moves(model: Model, snapshot: HallSnapshot) -> tuple[Recommendatio
         if chosen is None:
             break
         cand, undo, gain = chosen
+        if moves < settings.max_moves:
+            moves += 1
+        else:
+            extra_pools += 1
         out.append(_describe(model, cand, undo, gain))
     if not out:
         close = _close_candidate(model)
@@ -61,7 +73,7 @@ def recommend_moves(model: Model, snapshot: HallSnapshot) -> tuple[Recommendatio
     return tuple(out)
 
 
-def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]) -> list[_Candidate]:
+def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]], pooling_only: bool = False) -> list[_Candidate]:
     settings = model.settings
     h = model.h
     n = len(model.cats)
@@ -83,6 +95,7 @@ def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]
         avail: float,
         clerk: SpareClerk | None = None,
         min_gain: float | None = None,
+        pooling: bool = False,
     ) -> None:
         if (w.number, c, kind, len(primary), len(secondary)) in rejected:
             return
@@ -100,7 +113,7 @@ def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]
                 return
         if w.serving and not _keeps_windows(model, w, primary, secondary):
             return
-        found.append(_Candidate(gain, kind, w, c, primary, secondary, avail, clerk, waits.get(c, model.wait[c]), threshold))
+        found.append(_Candidate(gain, kind, w, c, primary, secondary, avail, clerk, waits.get(c, model.wait[c]), threshold, pooling))
 
     if settings.pool_secondaries:
         # pool: a window also takes, as secondary, the clerk's other trained categories that have
@@ -122,7 +135,10 @@ def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]
                     [*w.secondary, *extra],
                     add_avail,
                     min_gain=settings.min_gain_ticket_minutes * settings.pool_gain_share,
+                    pooling=True,
                 )
+    if pooling_only:
+        return found
     giving_cost = {w.number: _giving_cost(model, w) for w in model.windows}
     closed = [w for w in model.windows if w.status is WindowStatus.CLOSED and not w.changed]
     empty_closed = next((w for w in closed if w.clerk is None), None)

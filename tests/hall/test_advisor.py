@@ -432,3 +432,17 @@ def test_shared_capacity_model_splits_a_window_by_need_under_longest_wait() -> N
     assert tiered["X"].servers == pytest.approx(1.0) and tiered["Y"].servers < 0.1
     # the default (spare-time model for both) is what the simulator measured best
     assert predict(snapshot, AdvisorSettings(), RulesConfig(call_rule=CallRule.LONGEST_WAIT))["X"].servers == pytest.approx(1.0)
+
+
+def test_pooling_has_an_allowance_beyond_max_moves() -> None:
+    """Eight windows, each clerk trained for the next window's category too: all eight may pool in
+    one call (max_pool_moves), not three at a time; without the allowance max_moves holds."""
+    names = "ABCDEFGH"
+    snapshot = HallSnapshot(
+        categories=tuple(cat(s, per_hour=2.5) for s in names),
+        windows=tuple(win(i + 1, (s,), skills=(s, names[(i + 1) % 8])) for i, s in enumerate(names)),
+    )
+    pooled = recommend(snapshot, AdvisorSettings(max_pool_moves=30))
+    assert len(pooled) == 8 and all(r.kind is MoveKind.ADD_CATEGORY and r.secondary for r in pooled)
+    assert len({r.window for r in pooled}) == len(pooled), "one move per window"
+    assert len(recommend(snapshot, AdvisorSettings(max_pool_moves=0))) == 3
