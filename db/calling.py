@@ -13,7 +13,7 @@ import functools
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, literal_column, null, or_, select, union_all, update
+from sqlalchemy import and_, bindparam, func, insert, literal_column, null, or_, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -144,6 +144,7 @@ class CallingOps(WaitEstimates):
         primary: list[str] = []
         secondary: list[str] = []
         targets: dict[str, float] = {}  # for the target_weighted call rule
+        lengths: dict[str, int] = {}  # for the longest_queue call rule
         categories: dict[int, Any] = {}
         found: dict[int, Candidate] = {}
         for row in rows:
@@ -151,6 +152,7 @@ class CallingOps(WaitEstimates):
                 categories[row.category_id] = row
                 (primary if row.primary else secondary).append(row.series)
                 targets[row.series] = row.target_wait_minutes
+                lengths[row.series] = row.waiting_count or 0
         for row in rows:
             if row.ticket_id is not None and row.ticket_id not in found:
                 served = categories.get(row.ticket_category_id)
@@ -164,7 +166,7 @@ class CallingOps(WaitEstimates):
                     appointment_at=row.appointment_at,
                     target_window=window.number if row.target_window_id == window.id else None,
                 )
-        return WindowQueues(window.number, primary, secondary, targets), categories, list(found.values())
+        return WindowQueues(window.number, primary, secondary, targets, lengths), categories, list(found.values())
 
     @functools.cached_property
     def _candidates_query(self) -> Any:
@@ -211,6 +213,8 @@ class CallingOps(WaitEstimates):
                 CATEGORIES.c.name_en,
                 CATEGORIES.c.department,
                 CATEGORIES.c.target_wait_minutes,
+                # tickets waiting in the category, for the longest_queue call rule
+                select(func.count()).select_from(TICKETS).where(in_category).scalar_subquery().label("waiting_count"),
                 head(priority=True).label("priority_head_id"),
                 head(priority=False).label("head_id"),
                 due.label("due_id"),
@@ -237,6 +241,7 @@ class CallingOps(WaitEstimates):
             served.c.name_en,
             served.c.department,
             served.c.target_wait_minutes,
+            served.c.waiting_count,
             *ticket_columns,
         ).select_from(served.outerjoin(TICKETS, TICKETS.c.id.in_([served.c.priority_head_id, served.c.head_id, served.c.due_id])))
         transferred_head = (
@@ -256,6 +261,7 @@ class CallingOps(WaitEstimates):
             null().label("name_en"),
             null().label("department"),
             null().label("target_wait_minutes"),
+            null().label("waiting_count"),
             *ticket_columns,
         ).where(TICKETS.c.id == transferred_head)
         return union_all(per_category, transferred).order_by(literal_column("rank"))
