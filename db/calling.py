@@ -46,6 +46,7 @@ from db.unit_of_work import UnitOfWork
 from db.waits import WaitEstimates
 from hall.calendar import business_day
 from hall.call_order import Candidate, WindowQueues, choose_next, requeue_key
+from hall.config import CallRule
 from hall.numbering import format_number, parse_number
 from hall.text import HallRuleError
 from hall.tickets import Action, TicketStatus, next_status
@@ -140,7 +141,11 @@ class CallingOps(WaitEstimates):
         }
         if lost:
             params["lost"] = lost
-        rows = (uow.connection.execute(self._candidates_excluding_lost, params) if lost else run(uow.connection, self._candidates_query, params)).all()
+        counted = uow.rules.call_rule is CallRule.LONGEST_QUEUE  # only that rule needs the queues' lengths
+        if lost:
+            rows = uow.connection.execute(self._counted_excluding_lost if counted else self._candidates_excluding_lost, params).all()
+        else:
+            rows = run(uow.connection, self._counted_candidates_query if counted else self._candidates_query, params).all()
         primary: list[str] = []
         secondary: list[str] = []
         targets: dict[str, float] = {}  # for the target_weighted call rule
@@ -179,7 +184,15 @@ class CallingOps(WaitEstimates):
         attempt, nearly always the only one, has nothing to exclude."""
         return self._build_candidates_query(excluding_lost=True)
 
-    def _build_candidates_query(self, excluding_lost: bool) -> Any:
+    @functools.cached_property
+    def _counted_candidates_query(self) -> Any:
+        return self._build_candidates_query(excluding_lost=False, counted=True)
+
+    @functools.cached_property
+    def _counted_excluding_lost(self) -> Any:
+        return self._build_candidates_query(excluding_lost=True, counted=True)
+
+    def _build_candidates_query(self, excluding_lost: bool, counted: bool = False) -> Any:
         def waiting(day: ColumnElement[Any]) -> ColumnElement[bool]:
             condition = and_(TICKETS.c.hall_id == bindparam("hall_id"), day == bindparam("day"), IS_WAITING)
             return and_(condition, TICKETS.c.id.not_in(bindparam("lost", expanding=True))) if excluding_lost else condition
@@ -214,7 +227,9 @@ class CallingOps(WaitEstimates):
                 CATEGORIES.c.department,
                 CATEGORIES.c.target_wait_minutes,
                 # tickets waiting in the category, for the longest_queue call rule
-                select(func.count()).select_from(TICKETS).where(in_category).scalar_subquery().label("waiting_count"),
+                (select(func.count()).select_from(TICKETS).where(in_category).scalar_subquery() if counted else null()).label(
+                    "waiting_count"
+                ),
                 head(priority=True).label("priority_head_id"),
                 head(priority=False).label("head_id"),
                 due.label("due_id"),
