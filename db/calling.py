@@ -13,7 +13,7 @@ import functools
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, literal_column, null, or_, select, union_all, update
+from sqlalchemy import and_, bindparam, func, insert, literal_column, null, or_, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -46,6 +46,7 @@ from db.unit_of_work import UnitOfWork
 from db.waits import WaitEstimates
 from hall.calendar import business_day
 from hall.call_order import Candidate, WindowQueues, choose_next, requeue_key
+from hall.config import CallRule
 from hall.numbering import format_number, parse_number
 from hall.text import HallRuleError
 from hall.tickets import Action, TicketStatus, next_status
@@ -140,10 +141,15 @@ class CallingOps(WaitEstimates):
         }
         if lost:
             params["lost"] = lost
-        rows = (uow.connection.execute(self._candidates_excluding_lost, params) if lost else run(uow.connection, self._candidates_query, params)).all()
+        counted = uow.rules.call_rule is CallRule.LONGEST_QUEUE  # only that rule needs the queues' lengths
+        if lost:
+            rows = uow.connection.execute(self._counted_excluding_lost if counted else self._candidates_excluding_lost, params).all()
+        else:
+            rows = run(uow.connection, self._counted_candidates_query if counted else self._candidates_query, params).all()
         primary: list[str] = []
         secondary: list[str] = []
         targets: dict[str, float] = {}  # for the target_weighted call rule
+        lengths: dict[str, int] = {}  # for the longest_queue call rule
         categories: dict[int, Any] = {}
         found: dict[int, Candidate] = {}
         for row in rows:
@@ -151,6 +157,7 @@ class CallingOps(WaitEstimates):
                 categories[row.category_id] = row
                 (primary if row.primary else secondary).append(row.series)
                 targets[row.series] = row.target_wait_minutes
+                lengths[row.series] = row.waiting_count or 0
         for row in rows:
             if row.ticket_id is not None and row.ticket_id not in found:
                 served = categories.get(row.ticket_category_id)
@@ -164,7 +171,7 @@ class CallingOps(WaitEstimates):
                     appointment_at=row.appointment_at,
                     target_window=window.number if row.target_window_id == window.id else None,
                 )
-        return WindowQueues(window.number, primary, secondary, targets), categories, list(found.values())
+        return WindowQueues(window.number, primary, secondary, targets, lengths), categories, list(found.values())
 
     @functools.cached_property
     def _candidates_query(self) -> Any:
@@ -177,7 +184,15 @@ class CallingOps(WaitEstimates):
         attempt, nearly always the only one, has nothing to exclude."""
         return self._build_candidates_query(excluding_lost=True)
 
-    def _build_candidates_query(self, excluding_lost: bool) -> Any:
+    @functools.cached_property
+    def _counted_candidates_query(self) -> Any:
+        return self._build_candidates_query(excluding_lost=False, counted=True)
+
+    @functools.cached_property
+    def _counted_excluding_lost(self) -> Any:
+        return self._build_candidates_query(excluding_lost=True, counted=True)
+
+    def _build_candidates_query(self, excluding_lost: bool, counted: bool = False) -> Any:
         def waiting(day: ColumnElement[Any]) -> ColumnElement[bool]:
             condition = and_(TICKETS.c.hall_id == bindparam("hall_id"), day == bindparam("day"), IS_WAITING)
             return and_(condition, TICKETS.c.id.not_in(bindparam("lost", expanding=True))) if excluding_lost else condition
@@ -211,6 +226,10 @@ class CallingOps(WaitEstimates):
                 CATEGORIES.c.name_en,
                 CATEGORIES.c.department,
                 CATEGORIES.c.target_wait_minutes,
+                # tickets waiting in the category, for the longest_queue call rule
+                (select(func.count()).select_from(TICKETS).where(in_category).scalar_subquery() if counted else null()).label(
+                    "waiting_count"
+                ),
                 head(priority=True).label("priority_head_id"),
                 head(priority=False).label("head_id"),
                 due.label("due_id"),
@@ -237,6 +256,7 @@ class CallingOps(WaitEstimates):
             served.c.name_en,
             served.c.department,
             served.c.target_wait_minutes,
+            served.c.waiting_count,
             *ticket_columns,
         ).select_from(served.outerjoin(TICKETS, TICKETS.c.id.in_([served.c.priority_head_id, served.c.head_id, served.c.due_id])))
         transferred_head = (
@@ -256,6 +276,7 @@ class CallingOps(WaitEstimates):
             null().label("name_en"),
             null().label("department"),
             null().label("target_wait_minutes"),
+            null().label("waiting_count"),
             *ticket_columns,
         ).where(TICKETS.c.id == transferred_head)
         return union_all(per_category, transferred).order_by(literal_column("rank"))

@@ -6,7 +6,8 @@ before secondary ones under the ``primary_first`` rule (a secondary category who
 waited longer than ``secondary_promote_minutes`` is treated as primary, like Qmatic's work
 profiles), across all of them under ``longest_wait``, or under ``target_weighted`` the ticket
 whose wait is the largest share of its category's target wait (a 10-minute wait in a category
-with a 5-minute target goes before a 20-minute wait in one with a 30-minute target).
+with a 5-minute target goes before a 20-minute wait in one with a 30-minute target), or under ``longest_queue`` the head of the category with the most
+tickets waiting.
 
 The database hands this module the head candidates of each category the window serves (a few
 rows, not the whole queue); the simulator hands it its in-memory queues. Both get the same pick.
@@ -37,13 +38,15 @@ class WindowQueues:
     """The window's categories in order: primary ones first, then secondary ones.
 
     ``targets`` are the categories' target waits in minutes, which only the ``target_weighted``
-    rule reads; a series missing from it counts with the default target.
+    rule reads; a series missing from it counts with the default target. ``queue_lengths`` are the
+    tickets waiting per category, which only the ``longest_queue`` rule reads (missing: none).
     """
 
     number: int
     primary: Sequence[str]
     secondary: Sequence[str] = ()
     targets: Mapping[str, float] = field(default_factory=dict)
+    queue_lengths: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def all_series(self) -> tuple[str, ...]:
@@ -79,6 +82,10 @@ def call_rank(candidate: Candidate, window: WindowQueues, now: datetime, rules: 
         # The largest share of its target first; within one category that is still the oldest.
         lateness = -_waited_minutes(candidate, now) / window.target(candidate.series)
         return (band, tier, appointment_order, lateness, candidate.queue_key, float(candidate.ticket_id))
+    if rules.call_rule is CallRule.LONGEST_QUEUE:
+        # The fullest queue first; within one category (and on a tie) still the oldest ticket.
+        crowd = -float(window.queue_lengths.get(candidate.series, 0))
+        return (band, tier, appointment_order, crowd, candidate.queue_key, float(candidate.ticket_id))
     return (band, tier, appointment_order, candidate.queue_key, float(candidate.ticket_id))
 
 

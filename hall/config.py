@@ -38,6 +38,9 @@ class CallRule(StrEnum):
     # across all the window's categories, the ticket whose wait is the largest share of its
     # category's target wait
     TARGET_WEIGHTED = "target_weighted"
+    # across all the window's categories, the head of the category with the most tickets waiting
+    # (the longest-waiting head on a tie)
+    LONGEST_QUEUE = "longest_queue"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ CALL_RULE_CHOICES: tuple[tuple[str, str], ...] = (
     ("primary_first", "主办业务优先  Primary categories first"),
     ("longest_wait", "等候最久优先  Longest wait first"),
     ("target_weighted", "按目标等候加权  Longest wait for its target"),
+    ("longest_queue", "排队最多优先  Longest queue first"),
 )
 
 

@@ -44,9 +44,17 @@ class ModelWindow:
 
 
 class Model:
-    def __init__(self, snapshot: HallSnapshot, settings: AdvisorSettings, promote_minutes: float) -> None:
+    def __init__(
+        self, snapshot: HallSnapshot, settings: AdvisorSettings, promote_minutes: float, call_rule: CallRule = CallRule.PRIMARY_FIRST
+    ) -> None:
         self.settings = settings
         self.promote = promote_minutes
+        # Under primary_first a window serves its secondary categories with the time its primary
+        # ones leave over; under longest_wait and target_weighted it calls across all of them, so
+        # "primary" means nothing to the queues and moves that only reorder the tiers do nothing.
+        self.calls_across = call_rule is not CallRule.PRIMARY_FIRST
+        # Whether the capacity model shares such a window by need too (see AdvisorSettings).
+        self.shared = self.calls_across and settings.share_by_need_across
         self.cats = snapshot.categories
         self.index = {c.series: i for i, c in enumerate(self.cats)}
         h = settings.horizon_minutes
@@ -86,21 +94,30 @@ class Model:
 
     # ---- full model
 
+    def tiers(self, primary: Sequence[int], secondary: Sequence[int]) -> tuple[list[int], list[int]]:
+        """A window's categories as the call rule serves them: those that share its time, then those
+        served only with what they leave over (none when the rule calls across all categories)."""
+        if self.shared:
+            return [*primary, *secondary], []
+        return list(primary), list(secondary)
+
     def solve(self) -> None:
         n = len(self.cats)
-        self.m = [0] * n  # serving windows where c is primary
+        self.m = [0] * n  # serving windows where c shares the first tier (primary under primary_first)
         self.count = [0] * n  # serving windows that list c at all
+        tiers = {}
         for w in self.windows:
             if w.serving:
-                for c in w.primary:
+                tiers[w.number] = first, _second = self.tiers(w.primary, w.secondary)
+                for c in first:
                     self.m[c] += 1
                 for c in w.primary + w.secondary:
                     self.count[c] += 1
         prim = [0.0] * n
         for w in self.windows:
             w.pshare = {}
-            if w.serving and w.primary:
-                w.pshare = self._primary_shares(w.primary, w.avail, lambda c: self.m[c])
+            if w.serving and tiers[w.number][0]:
+                w.pshare = self._primary_shares(tiers[w.number][0], w.avail, lambda c: self.m[c])
                 for c, share in w.pshare.items():
                     prim[c] += share
         self.prim = prim
@@ -109,10 +126,11 @@ class Model:
         for w in self.windows:
             w.contrib = dict(w.pshare)
             w.promo = {}
-            if not w.serving or not w.secondary:
+            if not w.serving or not tiers[w.number][1]:
                 continue
-            self._secondary(w.primary, w.secondary, w.avail, w.pshare, prim, w.contrib, w.promo)
-            for c in w.secondary:
+            first, second = tiers[w.number]
+            self._secondary(first, second, w.avail, w.pshare, prim, w.contrib, w.promo)
+            for c in second:
                 servers[c] += w.contrib.get(c, 0.0)
                 promo[c] += w.promo.get(c, 0.0)
         self.servers = servers
@@ -191,7 +209,8 @@ class Model:
         """(change in ΣJ, new servers, new waits) for the categories the change touches."""
         new: dict[int, float] = {}
         new_promo: dict[int, float] = {}
-        was_primary = set(w.primary) if w.serving else set()
+        was_primary = set(self.tiers(w.primary, w.secondary)[0]) if w.serving else set()
+        primary, secondary = self.tiers(primary, secondary)
         if primary and avail > 0:
             new = self._primary_shares(primary, avail, lambda c: self.m[c] + (0 if c in was_primary else 1))
         prim_after: dict[int, float] = {}
@@ -219,7 +238,7 @@ def build_model(snapshot: HallSnapshot, settings: AdvisorSettings | None, rules:
     promote = settings.secondary_promote_minutes
     if promote is None:
         promote = rules.secondary_promote_minutes if rules is not None and rules.call_rule is CallRule.PRIMARY_FIRST else 0.0
-    return Model(snapshot, settings, promote)
+    return Model(snapshot, settings, promote, rules.call_rule if rules is not None else CallRule.PRIMARY_FIRST)
 
 
 def predictions_of(model: Model) -> dict[str, Prediction]:

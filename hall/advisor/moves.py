@@ -5,10 +5,10 @@ needs help, an idle window to close."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from hall.advisor.model import Model, ModelWindow
+from hall.advisor.model import EPS, Model, ModelWindow
 from hall.advisor.snapshot import HallSnapshot, MoveKind, Recommendation, SpareClerk, WindowStatus
 from hall.text import Bilingual
 
@@ -27,14 +27,22 @@ class _Candidate:
     clerk: SpareClerk | None = None
     wait_after: float = 0.0
     min_gain: float = 0.0
+    pooling: bool = False  # a window taking its clerk's other categories, at the lower bar
 
 
 def recommend_moves(model: Model, snapshot: HallSnapshot) -> tuple[Recommendation, ...]:
     settings = model.settings
     out: list[Recommendation] = []
     rejected: set[tuple[int, int, MoveKind, int, int]] = set()
-    while len(out) < settings.max_moves:
-        candidates = _candidates(model, rejected)
+    moves = extra_pools = 0
+    while moves < settings.max_moves or extra_pools < settings.max_pool_moves:
+        # pooling has an allowance of its own beyond max_moves: it only adds categories, so a hall
+        # that starts from its configured plan pools in a few rounds instead of a window at a time
+        candidates = [
+            cand
+            for cand in _candidates(model, rejected, pooling_only=moves >= settings.max_moves)
+            if moves < settings.max_moves or (cand.pooling and extra_pools < settings.max_pool_moves)
+        ]
         if not candidates:
             break
         # best saving first; on a tie (two backlogs that both outlast the horizon save the same
@@ -53,6 +61,10 @@ def recommend_moves(model: Model, snapshot: HallSnapshot) -> tuple[Recommendatio
         if chosen is None:
             break
         cand, undo, gain = chosen
+        if moves < settings.max_moves:
+            moves += 1
+        else:
+            extra_pools += 1
         out.append(_describe(model, cand, undo, gain))
     if not out:
         close = _close_candidate(model)
@@ -61,7 +73,7 @@ def recommend_moves(model: Model, snapshot: HallSnapshot) -> tuple[Recommendatio
     return tuple(out)
 
 
-def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]) -> list[_Candidate]:
+def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]], pooling_only: bool = False) -> list[_Candidate]:
     settings = model.settings
     h = model.h
     n = len(model.cats)
@@ -83,6 +95,7 @@ def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]
         avail: float,
         clerk: SpareClerk | None = None,
         min_gain: float | None = None,
+        pooling: bool = False,
     ) -> None:
         if (w.number, c, kind, len(primary), len(secondary)) in rejected:
             return
@@ -100,7 +113,7 @@ def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]
                 return
         if w.serving and not _keeps_windows(model, w, primary, secondary):
             return
-        found.append(_Candidate(gain, kind, w, c, primary, secondary, avail, clerk, waits.get(c, model.wait[c]), threshold))
+        found.append(_Candidate(gain, kind, w, c, primary, secondary, avail, clerk, waits.get(c, model.wait[c]), threshold, pooling))
 
     if settings.pool_secondaries:
         # pool: a window also takes, as secondary, the clerk's other trained categories that have
@@ -122,7 +135,11 @@ def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]
                     [*w.secondary, *extra],
                     add_avail,
                     min_gain=settings.min_gain_ticket_minutes * settings.pool_gain_share,
+                    pooling=True,
                 )
+    if pooling_only:
+        return found
+    giving_cost = {w.number: _giving_cost(model, w) for w in model.windows}
     closed = [w for w in model.windows if w.status is WindowStatus.CLOSED and not w.changed]
     empty_closed = next((w for w in closed if w.clerk is None), None)
     for c in helped:
@@ -140,10 +157,18 @@ def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]
                 idx = frozenset(model.index[s] for s in clerk.skills if s in model.index)
                 consider(MoveKind.OPEN_WINDOW, empty_closed, c, [c], _extra_skills(model, idx, c, max_cats - 1, ratio), move_avail, clerk)
         # change an open window whose clerk has the skill
-        for w in model.by_skill[c]:
-            if not w.movable or w.changed or w.since_change < settings.min_stay_minutes:
-                continue
+        for w in _windows_to_try(model, c, giving_cost):
             current = w.primary + w.secondary
+            if model.shared:
+                # the window calls across all its categories: c gains by being one more of them,
+                # or by having the window to itself; primary and secondary mean the same
+                if c not in current and len(current) < max_cats:
+                    consider(MoveKind.ADD_CATEGORY, w, c, list(w.primary), [*w.secondary, c], add_avail)
+                if current != [c]:
+                    consider(MoveKind.MOVE_WINDOW, w, c, [c], [], move_avail if c not in current else add_avail)
+                continue
+            if model.calls_across and c in current:
+                continue  # focus or a primary place would change nothing in the call order
             if c in w.primary:
                 if len(w.primary) > 1:  # focus: c alone first, the window's other categories after it
                     consider(MoveKind.MOVE_WINDOW, w, c, [c], [x for x in current if x != c], add_avail)
@@ -157,6 +182,8 @@ def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]
                 for x in w.primary
             ):
                 continue
+            if model.calls_across:
+                continue  # a primary place for c would be the same as the secondary one above
             others = [x for x in w.secondary if x != c]
             if len(w.primary) + 1 + len(others) <= max_cats:
                 consider(MoveKind.ADD_CATEGORY, w, c, [*w.primary, c], others, add_avail)
@@ -164,6 +191,33 @@ def _candidates(model: Model, rejected: set[tuple[int, int, MoveKind, int, int]]
             demoted.sort(key=lambda x: -model.need[x])
             consider(MoveKind.MOVE_WINDOW, w, c, [c], demoted[: max_cats - 1], move_avail)
     return found
+
+
+def _giving_cost(model: Model, w: ModelWindow) -> float:
+    """A cheap guess of what the hall loses when window ``w`` gives time away: the waiting cost of
+    each category it serves, weighed by the share of that category's capacity the window gives."""
+    cost = 0.0
+    for x, given in w.contrib.items():
+        total = model.servers[x] + model.promo_servers[x]
+        if total > EPS:
+            cost += model.cost[x] * (given + w.promo.get(x, 0.0)) / total
+    return cost
+
+
+def _windows_to_try(model: Model, c: int, giving_cost: Mapping[int, float]) -> list[ModelWindow]:
+    """The open windows whose clerk could help category ``c``. With broad skills that is nearly every
+    window, and scoring every one dominates the advisor's time; a window that already serves ``c``
+    is always tried, the others only the ``windows_per_category`` that would lose least by giving
+    time (the rest rarely pass the release check, which protects strained categories)."""
+    settings = model.settings
+    usable = [w for w in model.by_skill[c] if w.movable and not w.changed and w.since_change >= settings.min_stay_minutes]
+    limit = settings.windows_per_category
+    if limit <= 0 or len(usable) <= limit:
+        return usable
+    serving_c = [w for w in usable if c in w.primary or c in w.secondary]
+    others = [w for w in usable if c not in w.primary and c not in w.secondary]
+    others.sort(key=lambda w: (giving_cost[w.number], w.number))
+    return serving_c + others[:limit]
 
 
 def _extra_skills(model: Model, skills: frozenset[int], c: int, room: int, ratio: Sequence[float]) -> list[int]:
@@ -176,7 +230,7 @@ def _extra_skills(model: Model, skills: frozenset[int], c: int, room: int, ratio
 def _keeps_windows(model: Model, w: ModelWindow, primary: Sequence[int], secondary: Sequence[int]) -> bool:
     """No category with waiting tickets or arrivals loses its last window, or its last primary window."""
     after_all = set(primary) | set(secondary)
-    for x in w.primary:
+    for x in () if model.shared else w.primary:  # under a shared call rule no window is "primary"
         if model.active[x] and x not in primary and model.m[x] <= 1:
             return False
     for x in w.primary + w.secondary:
@@ -257,6 +311,10 @@ def _describe(model: Model, cand: _Candidate, undo: _Undo, gain: float) -> Recom
         clerk = w.clerk or ""
         zh = f"开放{w.number}号窗口（工号 {clerk}）办理{name.zh}。{why_zh}"
         en = f"Open window {w.number} (clerk {clerk}) for {name.en}. {why_en}"
+    elif cand.kind is MoveKind.MOVE_WINDOW and model.shared:
+        old_zh, old_en = _names(model, [x for x in undo.primary + undo.secondary if x != c])
+        zh = f"{w.number}号窗口改为专办{name.zh}（不再办理{old_zh}）。{why_zh}"
+        en = f"Window {w.number} serves only {name.en} (no longer {old_en}). {why_en}"
     elif cand.kind is MoveKind.MOVE_WINDOW and c in undo.primary:
         others_zh, others_en = _names(model, [x for x in undo.primary if x != c])
         zh = f"{w.number}号窗口专办{name.zh}，{others_zh}改为兼办。{why_zh}"
@@ -268,6 +326,11 @@ def _describe(model: Model, cand: _Candidate, undo: _Undo, gain: float) -> Recom
     elif c in cand.primary:
         zh = f"{w.number}号窗口增加主办{name.zh}。{why_zh}"
         en = f"Window {w.number} also serves {name.en} as a primary category. {why_en}"
+    elif model.calls_across:
+        added = [x for x in cand.secondary if x not in undo.primary and x not in undo.secondary]
+        added_zh, added_en = _names(model, added or [c])
+        zh = f"{w.number}号窗口增加办理{added_zh}（与本窗口业务一起按等候叫号）。{why_zh}"
+        en = f"Window {w.number} also serves {added_en}, called with its own categories by waiting time. {why_en}"
     else:
         added = [x for x in cand.secondary if x not in undo.primary and x not in undo.secondary]
         added_zh, added_en = _names(model, added or [c])

@@ -241,7 +241,8 @@ class _Day:
         return out
 
     def pick(self, w: _Win, now: datetime) -> Candidate | None:
-        queues = WindowQueues(w.number, w.primary, w.secondary, self.targets)
+        lengths = {s: sum(len(q) for q in self.queues(s)) for s in w.series}  # for the longest_queue rule
+        queues = WindowQueues(w.number, w.primary, w.secondary, self.targets, lengths)
         heads = self.heads(w.series)
         if not heads:
             return None

@@ -115,6 +115,18 @@ def test_target_weighted_rule_keeps_priority_first(env: HallEnv) -> None:
     assert numbers_called(env, 1, clerk, 2) == ["A001", "B001"]
 
 
+def test_longest_queue_rule_calls_from_the_fullest_category(env: HallEnv) -> None:
+    """Window 1 serves A first and B second. One A has waited longest, but three B wait: the
+    longest_queue rule calls B's head, then on every tie the older head, else the fuller queue."""
+    env.store.update_hall(env.manager, {"rules": {"call_rule": "longest_queue"}})
+    clerk = env.clerk(1)
+    env.issue("A", advance=60)
+    for _ in range(3):
+        env.issue("B", advance=60)
+    env.issue("A", advance=60)
+    assert numbers_called(env, 1, clerk, 5) == ["B001", "A001", "B002", "B003", "A002"]
+
+
 def test_window_with_a_current_ticket_cannot_call_again(env: HallEnv) -> None:
     env.issue("A")
     env.issue("A")

@@ -24,7 +24,9 @@ from hall.advisor import (
     predict,
     recommend,
 )
-from hall.config import RulesConfig
+from hall.advisor.model import Model, ModelWindow, build_model
+from hall.advisor.moves import _giving_cost, _windows_to_try
+from hall.config import CallRule, RulesConfig
 from hall.queueing import erlang_c, fluid_area, mmc_wait, steady_wait
 
 OPEN, CLOSED, PAUSED = WindowStatus.OPEN, WindowStatus.CLOSED, WindowStatus.PAUSED
@@ -355,3 +357,92 @@ def test_pooling_adds_the_clerks_other_quiet_categories_before_a_queue_builds() 
     pooled = apply_recommendation(snapshot, rec)
     settled = replace(pooled, windows=tuple(replace(w, minutes_since_change=math.inf) for w in pooled.windows))
     assert recommend(settled) == ()
+
+
+def test_with_broad_skills_only_the_windows_that_give_least_are_tried() -> None:
+    """Every clerk trained for everything: the windows tried for a helped category are those that
+    already serve it and the ``windows_per_category`` whose own categories lose least; the
+    recommendation is the same as when every window is tried."""
+    names = [chr(ord("A") + i) for i in range(8)]
+    categories = [cat("A", waiting=12, per_hour=30.0, oldest=40.0), *(cat(s, per_hour=3.0 + 4 * i) for i, s in enumerate(names[1:]))]
+    windows = [win(n, (names[n % 8],), skills=tuple(names)) for n in range(1, 25)]
+    snapshot = HallSnapshot(tuple(categories), tuple(windows))
+    settings = AdvisorSettings(windows_per_category=4)
+    model = build_model(snapshot, settings, RulesConfig())
+    giving = {w.number: _giving_cost(model, w) for w in model.windows}
+    tried = _windows_to_try(model, 0, giving)
+    serving_a = [w.number for w in model.windows if 0 in w.primary]
+    assert [w.number for w in tried[: len(serving_a)]] == serving_a
+    others = tried[len(serving_a) :]
+    assert len(others) == 4
+    assert max(giving[w.number] for w in others) <= min(giving[w.number] for w in model.windows if w not in tried)
+    everything = recommend(snapshot, AdvisorSettings(windows_per_category=0))
+    assert everything and recommend(snapshot, settings)[0] == everything[0]
+
+
+# --------------------------------------------------------------------------- the call rule
+
+
+def two_primaries_one_overloaded() -> HallSnapshot:
+    """Window 1 serves X and Y as primaries; X has a long queue, Y is quiet; window 2 serves Z."""
+    return HallSnapshot(
+        categories=(cat("X", waiting=14, per_hour=8.0, oldest=30.0), cat("Y", per_hour=2.0), cat("Z", per_hour=2.0)),
+        windows=(win(1, ("X", "Y")), win(2, ("Z",), skills=("Z", "X"))),
+    )
+
+
+def test_focus_moves_only_where_the_call_rule_has_a_primary_tier(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under primary_first "window 1 serves X first" changes the calling order; under longest_wait
+    and target_weighted it changes nothing, so it is not even scored there (nor a primary place
+    next to a secondary one), and window 2 is offered X as one more category called by waiting time."""
+    scored: list[tuple[int, tuple[int, ...], tuple[int, ...]]] = []
+    real = Model.try_change
+
+    def spy(self: Model, w: ModelWindow, primary: list[int], secondary: list[int], avail: float) -> object:
+        scored.append((w.number, tuple(primary), tuple(secondary)))
+        return real(self, w, primary, secondary, avail)
+
+    monkeypatch.setattr(Model, "try_change", spy)
+    snapshot = two_primaries_one_overloaded()
+    x, y, z = 0, 1, 2
+    recommend(snapshot, rules=RulesConfig(call_rule=CallRule.PRIMARY_FIRST))
+    assert (1, (x,), (y,)) in scored, "focus on X at window 1"
+    assert (2, (z, x), ()) in scored, "X as a second primary at window 2"
+    for rule in (CallRule.LONGEST_WAIT, CallRule.TARGET_WEIGHTED):
+        scored.clear()
+        moves = recommend(snapshot, rules=RulesConfig(call_rule=rule))
+        assert (1, (x,), (y,)) not in scored and (2, (z, x), ()) not in scored and (2, (x,), (z,)) not in scored, rule
+        assert (2, (z,), (x,)) in scored
+        added = [r for r in moves if r.kind is MoveKind.ADD_CATEGORY and r.window == 2]
+        assert added and "按等候叫号" in added[0].reason.zh and "by waiting time" in added[0].reason.en
+
+
+def test_shared_capacity_model_splits_a_window_by_need_under_longest_wait() -> None:
+    """With share_by_need_across the window's categories share it by need under a rule that calls
+    across them (X, with most of the need, gets most of window 1), where primary_first gives the
+    secondary category only the primary's spare time."""
+    snapshot = HallSnapshot(
+        categories=(cat("X", waiting=6, per_hour=4.0), cat("Y", waiting=6, per_hour=4.0)),
+        windows=(win(1, ("X",), ("Y",)),),
+    )
+    shared = AdvisorSettings(share_by_need_across=True)
+    across = predict(snapshot, shared, RulesConfig(call_rule=CallRule.LONGEST_WAIT))
+    tiered = predict(snapshot, shared, RulesConfig(call_rule=CallRule.PRIMARY_FIRST))
+    assert across["X"].servers == pytest.approx(0.5) and across["Y"].servers == pytest.approx(0.5)
+    assert tiered["X"].servers == pytest.approx(1.0) and tiered["Y"].servers < 0.1
+    # the default (spare-time model for both) is what the simulator measured best
+    assert predict(snapshot, AdvisorSettings(), RulesConfig(call_rule=CallRule.LONGEST_WAIT))["X"].servers == pytest.approx(1.0)
+
+
+def test_pooling_has_an_allowance_beyond_max_moves() -> None:
+    """Eight windows, each clerk trained for the next window's category too: all eight may pool in
+    one call (max_pool_moves), not three at a time; without the allowance max_moves holds."""
+    names = "ABCDEFGH"
+    snapshot = HallSnapshot(
+        categories=tuple(cat(s, per_hour=2.5) for s in names),
+        windows=tuple(win(i + 1, (s,), skills=(s, names[(i + 1) % 8])) for i, s in enumerate(names)),
+    )
+    pooled = recommend(snapshot, AdvisorSettings(max_pool_moves=30))
+    assert len(pooled) == 8 and all(r.kind is MoveKind.ADD_CATEGORY and r.secondary for r in pooled)
+    assert len({r.window for r in pooled}) == len(pooled), "one move per window"
+    assert len(recommend(snapshot, AdvisorSettings(max_pool_moves=0))) == 3

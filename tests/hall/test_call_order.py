@@ -122,6 +122,15 @@ def test_target_weighted_rule_keeps_priority_appointments_and_transfers_first() 
     assert order(candidates, window=window, rules=rules) == [3, 2, 4, 1]
 
 
+def test_longest_queue_rule_calls_the_fullest_category_first() -> None:
+    rules = replace(RULES, call_rule=CallRule.LONGEST_QUEUE)
+    window = WindowQueues(1, primary=("A",), secondary=("B",), queue_lengths={"A": 2, "B": 5})
+    candidates = [ticket(1, "A", 30), ticket(2, "B", 3), ticket(3, "A", 1, priority=True)]
+    assert order(candidates, window=window, rules=rules) == [3, 2, 1]  # priority still first
+    equal = WindowQueues(1, primary=("A",), secondary=("B",), queue_lengths={"A": 4, "B": 4})
+    assert pick([ticket(1, "A", 5), ticket(2, "B", 9)], window=equal, rules=rules) == 2  # a tie: the older head
+
+
 def test_a_missing_or_zero_target_counts_as_the_default() -> None:
     window = WindowQueues(1, primary=("A",), targets={"A": 0.0})
     assert window.target("A") == window.target("B") == 15.0

@@ -395,6 +395,7 @@ def test_simulate_main_prints_the_table() -> None:
 def test_bench_prints_figures() -> None:
     text = bench_advisor(runs=3)
     assert "30 categories × 100 windows" in text and "p99" in text
+    assert "full skills" in text and "30.0 skills per clerk" in text, "the case with every clerk trained for everything"
 
 
 def test_cross_training_is_screened_then_simulated(sample_hall: HallConfig) -> None:
