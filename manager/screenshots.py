@@ -108,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
                     clock.advance(25)
             for number in (1, 2):
                 clerks[number].logout()  # open, nobody at them: 投资建设项目 is served by no one
+            # a counter polls the server all the time; without it a session would idle out (clerk_idle_minutes)
+            for number, clerk in clerks.items():
+                if number not in (1, 2):
+                    clerk.me()
             clock.advance(20 * 60)
             for window in (3, 5, 6, 8, 11, 13, 15, 18, 19):
                 try:
