@@ -44,15 +44,16 @@ class CounterAction(StrEnum):
     HANDOVER = "handover"
     FIND_TICKET = "find_ticket"
     LOGOUT = "logout"
+    SIGN_OFF = "sign_off"
 
 
 A = CounterAction
 ENABLED: dict[CounterState, frozenset[CounterAction]] = {
     CounterState.LOGGED_OUT: frozenset(),
-    CounterState.IDLE: frozenset({A.CALL_NEXT, A.CALL_NUMBER, A.CALL_BACK, A.PAUSE, A.HANDOVER, A.FIND_TICKET, A.LOGOUT}),
+    CounterState.IDLE: frozenset({A.CALL_NEXT, A.CALL_NUMBER, A.CALL_BACK, A.PAUSE, A.HANDOVER, A.FIND_TICKET, A.LOGOUT, A.SIGN_OFF}),
     CounterState.CALLED: frozenset({A.RECALL, A.START, A.NO_SHOW, A.TRANSFER, A.PARK, A.HANDOVER, A.FIND_TICKET}),
     CounterState.SERVING: frozenset({A.FINISH, A.TRANSFER, A.PARK, A.HANDOVER, A.FIND_TICKET}),
-    CounterState.PAUSED: frozenset({A.RESUME, A.HANDOVER, A.FIND_TICKET, A.LOGOUT}),
+    CounterState.PAUSED: frozenset({A.RESUME, A.HANDOVER, A.FIND_TICKET, A.LOGOUT, A.SIGN_OFF}),
 }
 
 ACTION_NAMES: dict[CounterAction, Bilingual] = {
@@ -70,6 +71,7 @@ ACTION_NAMES: dict[CounterAction, Bilingual] = {
     A.HANDOVER: Bilingual("AB岗交接", "Handover"),
     A.FIND_TICKET: Bilingual("查号", "Find ticket"),
     A.LOGOUT: Bilingual("退出", "Log out"),
+    A.SIGN_OFF: Bilingual("签退", "Sign off"),
 }
 
 STATE_NAMES: dict[CounterState, Bilingual] = {

@@ -131,7 +131,7 @@ class CounterWindow(TransferAndFind, QWidget):
         self.work.language_toggled.connect(self.toggle_language)
         self.work.size_toggled.connect(lambda: self.set_compact(not self.compact))
         self.work.key_pressed.connect(self.press_key)
-        self.work.logout_requested.connect(lambda: self.do(A.LOGOUT))
+        self.work.logout_requested.connect(self._open_leave_choices)
         self.pages.addWidget(self.work)
 
         self.prompts = prompts = self.work.prompts
@@ -186,6 +186,8 @@ class CounterWindow(TransferAndFind, QWidget):
             self._open_pause_reasons()
         elif self.prompt == "choices" and self._choice_kind == "found" and self._found_ticket is not None:
             self._found(self._found_ticket)  # the choices' labels in the other language
+        elif self.prompt == "choices" and self._choice_kind == "leave":
+            self._open_leave_choices()
         self.render()
 
     # ================================================================== rendering
@@ -277,6 +279,8 @@ class CounterWindow(TransferAndFind, QWidget):
             self._send(action, "resume", w, done=self._resumed)
         elif action is A.LOGOUT:
             self._send(action, "logout", done=self._logged_out)
+        elif action is A.SIGN_OFF:
+            self._send(action, "sign_off", done=self._signed_off)
 
     def _send(self, action: CounterAction, method: str, *args: Any, done: Callable[[Any], None], begin: bool = True, **kwargs: Any) -> None:
         if begin:
@@ -346,6 +350,27 @@ class CounterWindow(TransferAndFind, QWidget):
         self.flow.logged_out()
         self.clerk_conn.set_token(None)
         self.show_login(handover=False)
+
+    def _signed_off(self, result: Any) -> None:
+        self._logged_out(result)
+        self.login_panel.message.setStyleSheet("")
+        self.login_panel.message.setText(self._t("已签退，今日不再排班；如需回岗请重新登录", "Signed off for the day; log in again to come back"))
+
+    def _open_leave_choices(self) -> None:
+        """退出 asks which: a short absence (the advisor still counts the clerk) or 签退 for the day
+        (the roster marks the clerk off duty, so the manager is not told to expect them back)."""
+        if not self.flow.can(A.LOGOUT):
+            return
+        self._choice_kind = "leave"
+        self._choices = [
+            (self._t("暂时退出（今日还会回来）", "Log out for now (back later today)"), lambda: self._leave(A.LOGOUT)),
+            (self._t("签退下班（今日不再上岗）", "Sign off for the day"), lambda: self._leave(A.SIGN_OFF)),
+        ]
+        self._show_choices()
+
+    def _leave(self, action: CounterAction) -> None:
+        self.close_prompt()
+        self.do(action)
 
     # ---- finish
 
@@ -485,6 +510,8 @@ class CounterWindow(TransferAndFind, QWidget):
             return self._found_title()
         if self._choice_kind == "pause":
             return self._t("暂停原因（按 1–4，Esc 取消）；AB岗离开不得超过 3 分钟", "Pause reason (press 1–4, Esc cancels); A/B post: back within 3 minutes")
+        if self._choice_kind == "leave":
+            return self._t("退出还是签退？（按 1–2，Esc 取消）", "Log out or sign off? (press 1–2, Esc cancels)")
         return self._t("回呼挂起的号码（按数字，Esc 取消）", "Call back a parked ticket (press its digit, Esc cancels)")
 
     def _show_choices(self) -> None:

@@ -354,3 +354,28 @@ def test_keypad_drives_the_counter(qtbot, live: LiveHall) -> None:
         counter.keypad_bus.stop()
     finally:
         device.close()
+
+
+def test_leaving_asks_log_out_or_sign_off_and_sign_off_marks_the_clerk_off_duty(qtbot, live: LiveHall) -> None:
+    counter = make_counter(qtbot, live, window=1, staff="1001")
+    counter.work.logout_button.click()
+    assert counter.prompt == "choices" and "签退" in counter.prompts.choices.buttons[1].text()
+    key(qtbot, counter, Qt.Key.Key_Escape)  # changed their mind: still logged in
+    assert counter.prompt is None and counter.flow.state is CounterState.IDLE
+
+    counter.work.logout_button.click()
+    key(qtbot, counter, Qt.Key.Key_1)  # a short absence: logged out, still on duty today
+    wait_for(qtbot, lambda: counter.flow.state is CounterState.LOGGED_OUT)
+    with live.session() as s:
+        assert s.scalar(select(Clerk.off_duty_day).where(Clerk.staff_no == "1001")) is None
+
+    seen = counter.snapshots_applied
+    counter.login("1001", "1001")
+    wait_for(qtbot, lambda: counter.flow.state is CounterState.IDLE and counter.snapshots_applied > seen)
+    counter.work.logout_button.click()
+    key(qtbot, counter, Qt.Key.Key_2)  # 签退: off duty for the rest of the day
+    wait_for(qtbot, lambda: counter.flow.state is CounterState.LOGGED_OUT)
+    assert "已签退" in counter.login_message.text()
+    with live.session() as s:
+        clerk = s.scalars(select(Clerk).where(Clerk.staff_no == "1001")).one()
+        assert clerk.off_duty_day is not None and clerk.off_duty_reason == "signed_off"
