@@ -108,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
                     clock.advance(25)
             for number in (1, 2):
                 clerks[number].logout()  # open, nobody at them: 投资建设项目 is served by no one
+            manager.set_roster("1014", absent=True, reason="病假")  # the roster tab: one clerk off sick,
+            manager.set_roster("1002", lunch="11:30-12:30", reason="早班午休")  # one on an early lunch turn
             # a counter polls the server all the time; without it a session would idle out (clerk_idle_minutes)
             for number, clerk in clerks.items():
                 if number not in (1, 2):
@@ -143,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("manager-devices.png", 5),
                 ("manager-audit.png", 6),
                 ("manager-settings.png", 7),
+                ("manager-roster.png", 8),
             ]
             window.select_window(3)
             redrawn: list[str] = []
@@ -162,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
                     window.load_devices()
                     wait_until(app, lambda: "devices" in redrawn)
                     window.devices_page.device_table.clearSelection()
+                if tab == 8:
+                    wait_until(app, lambda: window.roster_page.table.rowCount() > 0)
                 if tab == 6:
                     window.audit_page.load_audit()
                     wait_until(app, lambda: window.audit_page.audit_table.rowCount() > 0)

@@ -37,6 +37,7 @@ from manager.live_tab import LiveTab
 from manager.reallocate_tab import ReallocateTab
 from manager.recommendations_tab import RecommendationsTab
 from manager.reports_view import ReportsView
+from manager.roster_tab import RosterTab
 from manager.settings_tab import SettingsTab
 from manager.staffing_tab import StaffingTab
 from ui import theme
@@ -45,6 +46,8 @@ from ui.events import EventStream
 from ui.heartbeat import Heartbeat
 
 DEVICE_EVENTS = ("device_health", "device_enrolled", "device_revoked", "device_alert")
+# Who is on duty changed: a login or logout anywhere, a 签退, the manager's roster edit.
+ROSTER_EVENTS = ("roster_changed", "clerk_logged_in", "clerk_logged_out")
 
 
 class ManagerWindow(QWidget):
@@ -111,6 +114,7 @@ class ManagerWindow(QWidget):
         self.settings_page = SettingsTab(self.actions)
         self.reports_page = ReportsView(conn)
         self.staffing_page = StaffingTab(conn)
+        self.roster_page = RosterTab(self.actions)
         # (page, Chinese, English): labels read "实时 Live"; where the window is too narrow for all of
         # them (a 1280-px screen), Chinese only, the English in each tab's tooltip.
         self._tab_names: list[tuple[QWidget, str, str]] = [
@@ -122,6 +126,7 @@ class ManagerWindow(QWidget):
             (self.devices_page, "终端", "Devices"),
             (self.audit_page, "审计日志", "Audit"),
             (self.settings_page, "设置", "Settings"),
+            (self.roster_page, "在岗", "Roster"),
             (self.staffing_page, "排班建议", "Staffing"),
             (self.reports_page, "统计报表", "Reports"),
         ]
@@ -188,6 +193,8 @@ class ManagerWindow(QWidget):
             return
         if kind == "followup_changed":
             self.followups_page.load_followups()
+        elif kind in ROSTER_EVENTS:
+            self.roster_page.load_roster()
         elif kind in DEVICE_EVENTS:
             self.load_devices()
             if self.tabs.currentWidget() is self.audit_page:
@@ -209,6 +216,8 @@ class ManagerWindow(QWidget):
             self.load_devices()
         elif widget is self.audit_page:
             self.audit_page.load_audit()
+        elif widget is self.roster_page:
+            self.roster_page.load_roster()
         elif widget is self.reports_page and self.reports_page.reports is None:
             self.reports_page.query()  # first visit: this month by category
         elif widget is self.staffing_page and self.staffing_page.plan is None:

@@ -54,3 +54,48 @@ def test_signed_off_and_absent_clerks_are_not_spare(live: LiveHall) -> None:
     with pytest.raises(ApiError) as refused:
         manager.set_roster("1018", lunch="lunchtime")
     assert refused.value.status == 422 and refused.value.zh and refused.value.en
+
+
+def roster_row(console, staff_no: str) -> list[str]:  # type: ignore[no-untyped-def]
+    table = console.roster_page.table
+    for row in range(table.rowCount()):
+        if table.item(row, 0).text() == staff_no:
+            return [table.item(row, c).text() for c in range(table.columnCount())]
+    raise AssertionError(f"{staff_no} not on the roster tab")
+
+
+def test_the_roster_tab_shows_who_is_on_duty_and_marks_a_clerk_absent(qtbot, live: LiveHall) -> None:  # type: ignore[no-untyped-def]
+    from tests.counter.live import wait_for
+    from tests.manager.test_console import console as open_console
+
+    live.clerk_client(5, "1005")
+    live.clerk_client(19, "1019").sign_off()
+    live.clerk_client(18, "1018").logout()
+    console = open_console(qtbot, live)
+    console.tabs.setCurrentWidget(console.roster_page)  # first visit loads it
+    wait_for(qtbot, lambda: console.roster_page.clerks)
+    assert roster_row(console, "1005")[2].startswith("在窗口") and roster_row(console, "1005")[3] == "5号"
+    assert roster_row(console, "1019")[2].startswith("已签退")
+    assert roster_row(console, "1018")[2].startswith("在岗待命")
+    assert "在窗口 1" in console.roster_page.summary.text() and "待命 1" in console.roster_page.summary.text()
+
+    page = console.roster_page
+    page.select_clerk("1005")
+    assert not page.absent_button.isEnabled()  # at a window: the server would refuse it too
+    page.select_clerk("1018")
+    page.absent_button.click()
+    assert "缺勤原因" in console.message.text()  # no reason given: nothing sent
+    page.reason.setText("病假")
+    page.absent_button.click()
+    wait_for(qtbot, lambda: roster_row(console, "1018")[2].startswith("今日缺勤"))
+    assert live.client("manager").planning()["spare_clerks"] == []
+
+    page.select_clerk("1018")
+    page.lunch.setCurrentIndex(page.lunch.findData("11:30-12:30"))
+    page.lunch_button.click()
+    wait_for(qtbot, lambda: roster_row(console, "1018")[4] == "11:30-12:30")
+    page.select_clerk("1018")
+    page.back_button.click()
+    wait_for(qtbot, lambda: roster_row(console, "1018")[2].startswith("在岗待命"))
+    actions = [entry["action"] for entry in live.client("manager").audit()]
+    assert actions.count("roster") == 3
