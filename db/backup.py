@@ -184,3 +184,13 @@ def restore(url: str, backup_file: Path, pg_bindir: Path | None = None) -> int:
         "pg_restore 恢复", "pg_restore",
     )  # fmt: skip
     return _count_postgres_tickets(url)
+
+
+def default_directory(url: str) -> Path:
+    """``backups/`` beside a SQLite database; in hallq's data directory for PostgreSQL."""
+    source = _sqlite_path(url)
+    if source is not None:
+        return source.parent / "backups"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("hallq")) / "backups"

@@ -55,9 +55,7 @@ def test_backup_restore_and_the_hall_resumes(hall_env: HallEnv, tmp_path: Path) 
 
 def test_retention_keeps_the_newest(env: HallEnv, tmp_path: Path) -> None:
     directory = tmp_path / "backups"
-    taken = [
-        backups.backup(env.hall.engines.url, directory, env.clock.now() + timedelta(days=day), keep=3) for day in range(5)
-    ]
+    taken = [backups.backup(env.hall.engines.url, directory, env.clock.now() + timedelta(days=day), keep=3) for day in range(5)]
     assert [r.path for r in backups.records(directory)] == [r.path for r in taken[-3:]]
     assert not Path(taken[0].path).exists()
 

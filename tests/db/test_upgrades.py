@@ -19,7 +19,7 @@ from tests.db.conftest import HallEnv
 
 # A migration that changes the schema, then fails: SQLite keeps the first change (its DDL here
 # is not in one enclosing transaction), which is exactly the half-way state to recover from.
-FAILING_MIGRATION = '''
+FAILING_MIGRATION = """
 import sqlalchemy as sa
 from alembic import op
 
@@ -37,7 +37,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     pass
-'''
+"""
 
 
 def _migrations_with(tmp_path: Path, source: str) -> Path:
@@ -90,7 +90,9 @@ def test_a_failed_migration_leaves_the_old_database_working(env: HallEnv, tmp_pa
 
 def test_a_database_newer_than_the_code_is_refused(env: HallEnv, tmp_path: Path) -> None:
     env.issue("A")
-    newer = _migrations_with(tmp_path, FAILING_MIGRATION.replace('raise RuntimeError("injected failure half-way through the migration")', ""))
+    newer = _migrations_with(
+        tmp_path, FAILING_MIGRATION.replace('raise RuntimeError("injected failure half-way through the migration")', "")
+    )
     safe_upgrade(env.hall.engines, tmp_path / "backups", env.clock.now(), migrations=newer)  # a newer hallq migrated it
     assert database_revision(env.hall.engines) == "0099"
     for attempt in (
