@@ -13,9 +13,15 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hall.text import HallRuleError
-from hallq.logs import configure_logging
+from hallq.logs import PRINTED, configure_logging
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from server.backups import NightlyBackups
 from hallq.report_cli import add_report_parser
 
 
@@ -101,6 +107,16 @@ def _uvicorn_level(args: argparse.Namespace) -> str:
     return "info" if args.verbose else "warning"
 
 
+def _nightly_backups(args: argparse.Namespace, url: str, zone: ZoneInfo) -> NightlyBackups | None:
+    from hall.clock import SystemClock
+    from server.backups import NightlyBackups, parse_backup_time
+
+    at = parse_backup_time(args.backup_at)
+    if at is None:
+        return None
+    return NightlyBackups(url, _backup_directory(args, url), at, zone, SystemClock(), keep=args.backup_keep).start()
+
+
 def cmd_server(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -160,9 +176,11 @@ def cmd_server(args: argparse.Namespace) -> int:
     if warning is not None and not args.public_port:
         _say(*warning, warning=True)
     scheme = "https" if tls else "http"
-    started = f"hallq server: {hall.config.name_zh} on {scheme}://{args.host}:{args.port}  database={hall.engines.write.dialect.name}"
+    nightly = _nightly_backups(args, url, hall.config.hours.zone)
+    backup_line = f"backup={nightly.at:%H:%M}->{nightly.directory}" if nightly else "backup=off"
+    started = f"hallq server: {hall.config.name_zh} on {scheme}://{args.host}:{args.port}  database={hall.engines.write.dialect.name}  {backup_line}"
     print(started, flush=True)
-    logging.getLogger("hallq.server").info(started)  # the one start line in the log file too
+    logging.getLogger("hallq.server").info(started, extra={PRINTED: True})  # the one start line in the log file too
     if args.workers > 1:
         from server.runner import run_workers
 
@@ -172,6 +190,7 @@ def cmd_server(args: argparse.Namespace) -> int:
     limits = Limits(header_seconds=args.header_timeout, body_seconds=args.body_timeout)
     raise_open_file_limit()
     app = create_app(hall.store, owns_process=True, limits=limits)
+    app.state.backups = nightly
     if tls is not None:
         serve_ca(app, tls.ca_cert.read_bytes())
     main_server = uvicorn.Server(
@@ -333,6 +352,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--header-timeout", type=float, default=10.0, help="seconds a request's headers may take / 请求头最长等待秒数"
     )
     server.add_argument("--body-timeout", type=float, default=15.0, help="seconds a request's body may take / 请求体最长等待秒数")
+    server.add_argument(
+        "--backup-at", default="02:30", help="hall-local HH:MM of the nightly verified backup, or off (a systemd timer) / 每日备份时间"
+    )
+    server.add_argument("--backup-dir", help="default: backups/ beside a SQLite database, the hallq data directory for PostgreSQL")
+    server.add_argument("--backup-keep", type=int, default=14, help="nightly backups kept / 备份保留份数")
     server.set_defaults(func=cmd_server)
 
     db = sub.add_parser("db", help="database maintenance / 数据库维护")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 LINE_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 CHATTY_LIBRARIES = ("alembic", "sqlalchemy", "uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "httpcore", "asyncio")
+PRINTED = "printed"  # extra={PRINTED: True}: already on stdout
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_BACKUP_COUNT = 5  # with the default cap: at most 60 MB of logs, ever
 
@@ -27,7 +28,11 @@ def configure_logging(
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
-    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    terminal = logging.StreamHandler()
+    # A line the command already printed on stdout (the start line) goes to the file only: under
+    # systemd both streams land in the journal, and one event is one line.
+    terminal.addFilter(lambda record: not getattr(record, PRINTED, False))
+    handlers: list[logging.Handler] = [terminal]
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.handlers.RotatingFileHandler(log_file, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8"))

@@ -416,6 +416,12 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     def enroll(body: s.EnrollRequest, actor: Manager) -> dict[str, Any]:
         return store.enroll_device(actor, actor.hall_id, body.role, body.name, body.window)
 
+    @app.get("/api/backup")
+    def backup_status(actor: Manager) -> dict[str, Any]:
+        # set by ``hallq server`` (server/backups.py); an embedded server (demo, tests) has none
+        nightly = getattr(app.state, "backups", None)
+        return nightly.status() if nightly is not None else {"enabled": False}
+
     @app.get("/api/devices")
     def devices(actor: Manager) -> list[dict[str, Any]]:
         return store.devices(actor.hall_id)

@@ -320,6 +320,10 @@ class HallClient:
     def devices(self) -> list[dict[str, Any]]:
         return self.request("GET", "/api/devices")
 
+    def backup_status(self) -> dict[str, Any]:
+        """The last good backup and the nightly schedule (manager; hall/backups.py reads it)."""
+        return self.request("GET", "/api/backup")
+
     def revoke(self, device_id: int) -> dict[str, Any]:
         return self.request("DELETE", f"/api/devices/{device_id}")
 
