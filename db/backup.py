@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from db.engine import private_directory
+from db.storage_faults import storage_fault
 from hall.text import HallRuleError
 
 SQLITE_SUFFIX = ".db"
@@ -103,6 +104,12 @@ def _run_tool(command: list[str], what_zh: str, what_en: str) -> subprocess.Comp
     return result
 
 
+def _write_failed(error: BaseException, directory: Path) -> HallRuleError:
+    fault = storage_fault(error)
+    zh, en = (fault.cause.zh, fault.cause.en) if fault else (str(error), str(error))
+    return HallRuleError("backup_failed", f"备份无法写入 {directory}：{zh}", f"the backup cannot be written to {directory}: {en}")
+
+
 def backup(url: str, directory: Path, now: datetime, keep: int = DEFAULT_KEEP, pg_bindir: Path | None = None) -> BackupRecord:
     """A verified backup of ``url`` in ``directory``, then the oldest beyond ``keep`` removed."""
     private_directory(directory)
@@ -112,8 +119,12 @@ def backup(url: str, directory: Path, now: datetime, keep: int = DEFAULT_KEEP, p
         final = directory / f"hallq-{stamp}{SQLITE_SUFFIX}"
         partial = final.with_name(final.name + ".partial")
         partial.unlink(missing_ok=True)
-        with sqlite3.connect(source) as live, sqlite3.connect(partial) as copy:
-            live.backup(copy)  # the online backup API: a consistent snapshot while the hall runs
+        try:
+            with sqlite3.connect(source) as live, sqlite3.connect(partial) as copy:
+                live.backup(copy)  # the online backup API: a consistent snapshot while the hall runs
+        except (sqlite3.Error, OSError) as error:
+            partial.unlink(missing_ok=True)  # a half-written copy only takes the space a next try needs
+            raise _write_failed(error, directory) from error
         os.chmod(partial, 0o600)
         tickets = verify_sqlite_copy(partial)
         backend = "sqlite"
