@@ -1,6 +1,6 @@
 """The server's nightly backup: runs once when due (also after the clock steps forward past the
 time, and not twice after it steps back), keeps the newest, remembers a failure, and the manager
-reads it all at GET /api/backup, with the alert the console shows."""
+reads it all at GET /api/maintenance, with the alert the console shows."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hall.backups import backup_alert, backup_summary
 from hall.clock import FakeClock
+from hall.maintenance import backup_alert, backup_summary
 from server.backups import NightlyBackups, parse_backup_time
 from tests.server.conftest import HallServer
 from tests.support import small_fs
@@ -37,12 +37,12 @@ def test_runs_when_due_keeps_the_newest_and_reports(server: HallServer, tmp_path
     nightly = _nightly(server, tmp_path / "backups")
     server.kiosk().issue("A")
     assert not nightly.tick()  # 10:00: the next run is 02:30 tomorrow
-    assert server.manager.backup_status()["last"] is None
+    assert server.manager.maintenance()["backup"]["last"] is None
     for day in range(5):
         server.clock.set(datetime(2026, 11, 17 + day, 18, 31, tzinfo=UTC))  # 02:31 hall time the next day
         assert nightly.tick()
         assert not nightly.tick()  # once a night
-    status = server.manager.backup_status()
+    status = server.manager.maintenance()["backup"]
     assert status["enabled"] and status["last"]["tickets"] == 1 and status["last_error"] is None
     assert len(list((tmp_path / "backups").glob("hallq-*.db"))) == 3
     now = server.clock.now()
@@ -76,18 +76,18 @@ def test_a_backup_on_a_full_disk_is_an_alert_at_once(server: HallServer) -> None
         nightly = _nightly(server, disk.path / "backups")
         disk.fill()
         assert nightly.run_now() is None
-        status = server.manager.backup_status()
+        status = server.manager.maintenance()["backup"]
         alert = backup_alert(status, server.clock.now())
         assert alert is not None and alert.message.zh.startswith("数据库备份失败") and "磁盘已满" in alert.message.zh
         assert "the disk is full" in alert.message.en
         assert not list((disk.path / "backups").glob("hallq-*"))  # no half-written copy left taking space
         disk.free()
         assert nightly.run_now() is not None  # space again: the next one clears the alert
-        assert backup_alert(server.manager.backup_status(), server.clock.now()) is None
+        assert backup_alert(server.manager.maintenance()["backup"], server.clock.now()) is None
 
 
 def test_an_embedded_server_reports_backups_off(server: HallServer) -> None:
-    status = server.manager.backup_status()
+    status = server.manager.maintenance()["backup"]
     assert status == {"enabled": False}
     assert backup_alert(status, server.clock.now()) is None
     assert "未启用" in backup_summary(status, SHANGHAI).zh

@@ -1,6 +1,6 @@
 """A real small filesystem for machine-fault tests: a tmpfs of a few hundred KB mounted for the
 test (needs root and mount rights; tests skip without them). Filling it gives the kernel's own
-ENOSPC and remounting it read-only gives EROFS — the errors a hall server's disk gives, at the
+ENOSPC — the errors a hall server's disk gives, at the
 lowest honest layer, with no monkeypatching."""
 
 from __future__ import annotations
@@ -41,11 +41,6 @@ class SmallFilesystem:
 
     def free(self) -> None:
         self.filler.unlink(missing_ok=True)
-
-    def read_only(self, on: bool = True) -> None:
-        result = _mount("-o", f"remount,{'ro' if on else 'rw'}", str(self.path))
-        if result.returncode != 0:
-            raise RuntimeError(result.stderr)
 
 
 @contextlib.contextmanager

@@ -1,6 +1,7 @@
-"""What the manager is told about the hall's backups: the last good one, and an alert when there
-has been none for two days (or the last attempt failed). Plain rules over the status the server
-reports at ``GET /api/backup`` (server/backups.py)."""
+"""What the manager is told about the hall server's upkeep: the last good backup, an alert when
+there has been none for two days (or the last attempt failed), and an alert while the database's
+disk is full or read-only. Plain rules over what the server reports at ``GET /api/maintenance``
+(server/backups.py, server/outage.py)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,16 @@ def backup_summary(status: Mapping[str, Any], zone: ZoneInfo | None) -> Bilingua
     when = taken.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     tickets = int(last.get("tickets", 0))
     return Bilingual(f"最近一次成功备份：{when}（{tickets} 张票）", f"last good backup: {when} ({tickets} tickets)")
+
+
+def storage_alert(fault: Mapping[str, Any] | None) -> DeviceAlert | None:
+    """Red while writes fail for a full or read-only disk: kiosks show 暂停取号 meanwhile."""
+    if not fault:
+        return None
+    return DeviceAlert(f"storage:{fault.get('code')}", 0, Severity.FAULT, Bilingual(str(fault.get("zh", "")), str(fault.get("en", ""))))
+
+
+def maintenance_alerts(maintenance: Mapping[str, Any], now: datetime) -> list[DeviceAlert]:
+    """Every upkeep alert for the console, the storage fault first (it stops the hall)."""
+    alerts = [storage_alert(maintenance.get("storage_fault")), backup_alert(maintenance.get("backup") or {}, now)]
+    return [alert for alert in alerts if alert is not None]
