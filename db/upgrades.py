@@ -1,10 +1,11 @@
 """``hallq db upgrade``: a verified backup first, then the migrations; if one fails, the database
 is put back exactly as it was, so the old hallq keeps running on it.
 
-SQLite runs Alembic's DDL outside one enclosing transaction (each batch table rebuild commits),
-so a migration failing half-way leaves a half-migrated file: the backup taken just before is
-restored over it. PostgreSQL's DDL is transactional and Alembic runs the whole upgrade in one
-transaction, which the failure rolls back; the backup is there for whoever needs it.
+Alembic runs the whole upgrade in one transaction, and SQLite's and PostgreSQL's DDL are both
+transactional, so an ordinary failure is rolled back. A migration that commits part of its work
+on its own cannot be rolled back, so on SQLite the backup taken just before is restored over the
+file after any failure (cheap, and certain); on PostgreSQL the backup is there for whoever
+needs it.
 """
 
 from __future__ import annotations

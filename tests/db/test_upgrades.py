@@ -17,8 +17,9 @@ from hall.text import HallRuleError
 from server.runner import prepare_hall
 from tests.db.conftest import HallEnv
 
-# A migration that changes the schema, then fails: SQLite keeps the first change (its DDL here
-# is not in one enclosing transaction), which is exactly the half-way state to recover from.
+# A migration that changes the schema, then fails. Alembic runs the upgrade in one transaction,
+# which the failure rolls back; {commit} makes the first change stick first (as a migration that
+# commits on its own would), leaving exactly the half-way state the pre-upgrade backup undoes.
 FAILING_MIGRATION = """
 import sqlalchemy as sa
 from alembic import op
@@ -31,6 +32,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("tickets", sa.Column("half_way", sa.Integer(), nullable=True))
+    {commit}
     op.create_table("half_way_table", sa.Column("id", sa.Integer(), primary_key=True))
     raise RuntimeError("injected failure half-way through the migration")
 
@@ -40,11 +42,14 @@ def downgrade() -> None:
 """
 
 
-def _migrations_with(tmp_path: Path, source: str) -> Path:
+COMMIT_HALF_WAY = 'op.get_bind().exec_driver_sql("COMMIT")'
+
+
+def _migrations_with(tmp_path: Path, source: str, commit: str = "pass") -> Path:
     copied = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, copied, ignore=shutil.ignore_patterns("__pycache__"))
     head = sorted(p.name for p in (copied / "versions").glob("0*.py"))[-1][:4]
-    (copied / "versions" / "0099_fails.py").write_text(source.format(head=head), encoding="utf-8")
+    (copied / "versions" / "0099_fails.py").write_text(source.format(head=head, commit=commit), encoding="utf-8")
     return copied
 
 
@@ -60,13 +65,16 @@ def test_upgrade_takes_a_verified_backup_first(env: HallEnv, tmp_path: Path) -> 
     assert result.backup is not None and result.backup.tickets == _ticket_count(env) == 1
 
 
-def test_a_failed_migration_leaves_the_old_database_working(env: HallEnv, tmp_path: Path) -> None:
+@pytest.mark.parametrize("commit", ["pass", COMMIT_HALF_WAY], ids=["rolled-back", "committed-half-way"])
+def test_a_failed_migration_leaves_the_old_database_working(env: HallEnv, tmp_path: Path, commit: str) -> None:
     for _ in range(4):
         env.issue("A")
     before = database_revision(env.hall.engines)
     url = env.hall.engines.url
     with pytest.raises(HallRuleError) as failed:
-        safe_upgrade(env.hall.engines, tmp_path / "backups", env.clock.now(), migrations=_migrations_with(tmp_path, FAILING_MIGRATION))
+        safe_upgrade(
+            env.hall.engines, tmp_path / "backups", env.clock.now(), migrations=_migrations_with(tmp_path, FAILING_MIGRATION, commit)
+        )
     assert failed.value.code == "upgrade_failed"
     assert "已恢复" in failed.value.message.zh and "back at its previous schema" in failed.value.message.en
 
