@@ -4,6 +4,7 @@ reads it all at GET /api/maintenance, with the alert the console shows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ import pytest
 
 from hall.clock import FakeClock
 from hall.maintenance import backup_alert, backup_summary
+from hall.text import HallRuleError
 from server.backups import NightlyBackups, parse_backup_time
 from tests.server.conftest import HallServer
 from tests.support import small_fs
@@ -21,7 +23,7 @@ START = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)  # Tue 10:00 in the hall
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> HallServer:
+def server(tmp_path: Path) -> Iterator[HallServer]:
     hall_server = HallServer(f"sqlite:///{tmp_path}/hall.db", "sqlite", clock=FakeClock(START))
     yield hall_server
     hall_server.close()
@@ -96,5 +98,5 @@ def test_an_embedded_server_reports_backups_off(server: HallServer) -> None:
 def test_backup_time_setting() -> None:
     assert parse_backup_time("02:30") == time(2, 30)
     assert parse_backup_time("off") is None
-    with pytest.raises(Exception, match="HH:MM"):
+    with pytest.raises(HallRuleError, match="HH:MM"):
         parse_backup_time("half past two")
