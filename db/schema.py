@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,20 +16,23 @@ from db.engine import Engines
 from db.models import Category, Clerk, Hall, Item, Window, WindowCategory
 from db.security import hash_pin
 from hall.config import HallConfig
+from hall.text import HallRuleError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, migrations: Path = MIGRATIONS) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(migrations))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
-def upgrade(engines: Engines) -> None:
-    """``hallq db upgrade``: bring the schema to the newest revision, keeping every row."""
-    config = alembic_config(engines.url)
+def upgrade(engines: Engines, migrations: Path = MIGRATIONS) -> None:
+    """Bring the schema to the newest revision, keeping every row (``hallq db upgrade`` wraps it
+    in db/upgrades.py with a backup first)."""
+    config = alembic_config(engines.url, migrations)
+    refuse_newer_database(engines, config)
     with engines.write.connect() as connection:
         if engines.is_sqlite:
             # Alembic runs its own BEGIN; the IMMEDIATE hook would nest it.
@@ -35,6 +41,33 @@ def upgrade(engines: Engines) -> None:
         command.upgrade(config, "head")
         if not engines.is_sqlite:
             connection.commit()
+
+
+def database_revision(engines: Engines) -> str | None:
+    """The schema revision the database is at; None for an empty database."""
+    with engines.read.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def refuse_newer_database(engines: Engines, config: Config) -> None:
+    """A database migrated by a newer hallq has tables and columns this code does not know;
+    running on it (or "upgrading" it) would corrupt the hall's data, so refuse with a message."""
+    current = database_revision(engines)
+    if current is None:
+        return
+    scripts = ScriptDirectory.from_config(config)
+    try:
+        known = scripts.get_revision(current)
+    except CommandError:
+        known = None
+    if known is None:
+        head = scripts.get_current_head()
+        raise HallRuleError(
+            "database_newer_than_code",
+            f"数据库版本 {current} 比本程序（最高 {head}）新：请安装与数据库相同或更新的 hallq，或从备份恢复",
+            f"the database is at schema {current}, newer than this hallq knows (up to {head}): "
+            "install the same or a newer hallq, or restore a backup",
+        )
 
 
 def _hours_json(config: HallConfig) -> dict[str, object]:

@@ -13,8 +13,15 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hall.text import HallRuleError
+from hallq.logs import PRINTED, configure_logging
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from server.backups import NightlyBackups
 from hallq.report_cli import add_report_parser
 
 
@@ -95,6 +102,21 @@ def _transport(args: argparse.Namespace) -> bool:
     return args.tls or tls_by_default(args.host)
 
 
+def _uvicorn_level(args: argparse.Namespace) -> str:
+    """uvicorn's start-up and shutdown lines only with --verbose; its warnings and errors always."""
+    return "info" if args.verbose else "warning"
+
+
+def _nightly_backups(args: argparse.Namespace, url: str, zone: ZoneInfo) -> NightlyBackups | None:
+    from hall.clock import SystemClock
+    from server.backups import NightlyBackups, parse_backup_time
+
+    at = parse_backup_time(args.backup_at)
+    if at is None:
+        return None
+    return NightlyBackups(url, _backup_directory(args, url), at, zone, SystemClock(), keep=args.backup_keep).start()
+
+
 def cmd_server(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -154,7 +176,11 @@ def cmd_server(args: argparse.Namespace) -> int:
     if warning is not None and not args.public_port:
         _say(*warning, warning=True)
     scheme = "https" if tls else "http"
-    print(f"hallq server: {hall.config.name_zh} on {scheme}://{args.host}:{args.port}  database={hall.engines.write.dialect.name}", flush=True)
+    nightly = _nightly_backups(args, url, hall.config.hours.zone)
+    backup_line = f"backup={nightly.at:%H:%M}->{nightly.directory}" if nightly else "backup=off"
+    started = f"hallq server: {hall.config.name_zh} on {scheme}://{args.host}:{args.port}  database={hall.engines.write.dialect.name}  {backup_line}"
+    print(started, flush=True)
+    logging.getLogger("hallq.server").info(started, extra={PRINTED: True})  # the one start line in the log file too
     if args.workers > 1:
         from server.runner import run_workers
 
@@ -164,11 +190,12 @@ def cmd_server(args: argparse.Namespace) -> int:
     limits = Limits(header_seconds=args.header_timeout, body_seconds=args.body_timeout)
     raise_open_file_limit()
     app = create_app(hall.store, owns_process=True, limits=limits)
+    app.state.backups = nightly
     if tls is not None:
         serve_ca(app, tls.ca_cert.read_bytes())
     main_server = uvicorn.Server(
         uvicorn.Config(
-            app, host=args.host, port=args.port, log_level="info", access_log=False, workers=1, **tls_options(tls), **uvicorn_settings(limits)
+            app, host=args.host, port=args.port, log_level=_uvicorn_level(args), log_config=None, access_log=False, workers=1, **tls_options(tls), **uvicorn_settings(limits)
         )
     )
     public_server = None
@@ -176,7 +203,8 @@ def cmd_server(args: argparse.Namespace) -> int:
         public_host = args.public_host or args.host
         public_server = uvicorn.Server(
             uvicorn.Config(
-                PublicOnly(app), host=public_host, port=args.public_port, log_level="info", access_log=False, lifespan="off",
+                PublicOnly(app), host=public_host, port=args.public_port, log_level=_uvicorn_level(args), log_config=None, access_log=False,
+                lifespan="off",
                 **uvicorn_settings(limits),
             )
         )
@@ -189,14 +217,51 @@ def cmd_server(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from db.engine import make_engines
-    from db.schema import upgrade
+def _database_url(args: argparse.Namespace) -> str:
     from server.runner import default_database_url
 
-    engines = make_engines(args.database or default_database_url())
-    upgrade(engines)
-    print(f"数据库已升级到最新版本 / database upgraded: {engines.url.split('@')[-1]}")
+    return str(args.database or default_database_url())
+
+
+def _backup_directory(args: argparse.Namespace, url: str) -> Path:
+    from db.backup import default_directory
+
+    return Path(args.backup_dir) if args.backup_dir else default_directory(url)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from db.engine import make_engines
+    from db.upgrades import safe_upgrade
+    from hall.clock import SystemClock
+
+    url = _database_url(args)
+    engines = make_engines(url)
+    try:
+        result = safe_upgrade(engines, _backup_directory(args, url), SystemClock().now())
+    finally:
+        engines.dispose()
+    if result.backup is not None:
+        print(f"升级前备份 / backup before upgrading: {result.backup.path} ({result.backup.tickets} tickets)")
+    print(f"数据库已升级 / database upgraded: {result.before or '空 / empty'} -> {result.after}  {url.split('@')[-1]}")
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    from db.backup import backup
+    from hall.clock import SystemClock
+
+    url = _database_url(args)
+    record = backup(url, _backup_directory(args, url), SystemClock().now(), keep=args.keep)
+    print(f"备份完成并已校验 / backup made and verified: {record.path}  ({record.tickets} tickets, {record.size_bytes} bytes)")
+    return 0
+
+
+def cmd_db_restore(args: argparse.Namespace) -> int:
+    from db.backup import restore
+
+    url = _database_url(args)
+    tickets = restore(url, Path(args.file))
+    print(f"已从备份恢复（请重新启动服务器）/ restored from the backup (start the server again): {args.file}  ({tickets} tickets)")
     return 0
 
 
@@ -257,7 +322,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hallq", description="政务服务大厅排队叫号系统 / hall queue system")
-    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("-v", "--verbose", action="store_true", help="library and migration detail in the log / 详细日志")
+    parser.add_argument("--log-file", help="also log to this file, rotated at --log-max-mb / 日志文件")
+    parser.add_argument("--log-max-mb", type=float, default=10.0, help="size cap of one log file; 5 older files are kept / 日志文件上限")
     sub = parser.add_subparsers(dest="command", required=True)
 
     server = sub.add_parser("server", help="run the hall server / 运行大厅服务器")
@@ -285,13 +352,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--header-timeout", type=float, default=10.0, help="seconds a request's headers may take / 请求头最长等待秒数"
     )
     server.add_argument("--body-timeout", type=float, default=15.0, help="seconds a request's body may take / 请求体最长等待秒数")
+    server.add_argument(
+        "--backup-at", default="02:30", help="hall-local HH:MM of the nightly verified backup, or off (a systemd timer) / 每日备份时间"
+    )
+    server.add_argument("--backup-dir", help="default: backups/ beside a SQLite database, the hallq data directory for PostgreSQL")
+    server.add_argument("--backup-keep", type=int, default=14, help="nightly backups kept / 备份保留份数")
     server.set_defaults(func=cmd_server)
 
     db = sub.add_parser("db", help="database maintenance / 数据库维护")
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    up = db_sub.add_parser("upgrade", help="migrate to the newest schema, keeping every row")
+    up = db_sub.add_parser("upgrade", help="back up, then migrate to the newest schema, keeping every row / 备份后升级")
     up.add_argument("--database")
+    up.add_argument("--backup-dir", help="where the backup before upgrading goes (default: backups/ beside the database)")
     up.set_defaults(func=cmd_db_upgrade)
+    back = db_sub.add_parser("backup", help="a verified backup of the hall's database / 备份数据库")
+    back.add_argument("--database")
+    back.add_argument("--backup-dir", help="default: backups/ beside a SQLite database, the hallq data directory for PostgreSQL")
+    back.add_argument("--keep", type=int, default=14, help="backups kept; older ones are removed / 保留份数")
+    back.set_defaults(func=cmd_db_backup)
+    rest = db_sub.add_parser("restore", help="put a backup back as the hall's database (server stopped) / 从备份恢复")
+    rest.add_argument("file", help="a hallq-*.db or hallq-*.dump file made by hallq db backup")
+    rest.add_argument("--database")
+    rest.set_defaults(func=cmd_db_restore)
 
     enroll = sub.add_parser("enroll", help="enrol a device and print its token / 登记终端")
     enroll.add_argument("role", choices=["kiosk", "counter", "display", "pad", "manager"])
@@ -342,8 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    configure_logging(args.verbose, Path(args.log_file) if args.log_file else None, int(args.log_max_mb * 1024 * 1024))
     try:
         return int(args.func(args) or 0)
     except HallRuleError as error:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
 
 from hall.advisor import Advice, Alert, AlertKind
 from hall.devices import DeviceAlert, Severity, device_alerts
+from hall.text import Bilingual
 from manager.advice import AlertTracker
 from ui import theme
 
@@ -52,6 +53,9 @@ class AlertsTab(QWidget):
         self.alert_list.setWordWrap(True)
         self.alert_list.setSpacing(3)
         layout.addWidget(self.alert_list, 1)
+        self.backup_line = QLabel()  # the last good backup (hall/maintenance.py), under the alerts
+        self.backup_line.setWordWrap(True)
+        layout.addWidget(self.backup_line)
 
     def show_alerts(
         self,
@@ -75,6 +79,9 @@ class AlertsTab(QWidget):
         count = len(tracked)
         self.alert_summary.setText(f"当前告警 {count} 条  {count} active alert(s)" if count else "无告警  No alerts")
         return count
+
+    def show_backup(self, summary: Bilingual) -> None:
+        self.backup_line.setText(f"{summary.zh}    {summary.en}")
 
     def alert_keys(self) -> list[str]:
         return [str(self.alert_list.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.alert_list.count())]

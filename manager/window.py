@@ -24,6 +24,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from hall.advisor import Advice
+from hall.maintenance import backup_summary, maintenance_alerts
 from hall.pins import lockout_alert
 from manager.actions import ConsoleActions
 from manager.advice import IdleTracker, advise_hall, snapshot_now
@@ -73,6 +74,7 @@ class ManagerWindow(QWidget):
         self.snapshot: dict[str, Any] = {}
         self.advice: Advice | None = None
         self.devices: list[dict[str, Any]] = []
+        self.maintenance: dict[str, Any] = {}  # GET /api/maintenance: backups and disk faults (hall/maintenance.py)
         self.login_alerts: list[dict[str, Any]] = []   # login_alert events: repeated wrong PINs (hall.pins)
         self.server_clock = ServerClock()
         self._devices_loading = False
@@ -277,6 +279,12 @@ class ManagerWindow(QWidget):
             return
         self._devices_loading = True
         self.conn.call("devices", on_done=self._apply_devices, on_error=self._devices_failed)
+        # backups and disk faults ride on the devices poll: both are the hall's machines' health
+        self.conn.call("maintenance", on_done=self._apply_maintenance, on_error=lambda _error: None)
+
+    def _apply_maintenance(self, maintenance: dict[str, Any]) -> None:
+        self.maintenance = maintenance
+        self._show_devices()
 
     def _devices_failed(self, _error: Any) -> None:
         # the offline banner says it when the server is away; a poll does not fill the message line
@@ -299,7 +307,9 @@ class ManagerWindow(QWidget):
         self.devices_page.show_devices(self.devices, now)
         zone = hall_zone(self.snapshot.get("hall", {}))
         lockouts = [a for a in (lockout_alert(e, now) for e in self.login_alerts) if a is not None]
+        lockouts = [*maintenance_alerts(self.maintenance, now), *lockouts]
         self._alert_count = self.alerts_page.show_alerts(self.advice, self.devices, now, zone, lockouts)
+        self.alerts_page.show_backup(backup_summary(self.maintenance.get("backup") or {}, zone))
         self._label_tabs()
 
     # ------------------------------------------------------------------ what tests and tools ask the console

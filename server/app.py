@@ -36,13 +36,14 @@ from db.models import Hall as HallRow
 from db.planning import planning_state
 from db.reports.queries import ReportQueries
 from db.staffing import staffing_plan_day
+from db.storage_faults import storage_fault
 from hall.reports import Dimension, ReportFilter, ReportRequest, rating_record_to_json, report_to_json
 from hall.text import Bilingual, HallRuleError
 from server import schemas as s
 from server.events import CLOSE_BAD_AFTER, CLOSE_RESUME, RESUME_REASON, EventHub
 from server.exports import ExportFile, export_ratings, export_report, monthly_dimensions, monthly_report_pdf
 from server.limits import Limits, LimitsMiddleware
-from server.outage import RETRY_AFTER_SECONDS, OutageLog, OutageWatch, is_outage
+from server.outage import RETRY_AFTER_SECONDS, OutageLog, OutageWatch, StorageFaultLog, is_outage
 from server.shaping import shape_event, shape_snapshot, shape_ticket
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,8 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     app.state.store = store
     app.state.hub = hub
     outage = OutageLog()
-    app.add_middleware(OutageWatch, outage=outage)
+    storage_faults = StorageFaultLog()
+    app.add_middleware(OutageWatch, outage=outage, storage=storage_faults)
     app.add_middleware(LimitsMiddleware, limits=limits)  # outermost: before routing and auth
 
     # ------------------------------------------------------------------ errors
@@ -130,6 +132,14 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     @app.exception_handler(sa_exc.DBAPIError)
     @app.exception_handler(sa_exc.TimeoutError)
     async def database_error(_request: Request, error: Exception) -> JSONResponse:
+        fault = storage_fault(error)
+        if fault is not None:  # the disk under the database, not the database: say which, and what to do
+            storage_faults.failed(fault)
+            return JSONResponse(
+                error_body(fault.code, fault.message.zh, fault.message.en),
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         if is_outage(error):
             outage.failed(error)
             return JSONResponse(
@@ -415,6 +425,14 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     @app.post("/api/devices", status_code=201)
     def enroll(body: s.EnrollRequest, actor: Manager) -> dict[str, Any]:
         return store.enroll_device(actor, actor.hall_id, body.role, body.name, body.window)
+
+    @app.get("/api/maintenance")
+    def maintenance(actor: Manager) -> dict[str, Any]:
+        """The last good backup and the nightly schedule, and a disk-full or read-only fault now."""
+        # app.state.backups is set by ``hallq server`` (server/backups.py); an embedded server (demo, tests) has none
+        nightly = getattr(app.state, "backups", None)
+        backup = nightly.status() if nightly is not None else {"enabled": False}
+        return {"backup": backup, "storage_fault": storage_faults.current()}
 
     @app.get("/api/devices")
     def devices(actor: Manager) -> list[dict[str, Any]]:

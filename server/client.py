@@ -25,6 +25,9 @@ class ApiError(Exception):
         self.status, self.code, self.zh, self.en = status, code, zh, en
 
 
+STORAGE_FAULT_CODES = frozenset({"disk_full", "database_read_only"})  # db/storage_faults.py
+
+
 class Offline(ApiError):
     """The server cannot be reached, or answered 503 (its database is down, or it is busy): the
     programs show "offline, retrying". A 503 keeps its status and the server's error code."""
@@ -320,6 +323,10 @@ class HallClient:
     def devices(self) -> list[dict[str, Any]]:
         return self.request("GET", "/api/devices")
 
+    def maintenance(self) -> dict[str, Any]:
+        """The last good backup, the nightly schedule, a storage fault now (manager; hall/maintenance.py reads it)."""
+        return self.request("GET", "/api/maintenance")
+
     def revoke(self, device_id: int) -> dict[str, Any]:
         return self.request("DELETE", f"/api/devices/{device_id}")
 
@@ -418,8 +425,11 @@ def _raise_for_status(response: httpx.Response) -> None:
         try:
             data = response.json()
             detail, code = str(data.get("message", {}).get("en", "")) or "503", str(data.get("error", "offline"))
+            zh = str(data.get("message", {}).get("zh", ""))
         except (ValueError, AttributeError):
-            detail, code = "503", "offline"
+            detail, code, zh = "503", "offline", ""
+        if code in STORAGE_FAULT_CODES and zh:  # a full or read-only disk: the screens say so, not just "offline"
+            raise Offline(detail, zh, detail, status=503, code=code)
         raise Offline(f"503: {detail}", status=503, code=code)
     try:
         data = response.json()

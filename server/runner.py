@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy.engine import make_url
 from db.config_ops import ConfigStore
 from db.engine import Engines, make_engines
 from db.schema import import_hall, upgrade
-from hall.clock import Clock, SystemClock
+from hall.clock import Clock, SteadyClock, SystemClock
 from hall.config import HallConfig, load_sample_hall
 from server.app import create_app
 from server.limits import Limits, raise_open_file_limit, uvicorn_settings
@@ -51,7 +52,15 @@ def prepare_hall(url: str, config: HallConfig | None = None, clock: Clock | None
     upgrade(engines)
     config = config or load_sample_hall()
     hall_id = import_hall(engines, config)
-    return Hall(engines, ConfigStore(engines, clock or SystemClock()), hall_id, config)
+    return Hall(engines, ConfigStore(engines, clock or SteadyClock(SystemClock(), _clock_stepped_back)), hall_id, config)
+
+
+def _clock_stepped_back(by: timedelta) -> None:
+    log.warning(
+        "系统时钟被向后调整了 %.0f 秒，大厅时间暂停直到追上 / the system clock stepped back %.0f s; hall time holds until it catches up",
+        by.total_seconds(),
+        by.total_seconds(),
+    )
 
 
 DATABASE_URL_VARIABLE = "HALLQ_DATABASE_URL"

@@ -5,12 +5,15 @@ seconds and clears when it reports OK, and the audit log reads that change as a 
 
 from __future__ import annotations
 
+from datetime import time, timedelta
 from typing import Any
 
 from PySide6.QtCore import Qt
 
+from db.backup import backup
 from hall.devices import SILENT_SECONDS
 from manager.window import ManagerWindow
+from server.backups import NightlyBackups
 from tests.counter.live import LiveHall, wait_for
 from tests.manager.test_console import console
 from ui import theme
@@ -154,3 +157,22 @@ def test_repeated_wrong_pins_alert_the_manager(qtbot: Any, live: LiveHall) -> No
     wait_for(qtbot, lambda: any(key.startswith("login:") for key in window.alert_keys()), timeout=10_000)
     text = next(t for t in window.alerts_page.alert_texts() if "登录失败" in t)
     assert "3号窗口连续 5 次登录失败" in text and "failed logins at window 3" in text
+
+
+def test_no_backup_for_two_days_is_alerted_and_the_last_backup_shown(qtbot: Any, live: LiveHall, tmp_path: Any) -> None:
+    directory = tmp_path / "backups"
+    directory.mkdir()
+    # backups were scheduled three days ago (by the hall's clock) and none has been made since
+    (directory / "scheduled-since").write_text((live.clock.now() - timedelta(days=3)).isoformat(), encoding="utf-8")
+    nightly = NightlyBackups(live.hall.engines.url, directory, time(2, 30), live.hall.config.hours.zone, live.clock)
+    live.server.app.state.backups = nightly
+    window = console(qtbot, live)
+    wait_for(qtbot, lambda: "backup:stale" in window.alert_keys(), timeout=10_000)
+    text = next(t for t in window.alerts_page.alert_texts() if "备份" in t)
+    assert text.startswith("已 3.0 天没有成功的数据库备份") and "no good database backup for 3.0 days" in text
+    assert window.alerts_page.backup_line.text().startswith("尚无成功的数据库备份")
+
+    backup(nightly.url, directory, live.clock.now())  # `hallq db backup`, or tonight's run
+    window.load_devices()
+    wait_for(qtbot, lambda: "backup:stale" not in window.alert_keys(), timeout=10_000)
+    assert window.alerts_page.backup_line.text().startswith("最近一次成功备份：2026-11-17 10:")
