@@ -294,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=cmd_db_upgrade)
 
     enroll = sub.add_parser("enroll", help="enrol a device and print its token / 登记终端")
-    enroll.add_argument("role", choices=["kiosk", "counter", "display", "pad", "manager"])
+    enroll.add_argument("role", choices=["kiosk", "counter", "display", "pad", "guide", "manager"])
     enroll.add_argument("name")
     enroll.add_argument("--window", type=int)
     enroll.add_argument("--database")
