@@ -216,6 +216,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         "display": "hallq-display",
         "pad": "hallq-pad",
         "manager": "hallq-manager",
+        "guide": "hallq-guide",
     }
     print(f"token={result['token']}")
     print(f"server={server_url}")
