@@ -100,8 +100,10 @@ class GuideWindow(QWidget):
         self.assist_group = QButtonGroup(self)
         assist_row = QHBoxLayout()
         self.assist_buttons: dict[str, QRadioButton] = {}
-        for code, text in (("", both("自助", "self")), *((c, both(t.zh, t.en)) for c, t in ASSIST_MODES.items())):
+        for code, text in (("", both("自助", "self")), *((c, both(t.zh, c)) for c, t in ASSIST_MODES.items())):
             button = QRadioButton(text)
+            if code:
+                button.setToolTip(both(ASSIST_MODES[code].zh, ASSIST_MODES[code].en))
             self.assist_group.addButton(button)
             self.assist_buttons[code] = button
             assist_row.addWidget(button)
@@ -157,7 +159,9 @@ class GuideWindow(QWidget):
         self.waits.setHorizontalHeaderLabels([f"{zh}\n{en}" for zh, en in WAIT_HEADERS])
         self.waits.verticalHeader().setVisible(False)
         self.waits.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.waits.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.waits.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # the figures never clip
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         waits_box = QGroupBox(both("大厅等候情况", "the hall's waits"))
         QVBoxLayout(waits_box).addWidget(self.waits)
 
@@ -168,8 +172,8 @@ class GuideWindow(QWidget):
         right.addWidget(lookup_box)
         right.addWidget(waits_box, 1)
         columns = QHBoxLayout()
-        columns.addLayout(left, 1)
-        columns.addLayout(right, 1)
+        columns.addLayout(left, 4)
+        columns.addLayout(right, 5)  # the waits table needs the room for its five figures
         root = QVBoxLayout(self)
         root.addWidget(title)
         root.addWidget(self.status)
@@ -185,7 +189,10 @@ class GuideWindow(QWidget):
         self.connection.call("snapshot", on_done=self._snapshot_arrived, on_error=self._failed)
 
     def _snapshot_arrived(self, snapshot: dict[str, Any]) -> None:
+        first = not self.snapshot
         self.snapshot = snapshot
+        if first:
+            self._default_slot(str((snapshot.get("hall") or {}).get("business_day") or ""))
         categories = list(snapshot.get("categories") or [])
         choices = item_choices(categories)
         if choices != self.choices:
@@ -209,6 +216,12 @@ class GuideWindow(QWidget):
                 self.waits.setItem(index, column, cell)
         self.status.setText(both("已连接", "online") + f" · {datetime.now().strftime('%H:%M:%S')}")
         self.waits_shown.emit(rows)
+
+    def _default_slot(self, business_day: str) -> None:
+        """Booking starts at 09:00 on the hall's next day (its clock, not this PC's)."""
+        today = QDateTime.fromString(f"{business_day} 09:00", "yyyy-MM-dd HH:mm")
+        if today.isValid():
+            self.slot.setDateTime(today.addDays(1))
 
     def _online_changed(self, online: bool) -> None:
         if not online:
