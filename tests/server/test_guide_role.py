@@ -3,7 +3,10 @@ books, looks up and requeues, sees the hall; it never calls numbers nor manages.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from db.models import Ticket
 from server.client import HallClient
@@ -73,3 +76,25 @@ def test_guide_desk_books_looks_up_and_requeues_a_missed_ticket(hall_server: Hal
     back = desk.requeue(missed["id"])
     assert back["status"] == "waiting"
     assert desk.snapshot()["categories"]
+
+
+def test_reports_count_proxy_and_help_services_in_the_table_and_the_export(hall_server: HallServer) -> None:
+    hs = hall_server
+    desk = guide(hs)
+    desk.guide_issue("A", assist="proxy")
+    desk.guide_issue("A", assist="help")
+    hs.kiosk().issue("A")
+    clerk = hs.clerk(1)
+    for _ in range(3):
+        clerk.call_next(1)
+        clerk.start(1)
+        clerk.finish(1, "immediate")
+    day = hs.clock.now().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    by_window = hs.manager.report(day, day, "window")
+    assert (by_window.total.proxy_served, by_window.total.help_served, by_window.total.served) == (1, 1, 3)
+    assert [(r.key, r.proxy_served, r.help_served) for r in by_window.rows if r.served] == [("1", 1, 1)]
+    exported = hs.manager.export_report("csv", day, day, "window").content.decode("utf-8-sig")
+    header, *lines = list(csv.reader(io.StringIO(exported)))
+    proxy_column, help_column = header.index("代办 / services handled for citizens"), header.index("帮办 / services helped through")
+    total = next(line for line in lines if line and line[0] == "total")
+    assert (total[proxy_column], total[help_column]) == ("1", "1")
