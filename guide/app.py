@@ -26,6 +26,7 @@ def create_window(server_url: str, token: str, printer_url: str | None = "dummy:
     connection = ServerConnection(server_url, token)
     printer = open_printer(printer_url) if printer_url else None
     window = GuideWindow(connection, printer)
+    window.resize(1100, 760)  # room for the form and the waits table's five figures side by side
     connection.setParent(window)
     window.start()
     return window
@@ -42,7 +43,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     theme.apply_theme(app)  # type: ignore[arg-type]
     window = create_window(args.server, args.token, args.printer or None)
-    window.resize(1100, 760)
     window.show()
     return app.exec()  # type: ignore[union-attr]
 

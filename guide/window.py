@@ -89,7 +89,7 @@ class GuideWindow(QWidget):
         self.status = QLabel(both("正在连接服务器…", "connecting…"))
         self.status.setWordWrap(True)
 
-        self.search = QLineEdit(placeholderText=both("搜索事项：名称、编码或类别", "search items: name, code or category"))
+        self.search = QLineEdit(placeholderText=both("搜索事项、编码或类别", "search items"))
         self.search.textChanged.connect(self._filter_items)
         self.item_list = QListWidget()
         self.item_list.setMinimumHeight(160)
@@ -137,7 +137,8 @@ class GuideWindow(QWidget):
         book_form.addRow(self.book_button)
         book_form.addRow(self.booked_label)
 
-        self.lookup_number = QLineEdit(placeholderText=both("号码，如 A005", "number, e.g. A005"))
+        self.lookup_number = QLineEdit(placeholderText=both("号码，如 A005", "number"))
+        self.lookup_number.setMinimumWidth(150)  # a number and its placeholder stay readable on a narrow desk
         self.lookup_number.returnPressed.connect(self.look_up)
         self.lookup_button = QPushButton(both("查询", "look up"))
         self.lookup_button.clicked.connect(self.look_up)
