@@ -270,12 +270,15 @@ def ticket_notes(ticket: dict[str, Any] | None, tz: tzinfo | None = None) -> lis
     """What the clerk should notice about a ticket: priority, appointment, transfer, recall."""
     if not ticket:
         return []
-    from hall.tickets import PRIORITY_REASONS
+    from hall.tickets import ASSIST_MODES, PRIORITY_REASONS
 
     notes: list[Bilingual] = []
     if ticket.get("priority"):
         reason = PRIORITY_REASONS.get(ticket.get("priority_reason") or "", Bilingual("特殊人群", "special need"))
         notes.append(Bilingual(f"绿色通道：{reason.zh}", f"priority: {reason.en}"))
+    assist = ASSIST_MODES.get(str(ticket.get("assist") or ""))
+    if assist is not None:  # the guide desk marked it: staff handle it for the citizen or help them through
+        notes.append(Bilingual(f"导办台：{assist.zh}", f"guide desk: {assist.en}"))
     if ticket.get("appointment_at"):
         at = datetime.fromisoformat(ticket["appointment_at"])
         at = at.astimezone(tz) if tz is not None and at.tzinfo is not None else at

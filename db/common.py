@@ -202,6 +202,8 @@ def ticket_brief(ticket: Ticket, category: Category | None = None, window: Windo
         "priority": ticket.priority,
         "priority_reason": ticket.priority_reason,
         "source": ticket.source,
+        "assist": ticket.assist,
+        "issued_by": ticket.issued_by,
         "items": ticket.items,
         "issued_at": ticket.issued_at.isoformat(),
         "business_day": ticket.business_day.isoformat(),

@@ -24,7 +24,7 @@ from db.unit_of_work import UnitOfWork
 from hall.devices import SEEN_WRITE_SECONDS, conditions_changed, parse_report
 from hall.text import HallRuleError
 
-ROLES = ("kiosk", "counter", "display", "pad", "manager", "clerk")
+ROLES = ("kiosk", "counter", "display", "pad", "manager", "guide", "clerk")  # guide: the 导办台 (guide/)
 
 
 class DeviceOps(TokenAuth):
@@ -34,7 +34,10 @@ class DeviceOps(TokenAuth):
         """Create a device token for a role (and window). The token is shown once and stored hashed."""
         if role not in ROLES or role == "clerk":
             raise HallRuleError(
-                "bad_role", "角色应为 kiosk、counter、display、pad 或 manager", "role must be kiosk, counter, display, pad or manager", 422
+                "bad_role",
+                "角色应为 kiosk、counter、display、pad、guide 或 manager",
+                "role must be kiosk, counter, display, pad, guide or manager",
+                422,
             )
         if role in ("counter", "pad") and window_number is None:
             raise HallRuleError("needs_window", "窗口终端和评价器需要绑定窗口", "counters and pads must be bound to a window", 422)

@@ -34,7 +34,7 @@ from db.waits import WaitEstimates
 from hall.calendar import business_day, check_appointment_slot, hall_state
 from hall.numbering import format_number
 from hall.text import HallRuleError
-from hall.tickets import PRIORITY_REASONS, TicketSource, TicketStatus
+from hall.tickets import ASSIST_MODES, PRIORITY_REASONS, TicketSource, TicketStatus
 
 DAY_COUNTERS: Table = DayCounter.__table__  # type: ignore[assignment]
 
@@ -61,19 +61,30 @@ class IssuingOps(WaitEstimates):
         source: str = TicketSource.KIOSK.value,
         idempotency_key: str | None = None,
         _appointment: Appointment | None = None,
+        assist: str = "",
     ) -> dict[str, Any]:
         """Take a number. Never capped (限号 is forbidden): the only refusals are a closed hall,
-        an unknown category or item, and a walk-in on an appointments-only day."""
+        an unknown category or item, and a walk-in on an appointments-only day. A guide desk's
+        ticket keeps who issued it and its 代办/帮办 mark (``assist``)."""
         items = list(items or [])
-        payload = {"op": "issue", "series": series, "items": items, "priority": priority_reason, "source": source}
+        payload = {"op": "issue", "series": series, "items": items, "priority": priority_reason, "source": source, "assist": assist}
+        issued_by = actor.name if source == TicketSource.GUIDE_DESK.value else ""
 
         def work(uow: UnitOfWork) -> dict[str, Any]:
-            return self._issue(uow, series, items, priority_reason, source, None)
+            return self._issue(uow, series, items, priority_reason, source, None, assist, issued_by)
 
         return self.write(actor.hall_id, work, idempotency(actor, idempotency_key, payload))
 
     def _issue(
-        self, uow: UnitOfWork, series: str, items: list[str], priority_reason: str | None, source: str, appointment: Appointment | None
+        self,
+        uow: UnitOfWork,
+        series: str,
+        items: list[str],
+        priority_reason: str | None,
+        source: str,
+        appointment: Appointment | None,
+        assist: str = "",
+        issued_by: str = "",
     ) -> dict[str, Any]:
         connection = uow.connection
         state = hall_state(uow.hours, uow.now)
@@ -84,6 +95,10 @@ class IssuingOps(WaitEstimates):
             raise HallRuleError("bad_source", "未知的取号渠道", "unknown ticket source", 422)
         if priority_reason is not None and priority_reason not in PRIORITY_REASONS:
             raise HallRuleError("bad_priority_reason", "未知的绿色通道类别", "unknown priority reason", 422)
+        if assist and (assist not in ASSIST_MODES or source != TicketSource.GUIDE_DESK.value):
+            raise HallRuleError(
+                "bad_assist", "代办/帮办只能由导办台标记，且应为代办或帮办", "only the guide desk marks 代办 (proxy) or 帮办 (help)", 422
+            )
         category = run(connection, CATEGORY_BY_SERIES, {"hall_id": uow.hall_id, "series": series}).first()
         if category is None:
             raise not_found(f"业务类别“{series[:4]}”", f"service category '{series[:4]}'")
@@ -109,6 +124,8 @@ class IssuingOps(WaitEstimates):
                 "priority": priority_reason is not None,
                 "priority_reason": priority_reason or "",
                 "source": source,
+                "issued_by": issued_by[:100],
+                "assist": assist,
                 "appointment_at": appointment.slot_at if appointment else None,
                 "status": TicketStatus.WAITING.value,
                 "issued_at": uow.now,

@@ -266,6 +266,8 @@ class Ticket(Base):
     priority: Mapped[bool] = mapped_column(Boolean, default=False)
     priority_reason: Mapped[str] = mapped_column(String(20), default="", info=POSSIBLY_PERSONAL)
     source: Mapped[str] = mapped_column(String(16), default="kiosk")
+    issued_by: Mapped[str] = mapped_column(String(100), default="")  # the guide desk or staff that took it (migration 0010)
+    assist: Mapped[str] = mapped_column(String(8), default="")  # 代办 / 帮办 (hall.tickets.ASSIST_MODES), "" for none
     appointment_at: Mapped[datetime | None] = mapped_column(nullable=True)
     status: Mapped[str] = mapped_column(String(10), default="waiting")
     issued_at: Mapped[datetime]

@@ -8,7 +8,8 @@ made-up 0 or 100 %).
 Definitions (the monthly report's footnotes print these):
 - issued: tickets taken in the period (by the category / item / hour / weekday they were taken for).
 - served: services finished at a window (a transferred ticket served twice counts at both windows).
-- no-shows: services that ended 过号; transfers: services that ended by transfer.
+- no-shows: services that ended 过号; transfers: services that ended by transfer; 代办 / 帮办:
+  services finished for tickets the guide desk marked so.
 - waiting time: per service, from joining the queue to being called (a transfer keeps the
   original place, 首问负责, so its second wait counts from the first queueing). A ticket called
   back after being parked (挂起, e.g. to fetch a document) has no second wait: the time it was
@@ -127,6 +128,8 @@ class ReportRow:
     pause_count: int
     pause_seconds: float
     ab_absences: int  # pauses longer than AB_ABSENCE_LIMIT_SECONDS
+    proxy_served: int = 0  # 代办: finished services of tickets the guide desk marked so
+    help_served: int = 0  # 帮办
 
     @property
     def rated(self) -> int:
@@ -249,6 +252,8 @@ def report_row_to_json(row: ReportRow) -> dict[str, Any]:
         "pause_count": row.pause_count,
         "pause_seconds": row.pause_seconds,
         "ab_absences": row.ab_absences,
+        "proxy_served": row.proxy_served,
+        "help_served": row.help_served,
         "derived": {
             "rated": row.rated,
             "bad_ratings": row.bad_ratings,
@@ -282,6 +287,8 @@ def report_row_from_json(data: Mapping[str, Any]) -> ReportRow:
         pause_count=int(data["pause_count"]),
         pause_seconds=float(data["pause_seconds"]),
         ab_absences=int(data["ab_absences"]),
+        proxy_served=int(data.get("proxy_served", 0)),
+        help_served=int(data.get("help_served", 0)),
     )
 
 

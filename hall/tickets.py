@@ -182,6 +182,19 @@ class TicketSource(StrEnum):
     COUNTER = "counter"  # a clerk issued it (e.g. walk-up at a window)
 
 
+class AssistMode(StrEnum):
+    """Assisted services the guide desk marks on a ticket (政务服务 代办/帮办)."""
+
+    PROXY = "proxy"  # 代办: staff handle the matter on the citizen's behalf
+    HELP = "help"  # 帮办: staff help the citizen through it
+
+
+ASSIST_MODES: dict[str, Bilingual] = {
+    AssistMode.PROXY.value: Bilingual("代办", "handled for the citizen"),
+    AssistMode.HELP.value: Bilingual("帮办", "helped through"),
+}
+
+
 PRIORITY_REASONS: dict[str, Bilingual] = {
     "elderly": Bilingual("老年人", "elderly"),
     "disabled": Bilingual("残疾人", "disabled"),

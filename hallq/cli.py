@@ -281,6 +281,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         "display": "hallq-display",
         "pad": "hallq-pad",
         "manager": "hallq-manager",
+        "guide": "hallq-guide",
     }
     print(f"token={result['token']}")
     print(f"server={server_url}")
@@ -376,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     rest.set_defaults(func=cmd_db_restore)
 
     enroll = sub.add_parser("enroll", help="enrol a device and print its token / 登记终端")
-    enroll.add_argument("role", choices=["kiosk", "counter", "display", "pad", "manager"])
+    enroll.add_argument("role", choices=["kiosk", "counter", "display", "pad", "guide", "manager"])
     enroll.add_argument("name")
     enroll.add_argument("--window", type=int)
     enroll.add_argument("--database")

@@ -39,6 +39,7 @@ from db.staffing import staffing_plan_day
 from db.storage_faults import storage_fault
 from hall.reports import Dimension, ReportFilter, ReportRequest, rating_record_to_json, report_to_json
 from hall.text import Bilingual, HallRuleError
+from hall.tickets import TicketSource
 from server import schemas as s
 from server.events import CLOSE_BAD_AFTER, CLOSE_RESUME, RESUME_REASON, EventHub
 from server.exports import ExportFile, export_ratings, export_report, monthly_dimensions, monthly_report_pdf
@@ -236,6 +237,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     Counter = Annotated[Actor, Depends(roles("counter"))]
     Pad = Annotated[Actor, Depends(roles("pad"))]
     Manager = Annotated[Actor, Depends(roles("manager"))]
+    Guide = Annotated[Actor, Depends(roles("guide", "manager"))]  # the 导办台: issues, books, requeues; never calls
 
     # ------------------------------------------------------------------ hall
 
@@ -289,9 +291,11 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
         return await write(lambda: store.issue_ticket(actor, body.series, body.items, body.priority_reason, body.source, key))
 
     @app.get("/api/tickets/find")
-    def find_ticket(number: s.NumberText, actor: Annotated[Actor, Depends(roles("clerk", "manager"))]) -> dict[str, Any]:
-        """Today's ticket by its number (a citizen back after missing the call, at the counter)."""
-        return store.find_ticket(actor.hall_id, number)
+    def find_ticket(number: s.NumberText, actor: Annotated[Actor, Depends(roles("clerk", "manager", "guide"))]) -> dict[str, Any]:
+        """Today's ticket by its number (a citizen back after missing the call, at the counter or
+        the guide desk); the guide desk gets it shaped like a device, with what may be done."""
+        found = store.find_ticket(actor.hall_id, number)
+        return {**shape_ticket(actor.role, found), "actions": found["actions"], "late_requeue_places": found["late_requeue_places"]}
 
     @app.get("/api/tickets/{ticket_id}")
     def ticket(ticket_id: DbId, actor: Any_) -> dict[str, Any]:
@@ -303,12 +307,26 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
         return store.reprint(actor, ticket_id)
 
     @app.post("/api/tickets/{ticket_id}/requeue")
-    def requeue(ticket_id: DbId, actor: Annotated[Actor, Depends(roles("clerk", "manager", "kiosk"))]) -> dict[str, Any]:
+    def requeue(ticket_id: DbId, actor: Annotated[Actor, Depends(roles("clerk", "manager", "kiosk", "guide"))]) -> dict[str, Any]:
         return store.requeue(actor, ticket_id)
 
     @app.post("/api/appointments", status_code=201)
     def add_appointment(body: s.AppointmentRequest, actor: Manager) -> dict[str, Any]:
         return store.add_appointment(actor, body.series, body.slot_at, body.name, body.phone, body.item_code, body.channel)
+
+    @app.post("/api/guide/tickets", status_code=201)
+    async def guide_issue(body: s.GuideIssueRequest, actor: Guide, key: IdempotencyKey = None) -> dict[str, Any]:
+        """The guide desk takes a number for a citizen; the ticket keeps the desk and 代办/帮办."""
+        return await write(
+            lambda: store.issue_ticket(
+                actor, body.series, body.items, body.priority_reason, TicketSource.GUIDE_DESK.value, key, assist=body.assist
+            )
+        )
+
+    @app.post("/api/guide/appointments", status_code=201)
+    def guide_book(body: s.GuideAppointmentRequest, actor: Guide) -> dict[str, Any]:
+        """The narrow booking the guide desk may make: one slot for the citizen in front of it."""
+        return store.add_appointment(actor, body.series, body.slot_at, body.name, body.phone, body.item_code, "guide_desk")
 
     @app.post("/api/appointments/check-in", status_code=201)
     async def check_in(body: s.CheckInRequest, actor: Kiosk, key: IdempotencyKey = None) -> dict[str, Any]:

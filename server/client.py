@@ -192,6 +192,18 @@ class HallClient:
         body = {"series": series, "items": items or [], "priority_reason": priority_reason, "source": source}
         return self.request("POST", "/api/tickets", body, key or self.new_key())
 
+    def guide_issue(
+        self, series: str, items: list[str] | None = None, priority_reason: str | None = None, assist: str = "", key: str | None = None
+    ) -> dict[str, Any]:
+        """The guide desk takes a number for a citizen (``assist``: "proxy" 代办, "help" 帮办 or "")."""
+        body = {"series": series, "items": items or [], "priority_reason": priority_reason, "assist": assist}
+        return self.request("POST", "/api/guide/tickets", body, key or self.new_key())
+
+    def guide_book(self, series: str, slot_at: str, name: str = "", phone: str = "", item_code: str = "") -> dict[str, Any]:
+        """The guide desk books a slot for the citizen at the desk."""
+        body = {"series": series, "slot_at": slot_at, "name": name, "phone": phone, "item_code": item_code}
+        return self.request("POST", "/api/guide/appointments", body)
+
     def ticket(self, ticket_id: int) -> dict[str, Any]:
         return self.request("GET", f"/api/tickets/{ticket_id}")
 

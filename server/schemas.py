@@ -44,6 +44,25 @@ class IssueRequest(Strict):
     source: Annotated[str, Field(max_length=16)] = "kiosk"
 
 
+class GuideIssueRequest(Strict):
+    """A number the guide desk takes for a citizen: priority reason and 代办/帮办 as marked."""
+
+    series: Series
+    items: list[Code] = Field(default_factory=list, max_length=20)
+    priority_reason: Annotated[str, Field(max_length=20)] | None = None
+    assist: Annotated[str, Field(max_length=8)] = ""
+
+
+class GuideAppointmentRequest(Strict):
+    """A booking the guide desk makes for a citizen at the desk (channel "guide_desk")."""
+
+    series: Series
+    slot_at: AwareDatetime
+    name: Annotated[str, Field(max_length=60)] = ""
+    phone: Annotated[str, Field(max_length=20)] = ""
+    item_code: Annotated[str, Field(max_length=32)] = ""
+
+
 class CheckInRequest(Strict):
     code: Annotated[str, Field(min_length=4, max_length=16, pattern=r"^[0-9A-Za-z]+$")]
 

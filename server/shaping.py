@@ -30,13 +30,14 @@ POSSIBLY_PERSONAL_TICKET_FIELDS = frozenset({"note", "priority_reason"})
 
 DEVICE_TICKET_FIELDS = frozenset(
     {
-        # the ticket itself (db.common.ticket_brief) without note, public_id and priority_reason
+        # the ticket itself (db.common.ticket_brief) without note, public_id, priority_reason, issued_by
         "id",
         "number",
         "series",
         "status",
         "priority",
         "source",
+        "assist",  # 代办 / 帮办: the window needs to know staff will handle or help
         "items",
         "issued_at",
         "business_day",

@@ -275,6 +275,10 @@ def run_demo(args: argparse.Namespace) -> int:
         windows["window-screen-1"] = display.create_window(
             server.url, enroll(None, hall.hall_id, "display", "1号窗口屏")["token"], mode="window", window_number=1
         )
+    if (guide := _program("guide")) is not None:  # one 导办台, printing on its own preview printer
+        windows["guide"] = guide.create_window(
+            server.url, enroll(None, hall.hall_id, "guide", "导办台1")["token"], printer_url=f"preview://{previews / 'guide'}"
+        )
     if (manager := _program("manager")) is not None:
         windows["manager"] = manager.create_window(server.url, manager_token)
     for index, (name, window) in enumerate(windows.items()):

@@ -14,7 +14,7 @@ from typing import Any, Final
 from db.reports.histogram import Histogram, duration_stats
 from hall.reports import AB_ABSENCE_LIMIT_SECONDS, ReportRow
 from hall.text import Bilingual
-from hall.tickets import Outcome, RatingLevel
+from hall.tickets import AssistMode, Outcome, RatingLevel
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,7 @@ class ServiceFact:
     is_default: bool
     followup_deadline: date | None  # the 差评 follow-up's deadline, if the rating opened one
     followup_resolved_on_time: bool | None  # None while unresolved
+    assist: str = ""  # the ticket's 代办 / 帮办 mark (hall.tickets.AssistMode), "" for none
 
 
 # ---------------------------------------------------------------------------- one row's figures
@@ -57,6 +58,8 @@ _COUNTERS: Final = (
     "not_rated",
     "pause_count",
     "ab_absences",
+    "proxy_served",
+    "help_served",
 )
 _SUMS: Final = ("wait_sum", "service_sum", "pause_seconds")
 _MAXIMA: Final = ("wait_max", "service_max")
@@ -109,6 +112,10 @@ class Figures:
             self.service_histogram.add_bin(fact.service_bin)
             if fact.outcome:
                 self.outcomes[fact.outcome] = self.outcomes.get(fact.outcome, 0) + 1
+            if fact.assist == AssistMode.PROXY.value:
+                self.proxy_served += 1
+            elif fact.assist == AssistMode.HELP.value:
+                self.help_served += 1
         if fact.followup_deadline is not None:
             if fact.followup_resolved_on_time is None:
                 deadline = fact.followup_deadline.isoformat()
@@ -177,6 +184,8 @@ class Figures:
             pause_count=self.pause_count,
             pause_seconds=self.pause_seconds,
             ab_absences=self.ab_absences,
+            proxy_served=self.proxy_served,
+            help_served=self.help_served,
         )
 
 

@@ -127,6 +127,7 @@ class Collector:
             select(
                 Ticket.business_day,
                 Ticket.issued_at,
+                Ticket.assist,
                 Service.category_id,
                 Service.item_code,
                 Service.window_id,
@@ -156,6 +157,7 @@ class Collector:
             (
                 day,
                 issued_at,
+                assist,
                 category_id,
                 item,
                 window_id,
@@ -203,6 +205,7 @@ class Collector:
                 is_default=bool(default),
                 followup_deadline=deadline,
                 followup_resolved_on_time=resolved_on_time,
+                assist=assist or "",
             )
 
     def _services(self, start: date, end: date) -> None:

@@ -58,6 +58,8 @@ VOLUME_COLUMNS: tuple[Column, ...] = (
     Column(Bilingual("办结数", "served"), Kind.COUNT, lambda row: row.served),
     Column(Bilingual("过号", "no-shows"), Kind.COUNT, lambda row: row.no_shows),
     Column(Bilingual("转移", "transfers"), Kind.COUNT, lambda row: row.transfers),
+    Column(Bilingual("代办", "services handled for citizens"), Kind.COUNT, lambda row: row.proxy_served),
+    Column(Bilingual("帮办", "services helped through"), Kind.COUNT, lambda row: row.help_served),
     minutes_column("平均等候(分)", "wait mean (min)", lambda row: row.wait.mean),
     minutes_column("等候中位数(分)", "wait median (min)", lambda row: row.wait.median),
     minutes_column("等候P90(分)", "wait p90 (min)", lambda row: row.wait.p90),

@@ -1,6 +1,6 @@
 """The whole hall as citizens and staff meet it: the real server on 127.0.0.1 and every program
-(kiosk, two counters, a rating pad, the hall display with its LED strips, a window screen and
-the manager console) as real widgets offscreen with fake devices, on one controllable clock.
+(kiosk, two counters, a rating pad, the hall display with its LED strips, a window screen, the
+manager console and the guide desk) as real widgets offscreen with fake devices, on one controllable clock.
 
 :meth:`HallDay.disagreements` compares what every screen shows with the server's own state (the
 snapshot, the one definition of who serves in hall.serving, the devices' health); a step of the
@@ -22,6 +22,7 @@ from display.led import led_text
 from display.model import WindowView
 from display.voice import RecordingPlayer
 from display.window_screen import Phase
+from guide.app import create_window as create_guide
 from hall.clock import FakeClock
 from hall.devices import device_alerts
 from hall.serving import STAFFING_TEXT, Staffing
@@ -86,6 +87,7 @@ class HallDay:
             voice_url=None, clock=self.clock.now,
         )
         self.programs["manager"] = create_manager(self.url, self.token("manager", "manager"))
+        self.programs["guide"] = create_guide(self.url, self.token("guide", "导办台1"), "dummy://")
         for program in self.programs.values():
             qtbot.addWidget(program)
             program.show()
@@ -102,6 +104,10 @@ class HallDay:
     @property
     def kiosk(self) -> Any:
         return self.programs["kiosk"]
+
+    @property
+    def guide(self) -> Any:
+        return self.programs["guide"]
 
     def counter(self, number: int) -> Any:
         return self.programs[f"counter-{number}"]

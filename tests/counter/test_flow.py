@@ -120,3 +120,9 @@ def test_ticket_notes() -> None:
     texts = " ".join(n.zh for n in notes)
     assert "老年人" in texts and "转来 1 次" in texts and "补材料" in texts and "预约" in texts
     assert ticket_notes(None) == []
+
+
+def test_ticket_notes_name_the_guide_desks_proxy_and_help_marks() -> None:
+    assert [n.zh for n in ticket_notes({"assist": "proxy"})] == ["导办台：代办"]
+    assert [n.en for n in ticket_notes({"assist": "help"})] == ["guide desk: helped through"]
+    assert ticket_notes({"assist": ""}) == []

@@ -36,7 +36,8 @@ def test_staff_see_a_ticket_whole_and_devices_do_not_see_notes_or_keys() -> None
     for role in DEVICES:  # an unknown role gets the device shape: fail closed
         shaped = shape_ticket(role, ticket)
         assert audience(role) == "device"
-        assert set(shaped) == set(ticket) - {"note", "public_id", "priority_reason"}
+        # issued_by: which desk or staff took the number stays with staff (the 代办 mark itself does not)
+        assert set(shaped) == set(ticket) - {"note", "public_id", "priority_reason", "issued_by"}
         assert shaped["number"] == "A007" and shaped["priority"] is True
 
 

@@ -104,6 +104,8 @@ def preload_waiting(hall: Any, count: int) -> None:
                     "priority": False,
                     "priority_reason": "",
                     "source": "kiosk",
+                    "issued_by": "",
+                    "assist": "",
                     "status": "waiting",
                     "issued_at": now,
                     "queue_key": now.timestamp() - count + i,

@@ -529,6 +529,14 @@ class _Day:
                 }
             )
 
+    @staticmethod
+    def _assist(source: str, ticket_id: int) -> str:
+        """A guide desk ticket of the history is 代办, 帮办 or neither by turns: from its id, not
+        the day's random stream, so every other figure of a seeded history stays as it was."""
+        if source != TicketSource.GUIDE_DESK.value:
+            return ""
+        return ("proxy", "help", "")[ticket_id % 3]
+
     def _item_for(self, series: str) -> tuple[str, int] | None:
         items = self.b.stored.items.get(series)
         if not items:
@@ -605,6 +613,8 @@ class _Day:
                 "priority": sim.priority,
                 "priority_reason": priority_reason,
                 "source": source,
+                "issued_by": "导办台1" if source == TicketSource.GUIDE_DESK.value else "",
+                "assist": self._assist(source, ticket_id),
                 "appointment_at": slot,
                 "status": status,
                 "issued_at": issued,
