@@ -24,7 +24,7 @@ from db.unit_of_work import UnitOfWork
 from hall.devices import SEEN_WRITE_SECONDS, conditions_changed, parse_report
 from hall.text import HallRuleError
 
-ROLES = ("kiosk", "counter", "display", "pad", "manager", "clerk")
+ROLES = ("kiosk", "counter", "display", "pad", "manager", "clerk", "followup")  # followup: 回访 staff, sees contacts
 
 
 class DeviceOps(TokenAuth):
@@ -34,7 +34,10 @@ class DeviceOps(TokenAuth):
         """Create a device token for a role (and window). The token is shown once and stored hashed."""
         if role not in ROLES or role == "clerk":
             raise HallRuleError(
-                "bad_role", "角色应为 kiosk、counter、display、pad 或 manager", "role must be kiosk, counter, display, pad or manager", 422
+                "bad_role",
+                "角色应为 kiosk、counter、display、pad、manager 或 followup",
+                "role must be kiosk, counter, display, pad, manager or followup",
+                422,
             )
         if role in ("counter", "pad") and window_number is None:
             raise HallRuleError("needs_window", "窗口终端和评价器需要绑定窗口", "counters and pads must be bound to a window", 422)
@@ -116,7 +119,11 @@ class DeviceOps(TokenAuth):
             if changes:
                 uow.session.add(
                     AuditEntry(
-                        hall_id=uow.hall_id, actor=actor.label, action="device_health", detail={**detail, "changes": changes}, created_at=uow.now
+                        hall_id=uow.hall_id,
+                        actor=actor.label,
+                        action="device_health",
+                        detail={**detail, "changes": changes},
+                        created_at=uow.now,
                     )
                 )
             uow.emit("device_health", **detail, health=report, at=uow.now.isoformat())
@@ -188,4 +195,3 @@ class DeviceOps(TokenAuth):
                 {"id": a.id, "actor": a.actor, "action": a.action, "detail": a.detail, "reason": a.reason, "at": a.created_at.isoformat()}
                 for a in rows
             ]
-

@@ -344,6 +344,9 @@ class FollowUp(Base):
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | resolved | appealed
     notes: Mapped[str] = mapped_column(Text, default="", info=POSSIBLY_PERSONAL)
     citizen_view: Mapped[str] = mapped_column(String(200), default="", info=POSSIBLY_PERSONAL)
+    # The citizen's number for 回访, given on the pad with consent; shown in full only to the
+    # follow-up role, masked to everyone else.
+    contact_phone: Mapped[str] = mapped_column(String(20), default="", server_default="", info=POSSIBLY_PERSONAL)
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
 

@@ -14,9 +14,11 @@ from sqlalchemy import func, select
 
 from db.common import Actor, idempotency, not_found
 from db.models import AuditEntry, Clerk, FollowUp, Hall, Rating, Service, Ticket, Window
+from db.security import mask_phone
 from db.store import StoreCore
 from db.unit_of_work import UnitOfWork
 from hall.calendar import add_days, business_day
+from hall.contact import valid_phone
 from hall.text import HallRuleError
 from hall.tickets import BAD_RATING_REASONS, RatingLevel
 
@@ -52,6 +54,7 @@ class RatingOps(StoreCore):
         comment: str = "",
         channel: str = "pad",
         idempotency_key: str | None = None,
+        contact_phone: str = "",
     ) -> dict[str, Any]:
         """好差评 for one finished service: once, from that window's pad only; a 差评 opens a
         follow-up with a deadline. ``level=None`` records 'not rated' (pad timeout)."""
@@ -65,7 +68,14 @@ class RatingOps(StoreCore):
             raise HallRuleError("bad_reason", "未知的差评原因", f"unknown reason {unknown[0][:30]}", 422)
         if reasons and (rating_level is None or not rating_level.is_bad):
             raise HallRuleError("bad_reason", "只有差评需要选择原因", "reasons are only for a bad rating", 422)
-        payload = {"op": "rate", "service": service_id, "level": level, "reasons": reasons, "comment": comment}
+        if contact_phone and not (rating_level is not None and rating_level.is_bad and valid_phone(contact_phone)):
+            raise HallRuleError(
+                "bad_contact",
+                "回访电话应为11位手机号，且仅用于差评",
+                "the contact must be an 11-digit mobile number, for a bad rating only",
+                422,
+            )
+        payload = {"op": "rate", "service": service_id, "level": level, "reasons": reasons, "comment": comment, "contact": contact_phone}
 
         def work(uow: UnitOfWork) -> dict[str, Any]:
             service = uow.session.scalar(select(Service).where(Service.id == service_id, Service.hall_id == uow.hall_id).with_for_update())
@@ -99,7 +109,7 @@ class RatingOps(StoreCore):
             followup = None
             if rating_level is not None and rating_level.is_bad:
                 deadline = add_days(uow.hours, uow.today, uow.rules.followup_days, uow.rules.followup_working_days)
-                row = FollowUp(hall_id=uow.hall_id, rating_id=rating.id, deadline=deadline, created_at=uow.now)
+                row = FollowUp(hall_id=uow.hall_id, rating_id=rating.id, deadline=deadline, contact_phone=contact_phone, created_at=uow.now)
                 uow.session.add(row)
                 uow.session.flush()
                 followup = {"id": row.id, "deadline": deadline.isoformat()}
@@ -166,12 +176,14 @@ class RatingOps(StoreCore):
                 "id": row.id,
                 "status": row.status,
                 "deadline": row.deadline.isoformat(),
-                "on_time": row.resolved_at is None or row.resolved_at.astimezone(uow.hours.zone).date() <= row.deadline,  # the hall's date, not UTC's
+                "on_time": row.resolved_at is None
+                or row.resolved_at.astimezone(uow.hours.zone).date() <= row.deadline,  # the hall's date, not UTC's
             }
 
         return self.write(actor.hall_id, work)
 
-    def followups(self, hall_id: int) -> list[dict[str, Any]]:
+    def followups(self, hall_id: int, full_contact: bool = False) -> list[dict[str, Any]]:
+        """Follow-ups by deadline; the contact in full only for the follow-up role (need to know)."""
         with self.read() as session:
             hall = session.get(Hall, hall_id)
             if hall is None:
@@ -194,6 +206,7 @@ class RatingOps(StoreCore):
                     "status": f.status,
                     "notes": f.notes,
                     "citizen_view": f.citizen_view,
+                    "contact": f.contact_phone if full_contact else mask_phone(f.contact_phone),
                     "overdue": f.status == "open" and f.deadline < today,
                     "level": r.level,
                     "reasons": r.reasons,
@@ -205,4 +218,3 @@ class RatingOps(StoreCore):
                 }
                 for f, r, number, name, ticket in rows
             ]
-

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from hall.contact import valid_phone
 from hall.tickets import RatingLevel
 
 
@@ -46,11 +47,6 @@ class RateRequest:
 
 
 DETAIL_STATES = ("reasons", "comment", "contact")
-
-
-def valid_phone(digits: str) -> bool:
-    """A mainland mobile number: 11 digits starting with 1."""
-    return len(digits) == 11 and digits.isdigit() and digits.startswith("1")
 
 
 SERVING_EVENTS = ("ticket_called", "service_started")

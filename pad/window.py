@@ -270,7 +270,9 @@ class PadWindow(QWidget):
         self.serving_number.setText(ticket.get("number", ""))
         self.serving_item.setText(self.lang.of(ticket.get("category")) if ticket.get("category") else "")
         self.serving_clerk.setText(
-            t(f"经办人：{clerk['name']}（工号 {clerk['staff_no']}）", f"Clerk: {clerk['name']} (staff no. {clerk['staff_no']})") if clerk else ""
+            t(f"经办人：{clerk['name']}（工号 {clerk['staff_no']}）", f"Clerk: {clerk['name']} (staff no. {clerk['staff_no']})")
+            if clerk
+            else ""
         )
         service = flow.service or {}
         item = service.get("item") or {}
@@ -360,7 +362,9 @@ class PadWindow(QWidget):
             self.render()
 
         level = request.level.value if request.level is not None else None
-        self.conn.call("rate", request.service_id, level, list(request.reasons), request.comment, request.channel, on_done=done, on_error=failed)
+        self.conn.call(
+            "rate", request.service_id, level, list(request.reasons), request.comment, request.channel, on_done=done, on_error=failed
+        )
 
     # ================================================================== hall
 
@@ -394,5 +398,8 @@ class PadWindow(QWidget):
 
     def _on_tick(self) -> None:
         self._send(self.flow.tick(self.now()))
-        if self.flow.state in (PadState.RATING, PadState.REASONS, PadState.IDLE, PadState.SERVING) or self.flow.state is not self._shown_state:
+        if (
+            self.flow.state in (PadState.RATING, PadState.REASONS, PadState.IDLE, PadState.SERVING)
+            or self.flow.state is not self._shown_state
+        ):
             self.render()

@@ -396,14 +396,18 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
 
     @app.post("/api/ratings", status_code=201)
     async def rate(body: s.RatingRequest, actor: Pad, key: IdempotencyKey = None) -> dict[str, Any]:
-        return await write(lambda: store.rate(actor, body.service_id, body.level, body.reasons, body.comment, body.channel, key))
+        return await write(
+            lambda: store.rate(actor, body.service_id, body.level, body.reasons, body.comment, body.channel, key, body.contact_phone)
+        )
 
     @app.get("/api/followups")
-    def followups(actor: Manager) -> list[dict[str, Any]]:
-        return store.followups(actor.hall_id)
+    def followups(actor: Annotated[Actor, Depends(roles("manager", "followup"))]) -> list[dict[str, Any]]:
+        return store.followups(actor.hall_id, full_contact=actor.role == "followup")
 
     @app.put("/api/followups/{followup_id}")
-    def update_followup(followup_id: DbId, body: s.FollowUpRequest, actor: Manager) -> dict[str, Any]:
+    def update_followup(
+        followup_id: DbId, body: s.FollowUpRequest, actor: Annotated[Actor, Depends(roles("manager", "followup"))]
+    ) -> dict[str, Any]:
         return store.update_followup(actor, followup_id, body.status, body.notes, body.citizen_view)
 
     @app.post("/api/ratings/apply-defaults")

@@ -304,8 +304,11 @@ class HallClient:
         comment: str = "",
         channel: str = "pad",
         key: str | None = None,
+        contact_phone: str = "",
     ) -> dict[str, Any]:
         body = {"service_id": service_id, "level": level, "reasons": reasons or [], "comment": comment, "channel": channel}
+        if contact_phone:
+            body["contact_phone"] = contact_phone
         return self.request("POST", "/api/ratings", body, key or self.new_key())
 
     def followups(self) -> list[dict[str, Any]]:
