@@ -14,11 +14,10 @@ from sqlalchemy import func, select
 
 from db.common import Actor, idempotency, not_found
 from db.models import AuditEntry, Clerk, FollowUp, Hall, Rating, Service, Ticket, Window
-from db.security import mask_phone
 from db.store import StoreCore
 from db.unit_of_work import UnitOfWork
 from hall.calendar import add_days, business_day
-from hall.contact import valid_phone
+from hall.contact import mask_phone, valid_phone
 from hall.text import HallRuleError
 from hall.tickets import BAD_RATING_REASONS, RatingLevel
 
