@@ -187,7 +187,9 @@ class ContactPage(QWidget):
     def show_state(self, pick: Callable[[str, str], str], phone: str, consent: bool, ready: bool) -> None:
         self.title.setText(pick("留下手机号码，便于我们回访（可不填）", "Your mobile number for a call back (optional)"))
         self.number.setText(phone or "—")
-        self.consent.setText(pick("同意工作人员就本次评价回访", "I agree to be contacted about this rating"))
+        # The consent is stated in both languages, whichever is shown: it is what the citizen agrees to.
+        zh, en = "同意工作人员就本次评价回访", "I agree to be contacted about this rating"
+        self.consent.setText(pick(f"{zh}\n{en}", f"{en}\n{zh}"))
         if self.consent.isChecked() != consent:
             self.consent.blockSignals(True)
             self.consent.setChecked(consent)
