@@ -173,6 +173,7 @@ def followup_values(followup: Mapping[str, Any], zone: ZoneInfo | None) -> list[
         f.get("deadline", "") + ("  逾期" if f.get("overdue") else ""),
         FOLLOWUP_STATUS.get(f.get("status", ""), f.get("status", "")),
         f.get("notes", ""),
+        f.get("contact") or "未留 none",  # masked by the server unless this is the follow-up role
     ]
 
 

@@ -60,6 +60,7 @@ class FollowupsTab(QWidget):
                 "期限 Deadline",
                 "状态 Status",
                 "处理记录 Notes",
+                "回访电话 Contact",
             ]
         )
         self.followup_table.itemSelectionChanged.connect(self._followup_selected)

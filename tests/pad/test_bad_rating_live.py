@@ -11,6 +11,7 @@ from db.models import FollowUp, Rating
 from hall.tickets import RatingLevel
 from pad.app import create_window as create_pad
 from tests.counter.live import LiveHall, wait_for
+from tests.manager.test_console import console
 
 
 def tap(qtbot, button: QPushButton) -> None:  # type: ignore[no-untyped-def]
@@ -81,3 +82,10 @@ def test_bad_rating_with_comment_and_phone_reaches_the_followup(qtbot, live: Liv
     assert as_manager["contact"] == "138****5678"
     (as_followup,) = live.client("followup").followups()
     assert as_followup["contact"] == "13812345678"
+
+    manager = console(qtbot, live)  # the manager's follow-up tab: the number masked
+    manager.tabs.setCurrentWidget(manager.followups_page)
+    table = manager.followups_page.followup_table
+    wait_for(qtbot, lambda: table.rowCount() == 1)
+    assert table.item(0, 10).text() == "138****5678"
+    assert "等候时间太长慢" in table.item(0, 5).text()
