@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from db.common import Actor, idempotency, not_found
-from db.models import AuditEntry, Clerk, FollowUp, Hall, Rating, Service, Ticket, Window
+from db.models import AuditEntry, Clerk, FollowUp, FollowUpCall, Hall, Rating, Service, Ticket, Window
 from db.store import StoreCore
 from db.unit_of_work import UnitOfWork
 from hall.calendar import add_days, business_day
@@ -181,6 +181,34 @@ class RatingOps(StoreCore):
 
         return self.write(actor.hall_id, work)
 
+    def log_followup_call(
+        self, actor: Actor, followup_id: int, reached: bool, result: str = "", rectification: str = "", satisfaction: str = ""
+    ) -> dict[str, Any]:
+        """One call of a 差评回访, logged at the server's time by whoever is signed in."""
+        if satisfaction and satisfaction not in {level.value for level in RatingLevel}:
+            raise HallRuleError("bad_level", "回访满意度应为五个评价等级之一", "satisfaction must be one of the five rating levels", 422)
+
+        def work(uow: UnitOfWork) -> dict[str, Any]:
+            row = uow.session.scalar(select(FollowUp).where(FollowUp.id == followup_id, FollowUp.hall_id == uow.hall_id))
+            if row is None:
+                raise not_found("该差评回访", "follow-up")
+            call = FollowUpCall(
+                hall_id=uow.hall_id,
+                followup_id=row.id,
+                called_at=uow.now,
+                caller=actor.label[:100],
+                reached=reached,
+                result=result[:500],
+                rectification=rectification[:500],
+                satisfaction=satisfaction,
+            )
+            uow.session.add(call)
+            uow.session.flush()
+            uow.emit("followup_changed", followup=followup_id, status=row.status)
+            return {"id": call.id, "followup": row.id, "called_at": uow.now.isoformat()}
+
+        return self.write(actor.hall_id, work)
+
     def followups(self, hall_id: int, full_contact: bool = False) -> list[dict[str, Any]]:
         """Follow-ups by deadline; the contact in full only for the follow-up role (need to know)."""
         with self.read() as session:
@@ -198,6 +226,7 @@ class RatingOps(StoreCore):
                 .where(FollowUp.hall_id == hall_id)
                 .order_by(FollowUp.deadline)
             ).all()
+            calls = self._calls_of(session, [f.id for f, *_ in rows])
             return [
                 {
                     "id": f.id,
@@ -214,6 +243,25 @@ class RatingOps(StoreCore):
                     "clerk": name or "",
                     "ticket": ticket,
                     "rated_at": r.created_at.isoformat(),
+                    "calls": calls[f.id],
+                    # the hall's date it was closed on, for the on-time figure
+                    "closed_on": f.resolved_at.astimezone(hours.zone).date().isoformat() if f.resolved_at else None,
                 }
                 for f, r, number, name, ticket in rows
             ]
+
+    @staticmethod
+    def _calls_of(session: Any, followup_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        calls: dict[int, list[dict[str, Any]]] = {i: [] for i in followup_ids}
+        for c in session.scalars(select(FollowUpCall).where(FollowUpCall.followup_id.in_(followup_ids)).order_by(FollowUpCall.id)):
+            calls[c.followup_id].append(
+                {
+                    "called_at": c.called_at.isoformat(),
+                    "caller": c.caller,
+                    "reached": c.reached,
+                    "result": c.result,
+                    "rectification": c.rectification,
+                    "satisfaction": c.satisfaction,
+                }
+            )
+        return calls

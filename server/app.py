@@ -410,6 +410,12 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     ) -> dict[str, Any]:
         return store.update_followup(actor, followup_id, body.status, body.notes, body.citizen_view)
 
+    @app.post("/api/followups/{followup_id}/calls", status_code=201)
+    def log_followup_call(
+        followup_id: DbId, body: s.FollowUpCallRequest, actor: Annotated[Actor, Depends(roles("manager", "followup"))]
+    ) -> dict[str, Any]:
+        return store.log_followup_call(actor, followup_id, body.reached, body.result, body.rectification, body.satisfaction)
+
     @app.post("/api/ratings/apply-defaults")
     def apply_defaults(actor: Manager) -> dict[str, Any]:
         return store.apply_default_ratings(actor)

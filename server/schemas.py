@@ -127,6 +127,13 @@ class RatingRequest(Strict):
     contact_phone: Annotated[str, Field(max_length=11, pattern=r"^(1[0-9]{10})?$")] = ""  # mobile, with consent
 
 
+class FollowUpCallRequest(Strict):
+    reached: bool
+    result: Annotated[str, Field(max_length=500)] = ""
+    rectification: Annotated[str, Field(max_length=500)] = ""
+    satisfaction: Annotated[str, Field(max_length=24)] = ""
+
+
 class FollowUpRequest(Strict):
     status: Annotated[str, Field(max_length=12)]
     notes: Annotated[str, Field(max_length=2000)] = ""

@@ -246,3 +246,23 @@ def test_contact_only_a_mobile_number_with_a_bad_rating(env: HallEnv, level: str
         env.store.rate(env.pad(2), service_id, level, contact_phone=phone)
     assert refused.value.code == "bad_contact"
     assert env.rows(FollowUp) == []
+
+
+def test_call_log_of_a_followup(env: HallEnv) -> None:
+    service_id = finished(env)
+    followup_id = env.store.rate(env.pad(2), service_id, "dissatisfied", contact_phone="13812345678")["followup"]["id"]
+    env.store.log_followup_call(env.manager, followup_id, reached=False, result="无人接听")
+    env.store.log_followup_call(
+        env.manager, followup_id, reached=True, result="已说明", rectification="午间加开窗口", satisfaction="satisfied"
+    )
+    env.store.update_followup(env.manager, followup_id, "resolved")
+    (listed,) = env.store.followups(env.hall_id)
+    assert [(c["reached"], c["result"], c["rectification"], c["satisfaction"]) for c in listed["calls"]] == [
+        (False, "无人接听", "", ""),
+        (True, "已说明", "午间加开窗口", "satisfied"),
+    ]
+    assert listed["calls"][0]["caller"].startswith("manager") and listed["closed_on"] is not None
+    with pytest.raises(HallRuleError):
+        env.store.log_followup_call(env.manager, followup_id, reached=True, satisfaction="happy")
+    with pytest.raises(HallRuleError):
+        env.store.log_followup_call(env.manager, 9999, reached=True)

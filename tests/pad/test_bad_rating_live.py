@@ -89,3 +89,21 @@ def test_bad_rating_with_comment_and_phone_reaches_the_followup(qtbot, live: Liv
     wait_for(qtbot, lambda: table.rowCount() == 1)
     assert table.item(0, 10).text() == "138****5678"
     assert "等候时间太长慢" in table.item(0, 5).text()
+    page = manager.followups_page
+    assert "回访率 0%" in page.followup_summary.text()
+
+    # the follow-up role calls: not reached, then reached, the fix taken and the citizen satisfied
+    caller = live.client("followup")
+    caller.log_followup_call(followup.id, False, "无人接听")
+    table.selectRow(0)
+    page.call_reached.setChecked(True)
+    page.call_result.setText("已致歉并说明")
+    page.call_rectification.setText("高峰时段加开窗口")
+    page.call_satisfaction.setCurrentIndex(page.call_satisfaction.findData("satisfied"))
+    page.log_call()
+    wait_for(qtbot, lambda: page.call_table.rowCount() == 2)
+    assert page.call_table.item(1, 4).text() == "高峰时段加开窗口"
+    assert "回访率 100% · 整改率 100%" in page.followup_summary.text()
+    caller.update_followup(followup.id, "resolved", "已整改", "满意")
+    page.load_followups()
+    wait_for(qtbot, lambda: "按时 100%" in page.followup_summary.text())
