@@ -24,7 +24,7 @@ from db.unit_of_work import UnitOfWork
 from hall.devices import SEEN_WRITE_SECONDS, conditions_changed, parse_report
 from hall.text import HallRuleError
 
-ROLES = ("kiosk", "counter", "display", "pad", "manager", "guide", "clerk")  # guide: the 导办台 (guide/)
+ROLES = ("kiosk", "counter", "display", "pad", "manager", "guide", "clerk", "followup")  # guide: the 导办台; followup: 回访 staff, sees contacts
 
 
 class DeviceOps(TokenAuth):
@@ -35,8 +35,8 @@ class DeviceOps(TokenAuth):
         if role not in ROLES or role == "clerk":
             raise HallRuleError(
                 "bad_role",
-                "角色应为 kiosk、counter、display、pad、guide 或 manager",
-                "role must be kiosk, counter, display, pad, guide or manager",
+                "角色应为 kiosk、counter、display、pad、guide、manager 或 followup",
+                "role must be kiosk, counter, display, pad, guide, manager or followup",
                 422,
             )
         if role in ("counter", "pad") and window_number is None:
@@ -119,7 +119,11 @@ class DeviceOps(TokenAuth):
             if changes:
                 uow.session.add(
                     AuditEntry(
-                        hall_id=uow.hall_id, actor=actor.label, action="device_health", detail={**detail, "changes": changes}, created_at=uow.now
+                        hall_id=uow.hall_id,
+                        actor=actor.label,
+                        action="device_health",
+                        detail={**detail, "changes": changes},
+                        created_at=uow.now,
                     )
                 )
             uow.emit("device_health", **detail, health=report, at=uow.now.isoformat())
@@ -191,4 +195,3 @@ class DeviceOps(TokenAuth):
                 {"id": a.id, "actor": a.actor, "action": a.action, "detail": a.detail, "reason": a.reason, "at": a.created_at.isoformat()}
                 for a in rows
             ]
-

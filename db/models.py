@@ -346,8 +346,27 @@ class FollowUp(Base):
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | resolved | appealed
     notes: Mapped[str] = mapped_column(Text, default="", info=POSSIBLY_PERSONAL)
     citizen_view: Mapped[str] = mapped_column(String(200), default="", info=POSSIBLY_PERSONAL)
+    # The citizen's number for 回访, given on the pad with consent; shown in full only to the
+    # follow-up role, masked to everyone else.
+    contact_phone: Mapped[str] = mapped_column(String(20), default="", server_default="", info=POSSIBLY_PERSONAL)
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class FollowUpCall(Base):
+    """One call in a 差评回访: who called when, whether the citizen was reached, what they said,
+    the rectification taken and the citizen's satisfaction after it."""
+
+    __tablename__ = "followup_calls"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id"), index=True)
+    called_at: Mapped[datetime]
+    caller: Mapped[str] = mapped_column(String(100), default="")
+    reached: Mapped[bool] = mapped_column(Boolean, default=False)
+    result: Mapped[str] = mapped_column(String(500), default="", info=POSSIBLY_PERSONAL)
+    rectification: Mapped[str] = mapped_column(String(500), default="")
+    satisfaction: Mapped[str] = mapped_column(String(24), default="")  # a rating level after the fix, or "" (not asked)
 
 
 class Pause(Base):

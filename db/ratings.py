@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from db.common import Actor, idempotency, not_found
-from db.models import AuditEntry, Clerk, FollowUp, Hall, Rating, Service, Ticket, Window
+from db.models import AuditEntry, Clerk, FollowUp, FollowUpCall, Hall, Rating, Service, Ticket, Window
 from db.store import StoreCore
 from db.unit_of_work import UnitOfWork
 from hall.calendar import add_days, business_day
+from hall.contact import mask_phone, valid_phone
 from hall.text import HallRuleError
 from hall.tickets import BAD_RATING_REASONS, RatingLevel
 
@@ -52,6 +53,7 @@ class RatingOps(StoreCore):
         comment: str = "",
         channel: str = "pad",
         idempotency_key: str | None = None,
+        contact_phone: str = "",
     ) -> dict[str, Any]:
         """好差评 for one finished service: once, from that window's pad only; a 差评 opens a
         follow-up with a deadline. ``level=None`` records 'not rated' (pad timeout)."""
@@ -65,7 +67,14 @@ class RatingOps(StoreCore):
             raise HallRuleError("bad_reason", "未知的差评原因", f"unknown reason {unknown[0][:30]}", 422)
         if reasons and (rating_level is None or not rating_level.is_bad):
             raise HallRuleError("bad_reason", "只有差评需要选择原因", "reasons are only for a bad rating", 422)
-        payload = {"op": "rate", "service": service_id, "level": level, "reasons": reasons, "comment": comment}
+        if contact_phone and not (rating_level is not None and rating_level.is_bad and valid_phone(contact_phone)):
+            raise HallRuleError(
+                "bad_contact",
+                "回访电话应为11位手机号，且仅用于差评",
+                "the contact must be an 11-digit mobile number, for a bad rating only",
+                422,
+            )
+        payload = {"op": "rate", "service": service_id, "level": level, "reasons": reasons, "comment": comment, "contact": contact_phone}
 
         def work(uow: UnitOfWork) -> dict[str, Any]:
             service = uow.session.scalar(select(Service).where(Service.id == service_id, Service.hall_id == uow.hall_id).with_for_update())
@@ -99,7 +108,7 @@ class RatingOps(StoreCore):
             followup = None
             if rating_level is not None and rating_level.is_bad:
                 deadline = add_days(uow.hours, uow.today, uow.rules.followup_days, uow.rules.followup_working_days)
-                row = FollowUp(hall_id=uow.hall_id, rating_id=rating.id, deadline=deadline, created_at=uow.now)
+                row = FollowUp(hall_id=uow.hall_id, rating_id=rating.id, deadline=deadline, contact_phone=contact_phone, created_at=uow.now)
                 uow.session.add(row)
                 uow.session.flush()
                 followup = {"id": row.id, "deadline": deadline.isoformat()}
@@ -166,12 +175,42 @@ class RatingOps(StoreCore):
                 "id": row.id,
                 "status": row.status,
                 "deadline": row.deadline.isoformat(),
-                "on_time": row.resolved_at is None or row.resolved_at.astimezone(uow.hours.zone).date() <= row.deadline,  # the hall's date, not UTC's
+                "on_time": row.resolved_at is None
+                or row.resolved_at.astimezone(uow.hours.zone).date() <= row.deadline,  # the hall's date, not UTC's
             }
 
         return self.write(actor.hall_id, work)
 
-    def followups(self, hall_id: int) -> list[dict[str, Any]]:
+    def log_followup_call(
+        self, actor: Actor, followup_id: int, reached: bool, result: str = "", rectification: str = "", satisfaction: str = ""
+    ) -> dict[str, Any]:
+        """One call of a 差评回访, logged at the server's time by whoever is signed in."""
+        if satisfaction and satisfaction not in {level.value for level in RatingLevel}:
+            raise HallRuleError("bad_level", "回访满意度应为五个评价等级之一", "satisfaction must be one of the five rating levels", 422)
+
+        def work(uow: UnitOfWork) -> dict[str, Any]:
+            row = uow.session.scalar(select(FollowUp).where(FollowUp.id == followup_id, FollowUp.hall_id == uow.hall_id))
+            if row is None:
+                raise not_found("该差评回访", "follow-up")
+            call = FollowUpCall(
+                hall_id=uow.hall_id,
+                followup_id=row.id,
+                called_at=uow.now,
+                caller=actor.label[:100],
+                reached=reached,
+                result=result[:500],
+                rectification=rectification[:500],
+                satisfaction=satisfaction,
+            )
+            uow.session.add(call)
+            uow.session.flush()
+            uow.emit("followup_changed", followup=followup_id, status=row.status)
+            return {"id": call.id, "followup": row.id, "called_at": uow.now.isoformat()}
+
+        return self.write(actor.hall_id, work)
+
+    def followups(self, hall_id: int, full_contact: bool = False) -> list[dict[str, Any]]:
+        """Follow-ups by deadline; the contact in full only for the follow-up role (need to know)."""
         with self.read() as session:
             hall = session.get(Hall, hall_id)
             if hall is None:
@@ -187,6 +226,7 @@ class RatingOps(StoreCore):
                 .where(FollowUp.hall_id == hall_id)
                 .order_by(FollowUp.deadline)
             ).all()
+            calls = self._calls_of(session, [f.id for f, *_ in rows])
             return [
                 {
                     "id": f.id,
@@ -194,6 +234,7 @@ class RatingOps(StoreCore):
                     "status": f.status,
                     "notes": f.notes,
                     "citizen_view": f.citizen_view,
+                    "contact": f.contact_phone if full_contact else mask_phone(f.contact_phone),
                     "overdue": f.status == "open" and f.deadline < today,
                     "level": r.level,
                     "reasons": r.reasons,
@@ -202,7 +243,25 @@ class RatingOps(StoreCore):
                     "clerk": name or "",
                     "ticket": ticket,
                     "rated_at": r.created_at.isoformat(),
+                    "calls": calls[f.id],
+                    # the hall's date it was closed on, for the on-time figure
+                    "closed_on": f.resolved_at.astimezone(hours.zone).date().isoformat() if f.resolved_at else None,
                 }
                 for f, r, number, name, ticket in rows
             ]
 
+    @staticmethod
+    def _calls_of(session: Any, followup_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        calls: dict[int, list[dict[str, Any]]] = {i: [] for i in followup_ids}
+        for c in session.scalars(select(FollowUpCall).where(FollowUpCall.followup_id.in_(followup_ids)).order_by(FollowUpCall.id)):
+            calls[c.followup_id].append(
+                {
+                    "called_at": c.called_at.isoformat(),
+                    "caller": c.caller,
+                    "reached": c.reached,
+                    "result": c.result,
+                    "rectification": c.rectification,
+                    "satisfaction": c.satisfaction,
+                }
+            )
+        return calls

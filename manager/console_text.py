@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from hall.advisor import MoveKind, Recommendation
 from hall.audit_text import audit_sentence
 from hall.devices import ROLE_NAMES, health_summary
+from hall.followup import followup_figures, percent
 from hall.serving import STAFFING_TEXT, Staffing, staffing
 from hall.text import Bilingual
 from hall.tickets import BAD_RATING_REASONS
@@ -173,13 +174,32 @@ def followup_values(followup: Mapping[str, Any], zone: ZoneInfo | None) -> list[
         f.get("deadline", "") + ("  逾期" if f.get("overdue") else ""),
         FOLLOWUP_STATUS.get(f.get("status", ""), f.get("status", "")),
         f.get("notes", ""),
+        f.get("contact") or "未留 none",  # masked by the server unless this is the follow-up role
     ]
 
 
 def followup_summary(rows: Sequence[Mapping[str, Any]]) -> str:
     open_count = sum(1 for f in rows if f.get("status") == "open")
     overdue = sum(1 for f in rows if f.get("overdue"))
-    return f"差评回访 {len(rows)} 件 · 待处理 {open_count} · 逾期 {overdue}"
+    figures = followup_figures(rows)
+    return (
+        f"差评回访 {len(rows)} 件 · 待处理 {open_count} · 逾期 {overdue}    "
+        f"回访率 {percent(figures.followup_rate)} · 整改率 {percent(figures.rectification_rate)} · "
+        f"按时 {percent(figures.on_time_rate)}"
+    )
+
+
+def call_values(call: Mapping[str, Any], zone: ZoneInfo | None) -> list[Any]:
+    """One row of a follow-up's call log."""
+    level = str(call.get("satisfaction") or "")
+    return [
+        short_time(call.get("called_at"), zone),
+        call.get("caller", ""),
+        "已接通 reached" if call.get("reached") else "未接通 not reached",
+        call.get("result", ""),
+        call.get("rectification", ""),
+        LEVEL_TEXT.get(level, level) or "—",
+    ]
 
 
 def device_values(device: Mapping[str, Any], zone: ZoneInfo | None, now: datetime) -> list[Any]:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from manager.actions import ConsoleActions
 from manager.advice import ApiCall
-from manager.console_text import FOLLOWUP_STATUS, followup_summary, followup_values
+from manager.console_text import FOLLOWUP_STATUS, LEVEL_TEXT, call_values, followup_summary, followup_values
 from manager.widgets import make_table, table_item
 from ui import theme
 
@@ -60,6 +61,7 @@ class FollowupsTab(QWidget):
                 "期限 Deadline",
                 "状态 Status",
                 "处理记录 Notes",
+                "回访电话 Contact",
             ]
         )
         self.followup_table.itemSelectionChanged.connect(self._followup_selected)
@@ -82,6 +84,35 @@ class FollowupsTab(QWidget):
         form.addRow("处理记录 Notes", self.followup_notes)
         form.addRow("回访意见 Citizen", self.followup_view)
         form.addRow("", self.followup_save)
+        layout.addWidget(box, 0)
+        self._build_call_log(layout)
+
+    def _build_call_log(self, layout: QVBoxLayout) -> None:
+        """The selected follow-up's calls, and a row to log one more."""
+        box = QGroupBox("回访通话记录  Calls to the citizen")
+        inner = QVBoxLayout(box)
+        self.call_table = make_table(["时间 Time", "回访人 By", "接通 Reached", "结果 Result", "整改 Rectification", "整改后满意度 After"])
+        self.call_table.setMaximumHeight(130)
+        inner.addWidget(self.call_table)
+        row = QHBoxLayout()
+        self.call_reached = QCheckBox("已接通 Reached")
+        self.call_result = QLineEdit(placeholderText="通话结果 Result", maxLength=500)
+        self.call_rectification = QLineEdit(placeholderText="整改措施 Rectification taken", maxLength=500)
+        self.call_satisfaction = QComboBox()
+        self.call_satisfaction.addItem("满意度未问 not asked", "")
+        for key, text in LEVEL_TEXT.items():
+            self.call_satisfaction.addItem(text, key)
+        self.call_save = QPushButton("记录通话 Log call")
+        self.call_save.clicked.connect(self.log_call)
+        for widget, stretch in (
+            (self.call_reached, 0),
+            (self.call_result, 2),
+            (self.call_rectification, 2),
+            (self.call_satisfaction, 1),
+            (self.call_save, 0),
+        ):
+            row.addWidget(widget, stretch)
+        inner.addLayout(row)
         layout.addWidget(box, 0)
 
     def load_followups(self) -> None:
@@ -106,6 +137,7 @@ class FollowupsTab(QWidget):
             for r, f in enumerate(rows):
                 if f["id"] == selected["id"]:
                     table.selectRow(r)
+            self._followup_selected()  # the same row stays selected: show its new calls
         self.followup_summary.setText(followup_summary(rows))
 
     def selected_followup(self) -> dict[str, Any] | None:
@@ -121,6 +153,29 @@ class FollowupsTab(QWidget):
         self.followup_status.setCurrentIndex(max(0, self.followup_status.findData(f.get("status"))))
         self.followup_notes.setPlainText(f.get("notes", ""))
         self.followup_view.setText(f.get("citizen_view", ""))
+        calls = f.get("calls") or []
+        self.call_table.setRowCount(len(calls))
+        for r, call in enumerate(calls):
+            for c, value in enumerate(call_values(call, self.zone)):
+                self.call_table.setItem(r, c, table_item(value))
+        self.call_table.resizeColumnsToContents()
+
+    def log_call(self) -> None:
+        f = self.selected_followup()
+        if f is None:
+            self.actions.say(False, "请先选择一条差评  Select a follow-up first")
+            return
+        values = (
+            int(f["id"]),
+            self.call_reached.isChecked(),
+            self.call_result.text().strip(),
+            self.call_rectification.text().strip(),
+            str(self.call_satisfaction.currentData()),
+        )
+        call = ApiCall("log_followup_call", values)
+        self.call_result.clear()
+        self.call_rectification.clear()
+        self.actions.run([call], f"差评回访 {f['id']} 通话已记录 / call logged", after=self.load_followups)
 
     def save_followup(self) -> None:
         f = self.selected_followup()

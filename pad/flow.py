@@ -1,15 +1,18 @@
 """The rating pad's state machine, in plain Python (no Qt).
 
 idle (岗位公示: the clerk's card) -> serving (ticket and item) -> rating (when *this* window's
-service finishes: five levels, none pre-selected) -> [差评: reasons + optional comment] ->
-thanks -> idle. The flow never talks to the server: methods return a :class:`RateRequest`
+service finishes: five levels, none pre-selected) -> [差评: reasons, and from there an optional
+comment (on-screen keyboard) and an optional phone number for 回访 with consent] -> thanks -> idle. The flow never talks to the server: methods return a :class:`RateRequest`
 when something must be recorded, the widget sends it and reports back with
 :meth:`PadFlow.rate_done` / :meth:`PadFlow.rate_failed`.
 
 Rules it keeps (好差评, GB/T 39734): one rating per service; no level pre-selected; nobody but
 the citizen picks; a rating screen left alone for ``rating_timeout`` seconds records
-"not rated" (``level=None``), never a level. A 差评 whose reasons screen times out keeps the
-level the citizen chose, with the reasons ticked so far.
+"not rated" (``level=None``), never a level. The 差评 screens (reasons, comment, phone) wait
+``detail_timeout`` seconds of *true* idle: every touch restarts the count, so nobody is cut off
+while typing. When a citizen walks away there, what they chose is submitted (the level, the
+reasons, a comment or phone number they confirmed) rather than discarded: the 差评 is theirs and
+must reach the follow-up; a half-typed comment or an unconfirmed number is not sent.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from hall.contact import valid_phone
 from hall.tickets import RatingLevel
 
 
@@ -26,6 +30,8 @@ class PadState(StrEnum):
     SERVING = "serving"
     RATING = "rating"
     REASONS = "reasons"
+    COMMENT = "comment"
+    CONTACT = "contact"
     SENDING = "sending"
     THANKS = "thanks"
 
@@ -37,6 +43,10 @@ class RateRequest:
     reasons: tuple[str, ...] = ()
     comment: str = ""
     channel: str = "pad"
+    contact_phone: str = ""  # given with the citizen's consent, for 回访
+
+
+DETAIL_STATES = ("reasons", "comment", "contact")
 
 
 SERVING_EVENTS = ("ticket_called", "service_started")
@@ -48,6 +58,7 @@ class PadFlow:
     window: int
     rating_timeout: float = 30.0
     thanks_seconds: float = 4.0
+    detail_timeout: float = 120.0  # true idle on the 差评 screens before what was chosen is sent
     state: PadState = PadState.IDLE
     clerk: dict[str, Any] | None = None
     window_info: dict[str, Any] | None = None
@@ -55,6 +66,11 @@ class PadFlow:
     service: dict[str, Any] | None = None  # the finished service waiting for its rating
     level: RatingLevel | None = None
     reasons: set[str] = field(default_factory=set)
+    comment: str = ""  # confirmed on the keyboard screen
+    phone: str = ""  # digits being typed on the contact screen
+    consent: bool = False
+    contact_phone: str = ""  # confirmed with consent
+    sent_contact: bool = False  # the thanks screen promises a 回访 only then
     deadline: float | None = None
     outcome: str = ""  # what the thanks screen says: "rated", "not_rated", "already", "error"
     error: str = ""
@@ -93,10 +109,11 @@ class PadFlow:
             self.ticket = None
             self.service = {"service_id": data["service_id"], "ticket": data.get("ticket"), "item": data.get("item")}
             self.level, self.reasons, self.error = None, set(), ""
+            self._forget_details()
             self.state = PadState.RATING
             self.deadline = now + self.rating_timeout
         elif kind == "service_rated":
-            if self.service and data.get("service_id") == self.service["service_id"] and self.state in (PadState.RATING, PadState.REASONS):
+            if self.service and data.get("service_id") == self.service["service_id"] and self._on_rating_screen():
                 self._thank("already", now)  # rated elsewhere (the 4-key rater, another path)
 
     # ------------------------------------------------------------------ the citizen acts
@@ -108,38 +125,98 @@ class PadFlow:
         self.level = level
         if level.is_bad:
             self.state = PadState.REASONS
-            self.deadline = now + self.rating_timeout
+            self.deadline = now + self.detail_timeout
             return None
         return self._send(level, (), "")
 
     def toggle_reason(self, code: str, now: float) -> None:
         if self.state is PadState.REASONS:
             self.reasons.symmetric_difference_update({code})
-            self.deadline = now + self.rating_timeout
+            self.touched(now)
 
     def back(self, now: float) -> None:
-        """Changed their mind on the reasons screen: pick the level again."""
+        """返回重选: from the reasons screen pick the level again; from the comment or phone
+        screen return to the reasons, leaving what was confirmed before."""
         if self.state is PadState.REASONS:
             self.state, self.level, self.reasons = PadState.RATING, None, set()
+            self._forget_details()
             self.deadline = now + self.rating_timeout
+        elif self.state in (PadState.COMMENT, PadState.CONTACT):
+            self.phone, self.consent = self.contact_phone, bool(self.contact_phone)
+            self.state = PadState.REASONS
+            self.touched(now)
 
-    def submit(self, comment: str = "") -> RateRequest | None:
+    def open_comment(self, now: float) -> None:
+        if self.state is PadState.REASONS:
+            self.state = PadState.COMMENT
+            self.touched(now)
+
+    def confirm_comment(self, text: str, now: float) -> None:
+        if self.state is PadState.COMMENT:
+            self.comment = text.strip()[:500]
+            self.state = PadState.REASONS
+            self.touched(now)
+
+    def open_contact(self, now: float) -> None:
+        if self.state is PadState.REASONS:
+            self.state = PadState.CONTACT
+            self.touched(now)
+
+    def press_digit(self, digit: str, now: float) -> None:
+        if self.state is PadState.CONTACT and digit.isdigit() and len(digit) == 1 and len(self.phone) < 11:
+            self.phone += digit
+        self.touched(now)
+
+    def delete_digit(self, now: float) -> None:
+        if self.state is PadState.CONTACT:
+            self.phone = self.phone[:-1]
+        self.touched(now)
+
+    def set_consent(self, agreed: bool, now: float) -> None:
+        if self.state is PadState.CONTACT:
+            self.consent = agreed
+        self.touched(now)
+
+    @property
+    def contact_ready(self) -> bool:
+        return valid_phone(self.phone) and self.consent
+
+    def confirm_contact(self, now: float) -> bool:
+        """Keep the number only with a full mobile number and the consent box ticked."""
+        if self.state is not PadState.CONTACT or not self.contact_ready:
+            return False
+        self.contact_phone = self.phone
+        self.state = PadState.REASONS
+        self.touched(now)
+        return True
+
+    def remove_contact(self, now: float) -> None:
+        if self.state in (PadState.REASONS, PadState.CONTACT):
+            self.contact_phone, self.phone, self.consent = "", "", False
+        self.touched(now)
+
+    def submit(self, comment: str | None = None) -> RateRequest | None:
+        """完成 on the reasons screen."""
         if self.state is not PadState.REASONS or self.level is None:
             return None
-        return self._send(self.level, tuple(sorted(self.reasons)), comment.strip()[:500])
+        if comment is not None:
+            self.comment = comment.strip()[:500]
+        return self._send(self.level, tuple(sorted(self.reasons)), self.comment)
 
     def touched(self, now: float) -> None:
         """Any touch on a rating screen restarts its countdown."""
-        if self.state in (PadState.RATING, PadState.REASONS):
+        if self.state is PadState.RATING:
             self.deadline = now + self.rating_timeout
+        elif self.state.value in DETAIL_STATES:
+            self.deadline = now + self.detail_timeout
 
     def tick(self, now: float) -> RateRequest | None:
         if self.deadline is None or now < self.deadline:
             return None
         if self.state is PadState.RATING:
             return self._send(None, (), "", channel="timeout")
-        if self.state is PadState.REASONS and self.level is not None:
-            return self._send(self.level, tuple(sorted(self.reasons)), "")
+        if self.state.value in DETAIL_STATES and self.level is not None:
+            return self._send(self.level, tuple(sorted(self.reasons)), self.comment)
         if self.state is PadState.THANKS:
             self.service, self.deadline = None, None
             self._rest()
@@ -163,7 +240,15 @@ class PadFlow:
         assert self.service is not None
         self.level = level
         self.state, self.deadline = PadState.SENDING, None
-        return RateRequest(int(self.service["service_id"]), level, reasons, comment, channel)
+        contact = self.contact_phone if level is not None and level.is_bad else ""
+        self.sent_contact = bool(contact)
+        return RateRequest(int(self.service["service_id"]), level, reasons, comment, channel, contact)
+
+    def _on_rating_screen(self) -> bool:
+        return self.state is PadState.RATING or self.state.value in DETAIL_STATES
+
+    def _forget_details(self) -> None:
+        self.comment, self.phone, self.consent, self.contact_phone, self.sent_contact = "", "", False, "", False
 
     def _thank(self, outcome: str, now: float) -> None:
         if outcome == "not_rated":  # nobody there to thank

@@ -2,7 +2,9 @@
 
 It follows its own window on the event stream: the clerk's card when idle (岗位公示), the
 ticket and item while serving, and the rating screen the moment the service finishes. No level
-is pre-selected; a 差评 asks for reasons. All decisions are in :class:`pad.flow.PadFlow`.
+is pre-selected; a 差评 asks for reasons, and offers a comment on an on-screen keyboard and a
+phone number for 回访 with consent (pad.detail_pages). Every touch anywhere on the pad restarts
+the idle count. All decisions are in :class:`pad.flow.PadFlow`.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -24,7 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hall.contact import mask_phone
 from hall.tickets import BAD_RATING_REASONS, RATING_NAMES, RatingLevel
+from pad.detail_pages import PRIMARY, SECONDARY, CommentPage, ContactPage
 from pad.flow import PadFlow, PadState, RateRequest
 from server.client import ApiError
 from ui import theme
@@ -39,7 +43,17 @@ LEVEL_COLOURS = {
     RatingLevel.DISSATISFIED: "#d68910",
     RatingLevel.VERY_DISSATISFIED: "#c0392b",
 }
-PAGES = {PadState.IDLE: 0, PadState.SERVING: 1, PadState.RATING: 2, PadState.REASONS: 3, PadState.SENDING: 2, PadState.THANKS: 4}
+PAGES = {
+    PadState.IDLE: 0,
+    PadState.SERVING: 1,
+    PadState.RATING: 2,
+    PadState.REASONS: 3,
+    PadState.SENDING: 2,
+    PadState.THANKS: 4,
+    PadState.COMMENT: 5,
+    PadState.CONTACT: 6,
+}
+TOUCH_EVENTS = (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate)
 
 
 class PadWindow(QWidget):
@@ -73,6 +87,11 @@ class PadWindow(QWidget):
         events.snapshot_received.connect(self._on_snapshot)
         events.event_received.connect(self._on_event)
         events.connection_changed.connect(self._on_online)
+        # Any touch on any of the pad's widgets counts as "still here" (an app-wide filter, as the
+        # keys are child widgets that would otherwise swallow the press).
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
         self.resize(1024, 640)
         self.render()
 
@@ -201,21 +220,15 @@ class PadWindow(QWidget):
             self.reason_buttons[code] = button
             grid.addWidget(button, index // 3, index % 3)
         box.addLayout(grid)
-        self.comment = QLineEdit(maxLength=500)
-        self.comment.setFont(theme.font(16))
-        self.comment.setMinimumHeight(56)
-        self.comment.textEdited.connect(lambda _t: self.flow.touched(self.now()))
-        box.addWidget(self.comment)
+        self.details_summary = self._label(15, False, theme.BLUE_DARK)
+        box.addWidget(self.details_summary)
         row = QHBoxLayout()
-        self.back_button = self._big_button(18)
-        self.back_button.setMinimumHeight(80)
-        self.back_button.clicked.connect(self.back)
-        self.submit_button = self._big_button(18)
-        self.submit_button.setMinimumHeight(80)
-        self.submit_button.setStyleSheet(f"QPushButton {{ background: {theme.BLUE}; color: white; border-radius: 10px; }}")
-        self.submit_button.clicked.connect(self.submit)
-        row.addWidget(self.back_button, 1)
-        row.addWidget(self.submit_button, 2)
+        self.back_button = self._action_button(SECONDARY, self.back)
+        self.comment_button = self._action_button(SECONDARY, self.open_comment)
+        self.contact_button = self._action_button(SECONDARY, self.open_contact)
+        self.submit_button = self._action_button(PRIMARY, self.submit)
+        for button, stretch in ((self.back_button, 1), (self.comment_button, 1), (self.contact_button, 1), (self.submit_button, 2)):
+            row.addWidget(button, stretch)
         box.addLayout(row)
         self.reasons_countdown = self._label(14, False, theme.GREY)
         box.addWidget(self.reasons_countdown)
@@ -231,6 +244,25 @@ class PadWindow(QWidget):
         box.addWidget(self.thanks_info)
         box.addStretch(1)
         self.pages.addWidget(thanks)
+
+        self.comment_page = CommentPage()
+        self.comment_page.confirmed.connect(self.confirm_comment)
+        self.comment_page.cancelled.connect(self.back)
+        self.pages.addWidget(self.comment_page)
+        self.contact_page = ContactPage()
+        self.contact_page.digit_pressed.connect(lambda d: self._contact(self.flow.press_digit, d))
+        self.contact_page.digit_deleted.connect(lambda: self._contact(self.flow.delete_digit))
+        self.contact_page.consent_changed.connect(lambda agreed: self._contact(self.flow.set_consent, agreed))
+        self.contact_page.confirmed.connect(lambda: self._contact(self.flow.confirm_contact))
+        self.contact_page.cancelled.connect(self._no_contact)
+        self.pages.addWidget(self.contact_page)
+
+    def _action_button(self, style: str, on_click: Any) -> QPushButton:
+        button = self._big_button(17)
+        button.setMinimumHeight(80)
+        button.setStyleSheet(style)
+        button.clicked.connect(on_click)
+        return button
 
     # ================================================================== rendering
 
@@ -270,7 +302,9 @@ class PadWindow(QWidget):
         self.serving_number.setText(ticket.get("number", ""))
         self.serving_item.setText(self.lang.of(ticket.get("category")) if ticket.get("category") else "")
         self.serving_clerk.setText(
-            t(f"经办人：{clerk['name']}（工号 {clerk['staff_no']}）", f"Clerk: {clerk['name']} (staff no. {clerk['staff_no']})") if clerk else ""
+            t(f"经办人：{clerk['name']}（工号 {clerk['staff_no']}）", f"Clerk: {clerk['name']} (staff no. {clerk['staff_no']})")
+            if clerk
+            else ""
         )
         service = flow.service or {}
         item = service.get("item") or {}
@@ -295,10 +329,22 @@ class PadWindow(QWidget):
             names = BAD_RATING_REASONS[code]
             button.setText(self._two(names.zh, names.en))
             button.setChecked(code in flow.reasons)
-        self.comment.setPlaceholderText(t("其他意见（可选）", "Other comments (optional)"))
+        details = []
+        if flow.comment:
+            details.append(t(f"意见：{flow.comment}", f"Comment: {flow.comment}"))
+        if flow.contact_phone:
+            details.append(t(f"回访电话：{mask_phone(flow.contact_phone)}", f"Call back: {mask_phone(flow.contact_phone)}"))
+        self.details_summary.setText("    ".join(details) or t("意见和回访电话均可不填", "A comment and a phone number are optional"))
         self.back_button.setText(t("返回重选", "Back"))
-        self.submit_button.setText(t("提交评价", "Submit"))
-        self.reasons_countdown.setText(t(f"{left} 秒后自动提交", f"Sent automatically in {left} s"))
+        self.comment_button.setText(t("改意见" if flow.comment else "写意见", "Edit comment" if flow.comment else "Add comment"))
+        self.contact_button.setText(
+            t("改电话" if flow.contact_phone else "留电话回访", "Edit phone" if flow.contact_phone else "Call me back")
+        )
+        self.submit_button.setText(t("完成", "Done"))
+        # The count shows only near its end: a citizen reading or typing is not rushed.
+        self.reasons_countdown.setText(t(f"无操作 {left} 秒后自动提交", f"Sent in {left} s without a touch") if left <= 30 else "")
+        self.comment_page.retranslate(t)
+        self.contact_page.show_state(t, flow.phone, flow.consent, flow.contact_ready)
         outcome = flow.outcome
         if outcome == "already":
             self.thanks_title.setText(self._two("本次服务已评价", "Already rated"))
@@ -309,15 +355,17 @@ class PadWindow(QWidget):
         else:
             self.thanks_title.setText(self._two("感谢您的评价！", "Thank you for your rating!"))
             self.thanks_info.setText(
-                t("我们会认真核实并回访", "We will look into it and call you back")
+                t("我们会认真核实，并按您留下的电话回访", "We will look into it and call you back")
+                if flow.level is not None and flow.level.is_bad and flow.sent_contact
+                else t("我们会认真核实并整改", "We will look into it and put it right")
                 if flow.level is not None and flow.level.is_bad
                 else t("欢迎再次光临", "Have a good day")
             )
         self.pages.setCurrentIndex(PAGES[flow.state])
         if flow.state is not self._shown_state:
             self._shown_state = flow.state
-            if flow.state is PadState.REASONS:
-                self.comment.clear()
+            if flow.state is PadState.COMMENT:
+                self.comment_page.start(flow.comment)
             self.state_changed.emit(flow.state.value)
 
     # ================================================================== citizen
@@ -343,8 +391,34 @@ class PadWindow(QWidget):
         self.render()
 
     def submit(self) -> None:
-        self._send(self.flow.submit(self.comment.text()))
+        self._send(self.flow.submit())
         self.render()
+
+    def open_comment(self) -> None:
+        self.flow.open_comment(self.now())
+        self.render()
+
+    def confirm_comment(self, text: str) -> None:
+        self.flow.confirm_comment(text, self.now())
+        self.render()
+
+    def open_contact(self) -> None:
+        self.flow.open_contact(self.now())
+        self.render()
+
+    def _contact(self, intent: Any, *args: Any) -> None:
+        intent(*args, self.now())
+        self.render()
+
+    def _no_contact(self) -> None:
+        self.flow.remove_contact(self.now())
+        self.flow.back(self.now())
+        self.render()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
+        if event.type() in TOUCH_EVENTS and isinstance(watched, QWidget) and (watched is self or self.isAncestorOf(watched)):
+            self.flow.touched(self.now())
+        return False
 
     def _send(self, request: RateRequest | None) -> None:
         if request is None:
@@ -360,7 +434,17 @@ class PadWindow(QWidget):
             self.render()
 
         level = request.level.value if request.level is not None else None
-        self.conn.call("rate", request.service_id, level, list(request.reasons), request.comment, request.channel, on_done=done, on_error=failed)
+        self.conn.call(
+            "rate",
+            request.service_id,
+            level,
+            list(request.reasons),
+            request.comment,
+            request.channel,
+            contact_phone=request.contact_phone,
+            on_done=done,
+            on_error=failed,
+        )
 
     # ================================================================== hall
 
@@ -370,6 +454,9 @@ class PadWindow(QWidget):
     def shutdown(self) -> None:
         """Stop the stream, the timer and the rater; let a rating in flight finish."""
         self._tick.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         self.events.stop()
         bus = getattr(self, "rater_bus", None)
         if bus is not None:
@@ -394,5 +481,8 @@ class PadWindow(QWidget):
 
     def _on_tick(self) -> None:
         self._send(self.flow.tick(self.now()))
-        if self.flow.state in (PadState.RATING, PadState.REASONS, PadState.IDLE, PadState.SERVING) or self.flow.state is not self._shown_state:
+        if (
+            self.flow.state in (PadState.RATING, PadState.REASONS, PadState.IDLE, PadState.SERVING, PadState.COMMENT, PadState.CONTACT)
+            or self.flow.state is not self._shown_state
+        ):
             self.render()

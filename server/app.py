@@ -424,15 +424,25 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
 
     @app.post("/api/ratings", status_code=201)
     async def rate(body: s.RatingRequest, actor: Pad, key: IdempotencyKey = None) -> dict[str, Any]:
-        return await write(lambda: store.rate(actor, body.service_id, body.level, body.reasons, body.comment, body.channel, key))
+        return await write(
+            lambda: store.rate(actor, body.service_id, body.level, body.reasons, body.comment, body.channel, key, body.contact_phone)
+        )
 
     @app.get("/api/followups")
-    def followups(actor: Manager) -> list[dict[str, Any]]:
-        return store.followups(actor.hall_id)
+    def followups(actor: Annotated[Actor, Depends(roles("manager", "followup"))]) -> list[dict[str, Any]]:
+        return store.followups(actor.hall_id, full_contact=actor.role == "followup")
 
     @app.put("/api/followups/{followup_id}")
-    def update_followup(followup_id: DbId, body: s.FollowUpRequest, actor: Manager) -> dict[str, Any]:
+    def update_followup(
+        followup_id: DbId, body: s.FollowUpRequest, actor: Annotated[Actor, Depends(roles("manager", "followup"))]
+    ) -> dict[str, Any]:
         return store.update_followup(actor, followup_id, body.status, body.notes, body.citizen_view)
+
+    @app.post("/api/followups/{followup_id}/calls", status_code=201)
+    def log_followup_call(
+        followup_id: DbId, body: s.FollowUpCallRequest, actor: Annotated[Actor, Depends(roles("manager", "followup"))]
+    ) -> dict[str, Any]:
+        return store.log_followup_call(actor, followup_id, body.reached, body.result, body.rectification, body.satisfaction)
 
     @app.post("/api/ratings/apply-defaults")
     def apply_defaults(actor: Manager) -> dict[str, Any]:

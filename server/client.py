@@ -319,12 +319,21 @@ class HallClient:
         comment: str = "",
         channel: str = "pad",
         key: str | None = None,
+        contact_phone: str = "",
     ) -> dict[str, Any]:
         body = {"service_id": service_id, "level": level, "reasons": reasons or [], "comment": comment, "channel": channel}
+        if contact_phone:
+            body["contact_phone"] = contact_phone
         return self.request("POST", "/api/ratings", body, key or self.new_key())
 
     def followups(self) -> list[dict[str, Any]]:
         return self.request("GET", "/api/followups")
+
+    def log_followup_call(
+        self, followup_id: int, reached: bool, result: str = "", rectification: str = "", satisfaction: str = ""
+    ) -> dict[str, Any]:
+        body = {"reached": reached, "result": result, "rectification": rectification, "satisfaction": satisfaction}
+        return self.request("POST", f"/api/followups/{followup_id}/calls", body)
 
     def update_followup(self, followup_id: int, status: str, notes: str = "", citizen_view: str = "") -> dict[str, Any]:
         return self.request("PUT", f"/api/followups/{followup_id}", {"status": status, "notes": notes, "citizen_view": citizen_view})

@@ -69,7 +69,7 @@ class CheckInRequest(Strict):
 
 class AppointmentRequest(Strict):
     series: Series
-    slot_at: AwareDatetime   # with its zone: a naive time is ambiguous across halls
+    slot_at: AwareDatetime  # with its zone: a naive time is ambiguous across halls
     name: Annotated[str, Field(max_length=60)] = ""  # the column holds 60
     phone: Annotated[str, Field(max_length=20)] = ""
     item_code: Annotated[str, Field(max_length=32)] = ""
@@ -143,6 +143,14 @@ class RatingRequest(Strict):
     reasons: list[Annotated[str, Field(max_length=20)]] = Field(default_factory=list, max_length=10)
     comment: Annotated[str, Field(max_length=500)] = ""
     channel: Annotated[str, Field(max_length=16)] = "pad"
+    contact_phone: Annotated[str, Field(max_length=11, pattern=r"^(1[0-9]{10})?$")] = ""  # mobile, with consent
+
+
+class FollowUpCallRequest(Strict):
+    reached: bool
+    result: Annotated[str, Field(max_length=500)] = ""
+    rectification: Annotated[str, Field(max_length=500)] = ""
+    satisfaction: Annotated[str, Field(max_length=24)] = ""
 
 
 class FollowUpRequest(Strict):

@@ -281,11 +281,13 @@ def test_bad_rating_reasons_and_comment(qtbot, live: LiveHall) -> None:
     assert pad.flow.state.value == "reasons"
     qtbot.mouseClick(pad.reason_buttons["slow"], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(pad.reason_buttons["unclear"], Qt.MouseButton.LeftButton)
-    pad.comment.setText("材料清单没说清楚")
+    qtbot.mouseClick(pad.comment_button, Qt.MouseButton.LeftButton)  # the on-screen keyboard
+    qtbot.mouseClick(pad.comment_page.phrase_buttons["材料要求没有一次说清"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(pad.comment_page.ok_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(pad.submit_button, Qt.MouseButton.LeftButton)
     wait_for(qtbot, lambda: pad.flow.state.value == "thanks")
     rating = live.rows(Rating)[0]
-    assert rating.level == "dissatisfied" and sorted(rating.reasons) == ["slow", "unclear"] and rating.comment == "材料清单没说清楚"
+    assert rating.level == "dissatisfied" and sorted(rating.reasons) == ["slow", "unclear"] and rating.comment == "材料要求没有一次说清"
 
 
 def test_pad_timeout_records_not_rated(qtbot, live: LiveHall) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from db.models import AuditEntry, FollowUp, Rating
+from hall.text import HallRuleError
 from tests.db.conftest import HallEnv
 
 
@@ -225,3 +226,43 @@ def test_clerk_figures_count_citizen_ratings_only(env: HallEnv) -> None:
     env.store.rate(env.pad(2), other, None)
     today = env.store.clerk_today(env.hall_id, env.clerk_id("1002"))
     assert today["served"] == 2 and today["ratings"] == {"satisfied": 1}
+
+
+def test_bad_rating_keeps_the_contact_masked_except_for_the_followup_role(env: HallEnv) -> None:
+    service_id = finished(env)
+    env.store.rate(env.pad(2), service_id, "dissatisfied", reasons=["wait"], contact_phone="13812345678")
+    (followup,) = env.rows(FollowUp)
+    assert followup.contact_phone == "13812345678"
+    assert env.store.followups(env.hall_id)[0]["contact"] == "138****5678"
+    assert env.store.followups(env.hall_id, full_contact=True)[0]["contact"] == "13812345678"
+
+
+@pytest.mark.parametrize(
+    ("level", "phone"), [("satisfied", "13812345678"), ("dissatisfied", "2381234567"), ("dissatisfied", "1381234567x")]
+)
+def test_contact_only_a_mobile_number_with_a_bad_rating(env: HallEnv, level: str, phone: str) -> None:
+    service_id = finished(env)
+    with pytest.raises(HallRuleError) as refused:
+        env.store.rate(env.pad(2), service_id, level, contact_phone=phone)
+    assert refused.value.code == "bad_contact"
+    assert env.rows(FollowUp) == []
+
+
+def test_call_log_of_a_followup(env: HallEnv) -> None:
+    service_id = finished(env)
+    followup_id = env.store.rate(env.pad(2), service_id, "dissatisfied", contact_phone="13812345678")["followup"]["id"]
+    env.store.log_followup_call(env.manager, followup_id, reached=False, result="无人接听")
+    env.store.log_followup_call(
+        env.manager, followup_id, reached=True, result="已说明", rectification="午间加开窗口", satisfaction="satisfied"
+    )
+    env.store.update_followup(env.manager, followup_id, "resolved")
+    (listed,) = env.store.followups(env.hall_id)
+    assert [(c["reached"], c["result"], c["rectification"], c["satisfaction"]) for c in listed["calls"]] == [
+        (False, "无人接听", "", ""),
+        (True, "已说明", "午间加开窗口", "satisfied"),
+    ]
+    assert listed["calls"][0]["caller"].startswith("manager") and listed["closed_on"] is not None
+    with pytest.raises(HallRuleError):
+        env.store.log_followup_call(env.manager, followup_id, reached=True, satisfaction="happy")
+    with pytest.raises(HallRuleError):
+        env.store.log_followup_call(env.manager, 9999, reached=True)

@@ -139,7 +139,9 @@ def test_a_followup_reads_the_reason_tapped_not_its_code() -> None:
     values = followup_values(row, SHANGHAI)
     assert values[4] == "不满意" and values[5] == "办理效率低、made_up；等了很久"
     assert values[6] == "11-17 09:12" and values[7] == "2026-11-24  逾期" and values[8] == "待处理 open"
-    assert followup_summary([row, {"status": "resolved"}]) == "差评回访 2 件 · 待处理 1 · 逾期 1"
+    assert values[10] == "未留 none" and followup_values({**row, "contact": "138****5678"}, SHANGHAI)[10] == "138****5678"
+    assert followup_summary([row, {"status": "resolved"}]).startswith("差评回访 2 件 · 待处理 1 · 逾期 1")
+    assert "回访率 0% · 整改率 0% · 按时 —" in followup_summary([row, {"status": "resolved"}])
 
 
 def test_settings_send_only_what_changed() -> None:

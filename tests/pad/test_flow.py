@@ -84,8 +84,55 @@ def test_reasons_timeout_keeps_the_chosen_level() -> None:
     flow = rating_pad(0)
     flow.choose(RatingLevel.DISSATISFIED, 1)
     flow.toggle_reason("wait", 2)
-    request = flow.tick(40)
+    assert flow.tick(40) is None, "the 差评 screens wait far longer than the level screen"
+    request = flow.tick(2 + flow.detail_timeout)
     assert request is not None and request.level is RatingLevel.DISSATISFIED and request.reasons == ("wait",)
+    assert request.contact_phone == ""
+
+
+def test_typing_on_the_bad_rating_screens_never_submits() -> None:
+    flow = rating_pad(0)
+    flow.choose(RatingLevel.VERY_DISSATISFIED, 1)
+    flow.open_comment(2)
+    for second in range(10, 1000, 100):  # a slow typist, well past any single timeout
+        flow.touched(second)
+        assert flow.tick(second + 99) is None
+        assert flow.state is PadState.COMMENT
+
+
+def test_comment_and_phone_with_consent_reach_the_request() -> None:
+    flow = rating_pad(0)
+    flow.choose(RatingLevel.DISSATISFIED, 1)
+    flow.toggle_reason("wait", 2)
+    flow.open_comment(3)
+    flow.confirm_comment(" 等候时间太长 ", 4)
+    flow.open_contact(5)
+    for digit in "13812345678":
+        flow.press_digit(digit, 6)
+    assert not flow.confirm_contact(7), "no number is kept without consent"
+    flow.set_consent(True, 8)
+    assert flow.confirm_contact(9) and flow.state is PadState.REASONS
+    request = flow.submit()
+    assert request is not None
+    assert (request.comment, request.contact_phone, request.reasons) == ("等候时间太长", "13812345678", ("wait",))
+    flow.rate_done(10)
+    assert flow.sent_contact, "the thanks screen may promise a 回访"
+
+
+def test_phone_back_and_bad_numbers() -> None:
+    flow = rating_pad(0)
+    flow.choose(RatingLevel.DISSATISFIED, 1)
+    flow.open_contact(2)
+    for digit in "2381234567":
+        flow.press_digit(digit, 3)
+    flow.set_consent(True, 4)
+    assert not flow.confirm_contact(5), "10 digits not starting with 1 is no mobile number"
+    flow.back(6)
+    assert flow.state is PadState.REASONS and flow.contact_phone == ""
+    request = flow.submit()
+    assert request is not None and request.contact_phone == ""
+    flow.rate_done(7)
+    assert not flow.sent_contact, "no 回访 promised without a number"
 
 
 def test_already_rated_and_errors_say_so() -> None:

@@ -1,0 +1,24 @@
+from hall.followup import followup_figures, percent
+
+
+def test_rates_from_calls_and_closing_dates() -> None:
+    rows = [
+        {
+            "status": "resolved",
+            "deadline": "2026-11-24",
+            "closed_on": "2026-11-20",
+            "calls": [{"reached": True, "rectification": "加开窗口"}],
+        },
+        {"status": "resolved", "deadline": "2026-11-24", "closed_on": "2026-11-25", "calls": [{"reached": False}, {"reached": True}]},
+        {"status": "open", "deadline": "2026-11-24", "closed_on": None, "calls": [{"reached": False, "rectification": "  "}]},
+        {"status": "open", "deadline": "2026-11-30", "calls": []},
+    ]
+    figures = followup_figures(rows)
+    assert (figures.cases, figures.reached, figures.rectified, figures.closed, figures.closed_on_time) == (4, 2, 1, 2, 1)
+    assert figures.followup_rate == 0.5 and figures.rectification_rate == 0.25 and figures.on_time_rate == 0.5
+    assert percent(figures.followup_rate) == "50%"
+
+
+def test_no_cases_has_no_rate() -> None:
+    figures = followup_figures([])
+    assert figures.followup_rate is None and percent(figures.on_time_rate) == "—"
