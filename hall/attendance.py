@@ -338,3 +338,14 @@ def attendance_cells(row: AttendanceDay, zone: tzinfo) -> list[Bilingual]:
         lunch,
         Bilingual(covers_zh or "—", covers_en or "—"),
     ]
+
+
+def attendance_to_json(rows: Sequence[AttendanceDay], zone: tzinfo) -> dict[str, object]:
+    """The table as the API sends it: the columns and, per row, its day, staff number and cells."""
+    return {
+        "columns": [column.as_dict() for column in ATTENDANCE_COLUMNS],
+        "rows": [
+            {"day": row.day.isoformat(), "staff_no": row.staff_no, "cells": [cell.as_dict() for cell in attendance_cells(row, zone)]}
+            for row in rows
+        ],
+    }

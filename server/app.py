@@ -29,6 +29,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from db.attendance import AttendanceQueries
 from db.common import Actor
 from db.config_ops import ConfigStore
 from db.forecasts import ProfileCache, forecast_day
@@ -36,11 +37,13 @@ from db.models import Hall as HallRow
 from db.planning import planning_state
 from db.reports.queries import ReportQueries
 from db.staffing import staffing_plan_day
+from hall.attendance import attendance_to_json
 from hall.reports import Dimension, ReportFilter, ReportRequest, rating_record_to_json, report_to_json
 from hall.text import Bilingual, HallRuleError
 from server import schemas as s
 from server.events import CLOSE_BAD_AFTER, CLOSE_RESUME, RESUME_REASON, EventHub
 from server.exports import ExportFile, export_ratings, export_report, monthly_dimensions, monthly_report_pdf
+from server.exports.attendance import export_attendance
 from server.limits import Limits, LimitsMiddleware
 from server.outage import RETRY_AFTER_SECONDS, OutageLog, OutageWatch, is_outage
 from server.shaping import shape_event, shape_snapshot, shape_ticket
@@ -552,6 +555,21 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         reports = {by: report_queries.report(actor.hall_id, ReportRequest(first, last, by)) for by in monthly_dimensions()}
         return attachment(monthly_report_pdf(hall_name(actor.hall_id), year, month_no, reports))
+
+    # 考勤: each clerk's sign-in, sign-out, pauses, lunch and A/B cover per day (hall/attendance.py).
+    attendance_queries = AttendanceQueries(store)
+
+    @app.get("/api/reports/attendance")
+    def attendance(actor: Manager, start: ReportDay, end: ReportDay) -> dict[str, Any]:
+        start, end = checked_period(start, end)
+        rows, hours = attendance_queries.attendance(actor.hall_id, start, end)
+        return attendance_to_json(rows, hours.zone)
+
+    @app.get("/api/reports/attendance/export")
+    def export_attendance_file(actor: Manager, start: ReportDay, end: ReportDay, fmt: ReportFormat) -> Response:
+        start, end = checked_period(start, end)
+        rows, hours = attendance_queries.attendance(actor.hall_id, start, end)
+        return attachment(export_attendance(rows, hours.zone, fmt, hall_name(actor.hall_id), start, end))
 
     # ------------------------------------------------------------------ phone page (public)
 

@@ -388,6 +388,15 @@ class HallClient:
         params = {"start": start.isoformat(), "end": end.isoformat(), "format": fmt}
         return self._download("/api/reports/ratings/export", params, f"ratings-{start}-{end}.{fmt}")
 
+    def attendance(self, start: date, end: date) -> dict[str, Any]:
+        """考勤: {"columns": [{zh, en}], "rows": [{day, staff_no, cells: [{zh, en}]}]}."""
+        return dict(self._get("/api/reports/attendance", {"start": start.isoformat(), "end": end.isoformat()}).json())
+
+    def export_attendance(self, fmt: str, start: date, end: date) -> Download:
+        """The 考勤 report; ``fmt`` is csv, xlsx or pdf."""
+        params = {"start": start.isoformat(), "end": end.isoformat(), "format": fmt}
+        return self._download("/api/reports/attendance/export", params, f"attendance-{start}-{end}.{fmt}")
+
     def monthly_report(self, year: int, month: int) -> Download:
         """The printable monthly report (PDF)."""
         return self._download("/api/reports/monthly.pdf", {"month": f"{year:04d}-{month:02d}"}, f"monthly-{year:04d}-{month:02d}.pdf")
