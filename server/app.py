@@ -34,6 +34,7 @@ from db.common import Actor
 from db.config_ops import ConfigStore
 from db.forecasts import ProfileCache, forecast_day
 from db.models import Hall as HallRow
+from db.photos import PhotoOps
 from db.planning import planning_state
 from db.reports.queries import ReportQueries
 from db.staffing import staffing_plan_day
@@ -462,6 +463,30 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     @app.get("/api/config/clerks")
     def list_clerks(actor: Manager) -> list[dict[str, Any]]:
         return store.clerks(actor.hall_id)
+
+    # 岗位公示 photos (db/photos.py, checks in hall/photos.py): the manager sets them as the raw
+    # image body; a window's pad and screen (and the manager) fetch the photo of the clerk on duty.
+    photo_ops = PhotoOps(store)
+
+    @app.put("/api/config/clerks/{staff_no}/photo")
+    async def set_clerk_photo(staff_no: PathCode, request: Request, actor: Manager) -> dict[str, Any]:
+        content = await request.body()
+        return await run_in_threadpool(photo_ops.set_clerk_photo, actor, staff_no, content)
+
+    @app.delete("/api/config/clerks/{staff_no}/photo")
+    def remove_clerk_photo(staff_no: PathCode, actor: Manager) -> dict[str, Any]:
+        return photo_ops.set_clerk_photo(actor, staff_no, None)
+
+    @app.get("/api/windows/{number}/clerk-photo")
+    def window_clerk_photo(number: WindowNo, actor: Annotated[Actor, Depends(roles("pad", "display", "counter", "manager"))]) -> Response:
+        # A pad or counter sees its own window only; a display may show any window's screen.
+        if actor.role in ("pad", "counter") and actor.window_number != number:
+            raise HallRuleError("other_window", f"本终端不属于{number}号窗口", f"this terminal does not belong to window {number}", 403)
+        photo = photo_ops.window_clerk_photo(actor.hall_id, number)
+        if photo is None:
+            raise HallRuleError("no_photo", f"{number}号窗口当前无在岗人员照片", f"no photo of a clerk on duty at window {number}", 404)
+        headers = {"Cache-Control": "private, max-age=60", "ETag": f'"{photo.tag}"', "X-Staff-No": photo.staff_no}
+        return Response(photo.content, media_type=photo.media_type, headers=headers)
 
     # ------------------------------------------------------------------ reports (manager only)
     # Plain ``def`` routes: FastAPI runs them in its threadpool, so a report that takes a second or

@@ -334,6 +334,29 @@ class HallClient:
     def audit(self, limit: int = 200) -> list[dict[str, Any]]:
         return self.request("GET", f"/api/audit?limit={limit}")
 
+    def set_clerk_photo(self, staff_no: str, content: bytes, media_type: str = "image/png") -> dict[str, Any]:
+        """岗位公示: the clerk's photo (PNG or JPEG bytes), manager only."""
+        self._trusted()
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": media_type} if self.token else {"Content-Type": media_type}
+        try:
+            response = self._http.put(f"/api/config/clerks/{staff_no}/photo", content=content, headers=headers)
+        except httpx.TransportError as error:
+            raise _transport_error(self.base_url, error) from error
+        _raise_for_status(response)
+        return dict(response.json())
+
+    def remove_clerk_photo(self, staff_no: str) -> dict[str, Any]:
+        return self.request("DELETE", f"/api/config/clerks/{staff_no}/photo")
+
+    def window_clerk_photo(self, window: int) -> bytes | None:
+        """The photo of the clerk on duty at ``window``, or None when there is none (404)."""
+        try:
+            return self._get(f"/api/windows/{window}/clerk-photo", {}).content
+        except ApiError as error:
+            if error.status == 404 and error.code == "no_photo":
+                return None
+            raise
+
     def public_ticket(self, public_id: str) -> dict[str, Any]:
         return self.request("GET", f"/api/public/tickets/{public_id}")
 
