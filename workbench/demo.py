@@ -218,11 +218,11 @@ def _program(name: str) -> Any | None:
 
 
 def install_demo_avatars(hall: Any) -> None:
-    """岗位公示 in the demo: every sample clerk gets a drawn avatar (workbench.avatars), clearly
+    """岗位公示 in the demo: every sample clerk gets a drawn avatar (ui.avatars), clearly
     not a photo of anyone, through the same store operation the manager's upload uses."""
     from db.common import Actor
     from db.photos import PhotoOps
-    from workbench.avatars import avatar_png
+    from ui.avatars import avatar_png
 
     photos, actor = PhotoOps(hall.store), Actor(hall.hall_id, "manager", name="demo")
     for clerk in hall.config.clerks:

@@ -10,7 +10,7 @@ from PIL import Image
 
 from hall.photos import MAX_PHOTO_BYTES, check_photo, photo_tag
 from hall.text import HallRuleError
-from workbench.avatars import avatar_png
+from ui.avatars import avatar_png
 
 
 def image_bytes(fmt: str, width: int, height: int) -> bytes:

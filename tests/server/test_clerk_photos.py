@@ -12,7 +12,7 @@ from hall.clock import FakeClock
 from server.client import ApiError, HallClient
 from tests.server.conftest import HallServer
 from tests.support.halls import TUESDAY_10AM
-from workbench.avatars import avatar_png
+from ui.avatars import avatar_png
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 

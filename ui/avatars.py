@@ -3,7 +3,8 @@
 Flat drawings — a coloured disc, a round face with two dots and a smile, hair as a cap, shoulders
 in a uniform — so no one takes them for photos of real people. Each staff number always gets the
 same drawing (the colours and hair are picked from it), so demo screenshots stay stable.
-Drawn with Pillow (reportlab's own dependency); a developer/demo tool, not used by a real hall.
+Drawn with Pillow (reportlab's own dependency), no Qt: the demo setup and the screenshot tools use it;
+a real hall uploads real photos.
 """
 
 from __future__ import annotations
