@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from hall.clock import FakeClock
 from manager.attendance_view import AttendanceView
-from server.client import HallClient
+from server.client import ApiError, HallClient
 from server.runner import ServerThread, prepare_hall
 from ui.connection import ServerConnection
 from ui.screenshots import wait_until
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                     for clerk in {first, third, fifth, cover}:
                         try:
                             clerk.snapshot()
-                        except Exception:  # noqa: BLE001 - a clerk who left has no session to keep
+                        except ApiError:  # a clerk who left has no session to keep
                             pass
 
             wait(50)
