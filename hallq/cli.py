@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hall.text import HallRuleError
+from hallq.clerk_cli import add_clerk_parser
 from hallq.report_cli import add_report_parser
 
 
@@ -319,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(func=cmd_simulate)
 
     add_report_parser(sub)
+    add_clerk_parser(sub)
 
     seed = sub.add_parser("seed-history", help="write realistic synthetic history for reports and demos / 生成历史数据")
     seed.add_argument("--days", type=int, default=365, help="business days of history, ending at --end")
