@@ -142,6 +142,8 @@ class DisplayWindow(QWidget):
     def _snapshot(self, data: dict[str, Any]) -> None:
         self.screen.model_updated(self.model.apply_snapshot(data))
         self._want_photo()
+        if self.photo is not None:
+            self.photo.retry_failed()
         self._update_led()
 
     def _event(self, message: dict[str, Any]) -> None:

@@ -398,6 +398,7 @@ class PadWindow(QWidget):
     def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
         self.flow.on_snapshot(snapshot, self.now())
         self.post = WindowPost.from_snapshot(snapshot, self.flow.window)
+        self.photo.retry_failed()
         self.render()
 
     def _on_event(self, message: dict[str, Any]) -> None:

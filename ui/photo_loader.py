@@ -41,6 +41,7 @@ class ClerkPhotoLoader(QObject):
         self.pixmap: QPixmap | None = None
         self._key: tuple[str, str] | None = None
         self._generation = 0  # an answer for an earlier clerk is dropped
+        self._failed = False  # the last fetch failed (offline): retried on the next snapshot
 
     def want(self, clerk: dict[str, Any] | None) -> None:
         key = (str(clerk.get("staff_no", "")), str(clerk.get("photo", "") or "")) if clerk else None
@@ -52,9 +53,15 @@ class ClerkPhotoLoader(QObject):
     def refresh(self) -> None:
         self._fetch()
 
+    def retry_failed(self) -> None:
+        """After a (re)connect's snapshot: fetch again if the last try failed, never in a loop."""
+        if self._failed:
+            self._fetch()
+
     def _fetch(self) -> None:
         self._generation += 1
         generation = self._generation
+        self._failed = False
         had_photo = self.pixmap is not None
         self.pixmap = None
         if had_photo:
@@ -72,6 +79,7 @@ class ClerkPhotoLoader(QObject):
                 run_in_background(lambda: cropped_image(content, self.frame), decoded, lambda _error: None, pool=self.conn.pool)
 
         def failed(_error: ApiError) -> None:
-            pass  # offline or refused: the initial stays; the next change of clerk or photo tries again
+            if generation == self._generation:
+                self._failed = True  # offline or refused: the initial stays until the next snapshot
 
         self.conn.call("window_clerk_photo", self.window, on_done=fetched, on_error=failed)
