@@ -51,18 +51,43 @@ def pause_text(flow: CounterFlow, now: datetime) -> tuple[Bilingual, bool]:
     return Bilingual(zh, en), overdue
 
 
-def figures_text(today: dict[str, Any]) -> Bilingual:
-    """The clerk's own day: services finished, average length and ratings received."""
+# U+2060 WORD JOINER: Qt breaks Chinese between any two characters, so a wrapped line could
+# split 基本满意 as 基 / 本满意; joined characters wrap only between the pieces.
+WORD_JOINER = "\u2060"
+
+
+def keep_together(piece: str) -> str:
+    """``piece`` with no line break allowed inside it (spaces become non-breaking too)."""
+    return WORD_JOINER.join(piece.replace(" ", "\u00a0"))
+
+
+def figures_parts(today: dict[str, Any]) -> list[Bilingual]:
+    """The clerk's own day as pieces a wrapped line may break between, never inside."""
     served = today.get("served", 0)
     average = today.get("average_service_minutes")
     ratings = today.get("ratings", {}) or {}
     avg_text = f"{average:g}" if average is not None else "—"
-    zh_ratings = " ".join(f"{RATING_NAMES[level].zh} {ratings.get(level.value, 0)}" for level in RatingLevel)
-    en_ratings = " ".join(f"{RATING_NAMES[level].en} {ratings.get(level.value, 0)}" for level in RatingLevel)
-    return Bilingual(
-        f"今日：办结 {served} 件 · 平均办理 {avg_text} 分钟 · 评价：{zh_ratings}",
-        f"Today: {served} served · average {avg_text} min · ratings: {en_ratings}",
-    )
+    parts = [
+        Bilingual(f"今日：办结 {served} 件", f"Today: {served} served"),
+        Bilingual(f"平均办理 {avg_text} 分钟", f"average {avg_text} min"),
+        Bilingual("评价：", "ratings:"),
+    ]
+    parts += [
+        Bilingual(f"{RATING_NAMES[level].zh} {ratings.get(level.value, 0)}", f"{RATING_NAMES[level].en} {ratings.get(level.value, 0)}")
+        for level in RatingLevel
+    ]
+    return parts
+
+
+def figures_text(today: dict[str, Any]) -> Bilingual:
+    """The clerk's own day: services finished, average length and ratings received; wraps only between pieces."""
+    served, average, heading, *ratings = figures_parts(today)
+
+    def line(pick: str) -> str:
+        day = " · ".join(keep_together(getattr(part, pick)) for part in (served, average, heading))
+        return day + " " + " ".join(keep_together(getattr(part, pick)) for part in ratings)
+
+    return Bilingual(line("zh"), line("en"))
 
 
 def found_ticket_text(ticket: dict[str, Any], tz: tzinfo | None = None) -> Bilingual:

@@ -159,6 +159,19 @@ class Clerk(Base):
     off_duty_reason: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
+class ClerkPhoto(Base):
+    """A clerk's 岗位公示 photo (checked by hall.photos); ``clerks.photo`` holds its tag, so clerk
+    cards say when it changed. Kept out of the clerks table so reading clerks never loads images."""
+
+    __tablename__ = "clerk_photos"
+    clerk_id: Mapped[int] = mapped_column(ForeignKey("clerks.id"), primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    media_type: Mapped[str] = mapped_column(String(20))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    tag: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime]
+
+
 class Device(Base):
     """An enrolled kiosk, counter, display, pad or manager console: a role token, maybe a window."""
 

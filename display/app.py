@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
@@ -29,9 +29,10 @@ from hall.legibility import ViewingSpec, parse_viewing
 from hardware.serial.led_strip import LedStrip, WindowStrip
 from hardware.speech import PhraseRenderer, open_announcer
 from server.client import HallClient
-from ui.connection import add_trust_argument, trust_server
+from ui.connection import ServerConnection, add_trust_argument, trust_server
 from ui.events import EventStream
 from ui.heartbeat import DeviceStates, Heartbeat
+from ui.photo_loader import ClerkPhotoLoader
 from ui.theme import apply_theme
 from ui.worker import run_in_background
 
@@ -82,6 +83,11 @@ class DisplayWindow(QWidget):
             assert window_number is not None
             self.screen = WindowScreen(self.model, window_number, self)
             self.setWindowTitle(f"hallq {window_number} 号窗口屏 / window {window_number}")
+        # 岗位公示 on the window screen: the clerk's photo, fetched and decoded off the GUI thread.
+        self.photo: ClerkPhotoLoader | None = None
+        if isinstance(self.screen, WindowScreen):
+            self.photo = ClerkPhotoLoader(ServerConnection(server_url, token, self), self.screen.window_number, QSize(480, 600), self)
+            self.photo.photo_changed.connect(self._photo_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.screen)
@@ -119,8 +125,25 @@ class DisplayWindow(QWidget):
 
     # -- stream ---------------------------------------------------------------------------------
 
+    def _photo_changed(self) -> None:
+        if isinstance(self.screen, WindowScreen) and self.photo is not None:
+            self.screen.photo = self.photo.pixmap
+            self.screen.update()
+
+    def _want_photo(self, message: dict[str, Any] | None = None) -> None:
+        if self.photo is None or not isinstance(self.screen, WindowScreen):
+            return
+        window = self.model.windows.get(self.screen.window_number)
+        if message is not None and message.get("kind") == "config_changed" and (message.get("data") or {}).get("what") == "clerk_photo":
+            self.photo.refresh()
+        else:
+            self.photo.want(window.clerk if window is not None else None)
+
     def _snapshot(self, data: dict[str, Any]) -> None:
         self.screen.model_updated(self.model.apply_snapshot(data))
+        self._want_photo()
+        if self.photo is not None:
+            self.photo.retry_failed()
         self._update_led()
 
     def _event(self, message: dict[str, Any]) -> None:
@@ -132,6 +155,7 @@ class DisplayWindow(QWidget):
         if update.resync:
             self.refresh_snapshot()
         self.screen.model_updated(update)
+        self._want_photo(message)
         if update.changed & {"calls", "windows"}:
             self._update_led()
 

@@ -21,6 +21,7 @@ from hall.clock import FakeClock
 from hall.legibility import ViewingSpec
 from server.client import HallClient
 from server.runner import ServerThread, prepare_hall
+from ui.avatars import avatar_png
 from ui.screenshots import wait_until
 from ui.theme import apply_theme
 
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
                 for _ in range(count):
                     kiosk.issue(series)
                     clock.advance(20)
+            manager = HallClient(server.url, store.enroll_device(None, hid, "manager", "m1")["token"])
+            for staff in ("1001", "1002", "1003", "1004", "1005", "1006"):
+                manager.set_clerk_photo(staff, avatar_png(staff))  # drawn avatars, as in the demo (岗位公示)
             clerks: dict[int, HallClient] = {}
             for window, staff in ((1, "1001"), (3, "1002"), (5, "1003"), (8, "1004"), (11, "1005"), (13, "1006")):
                 counter = HallClient(server.url, store.enroll_device(None, hid, "counter", f"c{window}", window)["token"])
@@ -86,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
             window_screen.grab().save(str(out / "display-window-called.png"))
             clerks[5].start(5)
             wait_until(app, lambda: window_screen.model.windows[5].current_status == "serving")
+            wait_until(app, lambda: window_screen.screen.photo is not None)  # fetched and decoded off the GUI thread
             window_screen.grab().save(str(out / "display-window.png"))
+            window_screen.grab().save(str(out / "display-window-photo.png"))
             clerks[5].finish(5, "immediate")
             clerks[5].pause(5, "AB岗交接，3分钟内返回")
             wait_until(app, lambda: window_screen.model.windows[5].paused)

@@ -1,5 +1,6 @@
 """The monitor above one window: its number and name, what the window is doing, and the clerk's
-card (岗位公示: name, staff number, department). Painted in proportion to its size like the hall
+card (岗位公示: photo, name, staff number, department and the categories the window serves; the
+photo comes from :class:`ui.photo_loader.ClerkPhotoLoader`, the initial until then). Painted in proportion to its size like the hall
 screen; draws the same :class:`~display.model.HallScreenModel`.
 
 What it says follows the hall's one definition of who serves (:mod:`hall.serving`): a number
@@ -11,7 +12,7 @@ next number, paused with the reason, closed, or no clerk at the window ("暂无�
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from display.hall_screen import BG, FLASH, LOCAL, MUTED, NUMBER, OFFLINE, PANEL, TEXT, _draw, fit_font
@@ -51,6 +52,7 @@ class WindowScreen(QWidget):
         self.model = model
         self.window_number = window_number
         self.online = False
+        self.photo: QPixmap | None = None  # the clerk's 岗位公示 photo, set by the display window
         self.flash_on = False
         self._flash_left = 0
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -119,6 +121,28 @@ class WindowScreen(QWidget):
             return f"{UNSTAFFED_TEXT} / {UNSTAFFED_TEXT_EN}"
         return ""
 
+    @property
+    def serves_text(self) -> str:
+        """The categories the window serves, by name: the post part of 岗位公示 (read by tests)."""
+        window = self.model.windows.get(self.window_number)
+        if window is None or not window.series:
+            return ""
+        names = [self.model.categories[s].name_zh if s in self.model.categories else s for s in window.series]
+        return "办理 Serves：" + "、".join(names)
+
+    def _draw_photo(self, p: QPainter, card: QRectF, top: float, u: float, initial: str) -> float:
+        """The clerk's photo (or their initial on a tinted frame) at the top of the card; returns the y below it."""
+        height = min(27 * u, card.width() * 0.75 * 1.25)  # leaves room for four lines under it
+        frame = QRectF(card.center().x() - height * 0.4, top, height * 0.8, height)
+        if self.photo is not None and not self.photo.isNull():
+            p.drawPixmap(frame.toRect(), self.photo)
+        else:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor("#34506f"))
+            p.drawRoundedRect(frame, 1.2 * u, 1.2 * u)
+            _draw(p, frame, initial, fit_font(initial, frame, frame.height() * 0.5, True), TEXT, Qt.AlignmentFlag.AlignCenter)
+        return frame.bottom() + 1.5 * u
+
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -185,21 +209,30 @@ class WindowScreen(QWidget):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(PANEL)
         p.drawRoundedRect(card, 1.5 * u, 1.5 * u)
-        rows = [("岗位公示  Clerk on duty", MUTED, 4.5 * u, False)]
         clerk = window.clerk if window else None
+        y = card.top() + 2 * u
+
+        def draw_rows(rows: list[tuple[str, QColor, float, bool]], y: float) -> float:
+            for text, color, px, bold in rows:
+                rr = QRectF(card.left() + 2 * u, y, card.width() - 4 * u, px * 1.5)
+                _draw(p, rr, text, fit_font(text, rr, px, bold), color, center)
+                y += px * 1.7
+            return y
+
+        y = draw_rows([("岗位公示  Clerk on duty", MUTED, 4.5 * u, False)], y)
         if clerk:
-            rows += [
-                (str(clerk.get("name", "")), TEXT, 10 * u, True),
-                (f"工号 No. {clerk.get('staff_no', '')}", TEXT, 5.5 * u, False),
-                (str(clerk.get("department", "") or ""), MUTED, 5 * u, False),
-            ]
+            y = self._draw_photo(p, card, y, u, str(clerk.get("name", "") or "?")[:1])
+            draw_rows(
+                [
+                    (str(clerk.get("name", "")), TEXT, 9 * u, True),
+                    (f"工号 No. {clerk.get('staff_no', '')}", TEXT, 5 * u, False),
+                    (str(clerk.get("department", "") or ""), MUTED, 4.5 * u, False),
+                    (self.serves_text, MUTED, 4 * u, False),
+                ],
+                y,
+            )
         else:
-            rows += [("暂无人员登录", MUTED, 6 * u, False), ("No clerk signed in", MUTED, 4.5 * u, False)]
-        y = card.top() + 3 * u
-        for text, color, px, bold in rows:
-            rr = QRectF(card.left() + 2 * u, y, card.width() - 4 * u, px * 1.5)
-            _draw(p, rr, text, fit_font(text, rr, px, bold), color, center)
-            y += px * 1.8
+            draw_rows([("暂无人员登录", MUTED, 6 * u, False), ("No clerk signed in", MUTED, 4.5 * u, False)], y)
         if not self.online:
             band = QRectF(0, h - 9 * u, w, 9 * u)
             p.fillRect(band, OFFLINE)

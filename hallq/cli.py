@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hall.text import HallRuleError
+from hallq.clerk_cli import add_clerk_parser
 from hallq.logs import PRINTED, configure_logging
+from hallq.report_cli import add_report_parser
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from server.backups import NightlyBackups
-from hallq.report_cli import add_report_parser
 
 
 def _config(path: str | None):  # type: ignore[no-untyped-def]
@@ -402,6 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(func=cmd_simulate)
 
     add_report_parser(sub)
+    add_clerk_parser(sub)
 
     seed = sub.add_parser("seed-history", help="write realistic synthetic history for reports and demos / 生成历史数据")
     seed.add_argument("--days", type=int, default=365, help="business days of history, ending at --end")

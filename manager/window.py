@@ -29,6 +29,7 @@ from hall.pins import lockout_alert
 from manager.actions import ConsoleActions
 from manager.advice import IdleTracker, advise_hall, snapshot_now
 from manager.alerts_tab import AlertsTab
+from manager.attendance_view import AttendanceView
 from manager.audit_tab import AuditTab
 from manager.console_text import hall_zone, short_time
 from manager.device_watch import DEVICE_POLL_SECONDS, ServerClock
@@ -117,6 +118,7 @@ class ManagerWindow(QWidget):
         self.reports_page = ReportsView(conn)
         self.staffing_page = StaffingTab(conn)
         self.roster_page = RosterTab(self.actions)
+        self.attendance_page = AttendanceView(conn)
         # (page, Chinese, English): labels read "实时 Live"; where the window is too narrow for all of
         # them (a 1280-px screen), Chinese only, the English in each tab's tooltip.
         self._tab_names: list[tuple[QWidget, str, str]] = [
@@ -131,6 +133,7 @@ class ManagerWindow(QWidget):
             (self.roster_page, "在岗", "Roster"),
             (self.staffing_page, "排班建议", "Staffing"),
             (self.reports_page, "统计报表", "Reports"),
+            (self.attendance_page, "考勤", "Attendance"),
         ]
         self._alert_count = 0
         for page, zh, en in self._tab_names:
@@ -222,6 +225,8 @@ class ManagerWindow(QWidget):
             self.roster_page.load_roster()
         elif widget is self.reports_page and self.reports_page.reports is None:
             self.reports_page.query()  # first visit: this month by category
+        elif widget is self.attendance_page and self.attendance_page.data is None:
+            self.attendance_page.query()  # first visit: today
         elif widget is self.staffing_page and self.staffing_page.plan is None:
             self.staffing_page.load()  # first visit: today's plan
 
@@ -266,6 +271,7 @@ class ManagerWindow(QWidget):
         self.reports_page.set_hall(snapshot)
         if hall.get("business_day"):
             self.staffing_page.set_today(date.fromisoformat(hall["business_day"]), hall.get("name_zh", ""))
+            self.attendance_page.set_today(date.fromisoformat(hall["business_day"]))
         self.recommendations_page.maybe_auto_apply()
         self.snapshot_applied.emit()
 

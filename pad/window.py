@@ -34,6 +34,8 @@ from server.client import ApiError
 from ui import theme
 from ui.connection import ServerConnection
 from ui.events import EventStream
+from ui.photo_loader import ClerkPhotoLoader
+from ui.posts import WindowPost
 from ui.text import Language
 
 LEVEL_COLOURS = {
@@ -81,6 +83,10 @@ class PadWindow(QWidget):
         self.setObjectName("pad")
         self.setStyleSheet(f"QWidget#pad {{ background: {theme.BACKGROUND}; }}")
         self._build()
+        # 岗位公示: the clerk's photo, fetched and decoded off the GUI thread; the initial until then.
+        self.photo = ClerkPhotoLoader(conn, window_number, self.clerk_photo.size(), self)
+        self.photo.photo_changed.connect(self.render)
+        self.post = WindowPost(window_number)
         self._tick = QTimer(self, interval=250)
         self._tick.timeout.connect(self._on_tick)
         self._tick.start()
@@ -141,12 +147,14 @@ class PadWindow(QWidget):
         self.clerk_photo.setFont(theme.font(54, True))
         self.clerk_name = self._label(34, True, theme.BLUE_DARK)
         self.clerk_info = self._label(18)
+        self.clerk_post = self._label(16, False, theme.GREY)
         self.idle_hint = self._label(18, False, theme.GREY)
         box.addStretch(1)
         box.addWidget(self.card_title)
         box.addWidget(self.clerk_photo, 0, Qt.AlignmentFlag.AlignHCenter)
         box.addWidget(self.clerk_name)
         box.addWidget(self.clerk_info)
+        box.addWidget(self.clerk_post)
         box.addStretch(1)
         box.addWidget(self.idle_hint)
         self.pages.addWidget(idle)
@@ -284,15 +292,22 @@ class PadWindow(QWidget):
         self.lang_button.setText("English" if self.lang.code == "zh" else "中文")
         clerk = flow.clerk
         self.card_title.setText(t("岗位公示", "On duty at this window"))
+        self.photo.want(clerk)
         if clerk:
-            self.clerk_photo.setText(clerk.get("name", "?")[:1])
+            if self.photo.pixmap is not None:
+                self.clerk_photo.setPixmap(self.photo.pixmap)
+            else:
+                self.clerk_photo.setText(clerk.get("name", "?")[:1])
             self.clerk_name.setText(clerk.get("name", ""))
             dept = clerk.get("department", "")
             self.clerk_info.setText(t(f"工号 {clerk.get('staff_no', '')}  ·  {dept}", f"Staff no. {clerk.get('staff_no', '')}  ·  {dept}"))
+            post = self.post.text()
+            self.clerk_post.setText(t(post.zh, post.en))
         else:
             self.clerk_photo.setText("—")
             self.clerk_name.setText(t("暂无工作人员", "No clerk on duty"))
             self.clerk_info.setText("")
+            self.clerk_post.setText("")
         self.idle_hint.setText(self._two("办事结束后请您对本次服务进行评价", "Please rate our service when you are done"))
         ticket = flow.ticket or {}
         called = ticket.get("status") == "called"
@@ -469,10 +484,16 @@ class PadWindow(QWidget):
 
     def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
         self.flow.on_snapshot(snapshot, self.now())
+        self.post = WindowPost.from_snapshot(snapshot, self.flow.window)
+        self.photo.retry_failed()
         self.render()
 
     def _on_event(self, message: dict[str, Any]) -> None:
         self.flow.on_event(message.get("kind", ""), message.get("data") or {}, self.now())
+        kind, data = str(message.get("kind", "")), message.get("data") or {}
+        self.post = self.post.on_event(kind, data)
+        if kind == "config_changed" and data.get("what") == "clerk_photo":
+            self.photo.refresh()
         self.render()
 
     def _on_online(self, online: bool) -> None:

@@ -29,20 +29,24 @@ from sqlalchemy import exc as sa_exc
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from db.attendance import AttendanceQueries
 from db.common import Actor
 from db.config_ops import ConfigStore
 from db.forecasts import ProfileCache, forecast_day
 from db.models import Hall as HallRow
+from db.photos import PhotoOps
 from db.planning import planning_state
 from db.reports.queries import ReportQueries
 from db.staffing import staffing_plan_day
 from db.storage_faults import storage_fault
+from hall.attendance import attendance_to_json
 from hall.reports import Dimension, ReportFilter, ReportRequest, rating_record_to_json, report_to_json
 from hall.text import Bilingual, HallRuleError
 from hall.tickets import TicketSource
 from server import schemas as s
 from server.events import CLOSE_BAD_AFTER, CLOSE_RESUME, RESUME_REASON, EventHub
 from server.exports import ExportFile, export_ratings, export_report, monthly_dimensions, monthly_report_pdf
+from server.exports.attendance import export_attendance
 from server.limits import Limits, LimitsMiddleware
 from server.outage import RETRY_AFTER_SECONDS, OutageLog, OutageWatch, StorageFaultLog, is_outage
 from server.shaping import shape_event, shape_snapshot, shape_ticket
@@ -506,6 +510,30 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     def list_clerks(actor: Manager) -> list[dict[str, Any]]:
         return store.clerks(actor.hall_id)
 
+    # 岗位公示 photos (db/photos.py, checks in hall/photos.py): the manager sets them as the raw
+    # image body; a window's pad and screen (and the manager) fetch the photo of the clerk on duty.
+    photo_ops = PhotoOps(store)
+
+    @app.put("/api/config/clerks/{staff_no}/photo")
+    async def set_clerk_photo(staff_no: PathCode, request: Request, actor: Manager) -> dict[str, Any]:
+        content = await request.body()
+        return await run_in_threadpool(photo_ops.set_clerk_photo, actor, staff_no, content)
+
+    @app.delete("/api/config/clerks/{staff_no}/photo")
+    def remove_clerk_photo(staff_no: PathCode, actor: Manager) -> dict[str, Any]:
+        return photo_ops.set_clerk_photo(actor, staff_no, None)
+
+    @app.get("/api/windows/{number}/clerk-photo")
+    def window_clerk_photo(number: WindowNo, actor: Annotated[Actor, Depends(roles("pad", "display", "counter", "manager"))]) -> Response:
+        # A pad or counter sees its own window only; a display may show any window's screen.
+        if actor.role in ("pad", "counter") and actor.window_number != number:
+            raise HallRuleError("other_window", f"本终端不属于{number}号窗口", f"this terminal does not belong to window {number}", 403)
+        photo = photo_ops.window_clerk_photo(actor.hall_id, number)
+        if photo is None:
+            raise HallRuleError("no_photo", f"{number}号窗口当前无在岗人员照片", f"no photo of a clerk on duty at window {number}", 404)
+        headers = {"Cache-Control": "private, max-age=60", "ETag": f'"{photo.tag}"', "X-Staff-No": photo.staff_no}
+        return Response(photo.content, media_type=photo.media_type, headers=headers)
+
     # ------------------------------------------------------------------ reports (manager only)
     # Plain ``def`` routes: FastAPI runs them in its threadpool, so a report that takes a second or
     # two over a year of a big hall never blocks the event loop (and with it the WebSocket stream).
@@ -598,6 +626,21 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         reports = {by: report_queries.report(actor.hall_id, ReportRequest(first, last, by)) for by in monthly_dimensions()}
         return attachment(monthly_report_pdf(hall_name(actor.hall_id), year, month_no, reports))
+
+    # 考勤: each clerk's sign-in, sign-out, pauses, lunch and A/B cover per day (hall/attendance.py).
+    attendance_queries = AttendanceQueries(store)
+
+    @app.get("/api/reports/attendance")
+    def attendance(actor: Manager, start: ReportDay, end: ReportDay) -> dict[str, Any]:
+        start, end = checked_period(start, end)
+        rows, hours = attendance_queries.attendance(actor.hall_id, start, end)
+        return attendance_to_json(rows, hours.zone)
+
+    @app.get("/api/reports/attendance/export")
+    def export_attendance_file(actor: Manager, start: ReportDay, end: ReportDay, fmt: ReportFormat) -> Response:
+        start, end = checked_period(start, end)
+        rows, hours = attendance_queries.attendance(actor.hall_id, start, end)
+        return attachment(export_attendance(rows, hours.zone, fmt, hall_name(actor.hall_id), start, end))
 
     # ------------------------------------------------------------------ phone page (public)
 

@@ -362,6 +362,29 @@ class HallClient:
     def audit(self, limit: int = 200) -> list[dict[str, Any]]:
         return self.request("GET", f"/api/audit?limit={limit}")
 
+    def set_clerk_photo(self, staff_no: str, content: bytes, media_type: str = "image/png") -> dict[str, Any]:
+        """岗位公示: the clerk's photo (PNG or JPEG bytes), manager only."""
+        self._trusted()
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": media_type} if self.token else {"Content-Type": media_type}
+        try:
+            response = self._http.put(f"/api/config/clerks/{staff_no}/photo", content=content, headers=headers)
+        except httpx.TransportError as error:
+            raise _transport_error(self.base_url, error) from error
+        _raise_for_status(response)
+        return dict(response.json())
+
+    def remove_clerk_photo(self, staff_no: str) -> dict[str, Any]:
+        return self.request("DELETE", f"/api/config/clerks/{staff_no}/photo")
+
+    def window_clerk_photo(self, window: int) -> bytes | None:
+        """The photo of the clerk on duty at ``window``, or None when there is none (404)."""
+        try:
+            return self._get(f"/api/windows/{window}/clerk-photo", {}).content
+        except ApiError as error:
+            if error.status == 404 and error.code == "no_photo":
+                return None
+            raise
+
     def public_ticket(self, public_id: str) -> dict[str, Any]:
         return self.request("GET", f"/api/public/tickets/{public_id}")
 
@@ -415,6 +438,15 @@ class HallClient:
         """好差评 records for the provincial platform; ``fmt`` is csv, xlsx or json."""
         params = {"start": start.isoformat(), "end": end.isoformat(), "format": fmt}
         return self._download("/api/reports/ratings/export", params, f"ratings-{start}-{end}.{fmt}")
+
+    def attendance(self, start: date, end: date) -> dict[str, Any]:
+        """考勤: {"columns": [{zh, en}], "rows": [{day, staff_no, cells: [{zh, en}]}]}."""
+        return dict(self._get("/api/reports/attendance", {"start": start.isoformat(), "end": end.isoformat()}).json())
+
+    def export_attendance(self, fmt: str, start: date, end: date) -> Download:
+        """The 考勤 report; ``fmt`` is csv, xlsx or pdf."""
+        params = {"start": start.isoformat(), "end": end.isoformat(), "format": fmt}
+        return self._download("/api/reports/attendance/export", params, f"attendance-{start}-{end}.{fmt}")
 
     def monthly_report(self, year: int, month: int) -> Download:
         """The printable monthly report (PDF)."""

@@ -46,6 +46,7 @@ BODY_LIMITS: tuple[tuple[str, str, int], ...] = (
     ("PUT", r"/api/config/hall", 256 * KB),
     ("PUT", r"/api/config/items/[^/]+", 128 * KB),
     ("POST", r"/api/windows/\d+/finish", 128 * KB),
+    ("PUT", r"/api/config/clerks/[^/]+/photo", 520 * KB),  # a raw image; hall.photos allows 512 KB
 )
 
 

@@ -217,6 +217,18 @@ def _program(name: str) -> Any | None:
         return None
 
 
+def install_demo_avatars(hall: Any) -> None:
+    """岗位公示 in the demo: every sample clerk gets a drawn avatar (ui.avatars), clearly
+    not a photo of anyone, through the same store operation the manager's upload uses."""
+    from db.common import Actor
+    from db.photos import PhotoOps
+    from ui.avatars import avatar_png
+
+    photos, actor = PhotoOps(hall.store), Actor(hall.hall_id, "manager", name="demo")
+    for clerk in hall.config.clerks:
+        photos.set_clerk_photo(actor, clerk.staff_no, avatar_png(clerk.staff_no))
+
+
 def run_demo(args: argparse.Namespace) -> int:
     import tempfile
 
@@ -232,6 +244,7 @@ def run_demo(args: argparse.Namespace) -> int:
     database = args.database or f"sqlite:///{data / f'demo-{int(time.time())}.db'}"
     hall = prepare_hall(database, demo_config(), synchronous="NORMAL")
     seed_demo_history(hall, args.history_days)
+    install_demo_avatars(hall)
     try:
         server = ServerThread(hall.store, port=8760, poll_seconds=0.5).start()
     except OSError:
