@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hall.text import HallRuleError
 from hallq.report_cli import add_report_parser
+from hallq.setup_cli import add_setup_parser
 
 
 def _config(path: str | None):  # type: ignore[no-untyped-def]
@@ -154,7 +155,9 @@ def cmd_server(args: argparse.Namespace) -> int:
     if warning is not None and not args.public_port:
         _say(*warning, warning=True)
     scheme = "https" if tls else "http"
-    print(f"hallq server: {hall.config.name_zh} on {scheme}://{args.host}:{args.port}  database={hall.engines.write.dialect.name}", flush=True)
+    print(
+        f"hallq server: {hall.config.name_zh} on {scheme}://{args.host}:{args.port}  database={hall.engines.write.dialect.name}", flush=True
+    )
     if args.workers > 1:
         from server.runner import run_workers
 
@@ -168,7 +171,14 @@ def cmd_server(args: argparse.Namespace) -> int:
         serve_ca(app, tls.ca_cert.read_bytes())
     main_server = uvicorn.Server(
         uvicorn.Config(
-            app, host=args.host, port=args.port, log_level="info", access_log=False, workers=1, **tls_options(tls), **uvicorn_settings(limits)
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            access_log=False,
+            workers=1,
+            **tls_options(tls),
+            **uvicorn_settings(limits),
         )
     )
     public_server = None
@@ -176,11 +186,18 @@ def cmd_server(args: argparse.Namespace) -> int:
         public_host = args.public_host or args.host
         public_server = uvicorn.Server(
             uvicorn.Config(
-                PublicOnly(app), host=public_host, port=args.public_port, log_level="info", access_log=False, lifespan="off",
+                PublicOnly(app),
+                host=public_host,
+                port=args.public_port,
+                log_level="info",
+                access_log=False,
+                lifespan="off",
                 **uvicorn_settings(limits),
             )
         )
-        print(f"公共端口（只有取号状态页）/ public listener (ticket status pages only): http://{public_host}:{args.public_port}", flush=True)
+        print(
+            f"公共端口（只有取号状态页）/ public listener (ticket status pages only): http://{public_host}:{args.public_port}", flush=True
+        )
         warning = loopback_public_url_warning(public_url, public_host)
         if warning is not None:
             _say(*warning, warning=True)
@@ -259,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hallq", description="政务服务大厅排队叫号系统 / hall queue system")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
+    add_setup_parser(sub)
 
     server = sub.add_parser("server", help="run the hall server / 运行大厅服务器")
     server.add_argument("--database", help="sqlite:///path or postgresql://... (default: embedded SQLite)")
@@ -281,9 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--workers", type=int, default=1, help="server processes sharing the port (PostgreSQL only) / 服务进程数（仅 PostgreSQL）"
     )
-    server.add_argument(
-        "--header-timeout", type=float, default=10.0, help="seconds a request's headers may take / 请求头最长等待秒数"
-    )
+    server.add_argument("--header-timeout", type=float, default=10.0, help="seconds a request's headers may take / 请求头最长等待秒数")
     server.add_argument("--body-timeout", type=float, default=15.0, help="seconds a request's body may take / 请求体最长等待秒数")
     server.set_defaults(func=cmd_server)
 
