@@ -19,6 +19,7 @@ from hall.text import HallRuleError
 from hallq.clerk_cli import add_clerk_parser
 from hallq.logs import PRINTED, configure_logging
 from hallq.report_cli import add_report_parser
+from hallq.setup_cli import add_setup_parser
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -209,7 +210,9 @@ def cmd_server(args: argparse.Namespace) -> int:
                 **uvicorn_settings(limits),
             )
         )
-        print(f"公共端口（只有取号状态页）/ public listener (ticket status pages only): http://{public_host}:{args.public_port}", flush=True)
+        print(
+            f"公共端口（只有取号状态页）/ public listener (ticket status pages only): http://{public_host}:{args.public_port}", flush=True
+        )
         warning = loopback_public_url_warning(public_url, public_host)
         if warning is not None:
             _say(*warning, warning=True)
@@ -328,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-file", help="also log to this file, rotated at --log-max-mb / 日志文件")
     parser.add_argument("--log-max-mb", type=float, default=10.0, help="size cap of one log file; 5 older files are kept / 日志文件上限")
     sub = parser.add_subparsers(dest="command", required=True)
+    add_setup_parser(sub)
 
     server = sub.add_parser("server", help="run the hall server / 运行大厅服务器")
     server.add_argument("--database", help="sqlite:///path or postgresql://... (default: embedded SQLite)")
@@ -350,9 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--workers", type=int, default=1, help="server processes sharing the port (PostgreSQL only) / 服务进程数（仅 PostgreSQL）"
     )
-    server.add_argument(
-        "--header-timeout", type=float, default=10.0, help="seconds a request's headers may take / 请求头最长等待秒数"
-    )
+    server.add_argument("--header-timeout", type=float, default=10.0, help="seconds a request's headers may take / 请求头最长等待秒数")
     server.add_argument("--body-timeout", type=float, default=15.0, help="seconds a request's body may take / 请求体最长等待秒数")
     server.add_argument(
         "--backup-at", default="02:30", help="hall-local HH:MM of the nightly verified backup, or off (a systemd timer) / 每日备份时间"
