@@ -34,7 +34,7 @@ from db.waits import WaitEstimates
 from hall.calendar import business_day, check_appointment_slot, hall_state
 from hall.numbering import format_number
 from hall.text import HallRuleError
-from hall.tickets import ASSIST_MODES, PRIORITY_REASONS, TicketSource, TicketStatus
+from hall.tickets import ASSIST_MODES, PRIORITY_REASONS, TicketSource, TicketStatus, may_claim_source
 
 DAY_COUNTERS: Table = DayCounter.__table__  # type: ignore[assignment]
 
@@ -67,6 +67,8 @@ class IssuingOps(WaitEstimates):
         an unknown category or item, and a walk-in on an appointments-only day. A guide desk's
         ticket keeps who issued it and its 代办/帮办 mark (``assist``)."""
         items = list(items or [])
+        if source in {s.value for s in TicketSource} and not may_claim_source(actor.role, source):
+            raise HallRuleError("source_not_yours", "此终端不能以该渠道取号", f"a {actor.role} may not issue {source} tickets", 403)
         payload = {"op": "issue", "series": series, "items": items, "priority": priority_reason, "source": source, "assist": assist}
         issued_by = actor.name if source == TicketSource.GUIDE_DESK.value else ""
 

@@ -182,6 +182,19 @@ class TicketSource(StrEnum):
     COUNTER = "counter"  # a clerk issued it (e.g. walk-up at a window)
 
 
+SOURCES_BY_ROLE: dict[str, frozenset[str]] = {
+    "kiosk": frozenset({TicketSource.KIOSK.value}),
+    "guide": frozenset({TicketSource.GUIDE_DESK.value}),
+    "manager": frozenset(source.value for source in TicketSource),
+}
+"""Which channel a role may name on a ticket: the reports count 导办 tickets by source, so a kiosk
+may not pass its tickets off as the guide desk's."""
+
+
+def may_claim_source(role: str, source: str) -> bool:
+    return source in SOURCES_BY_ROLE.get(role, frozenset())
+
+
 class AssistMode(StrEnum):
     """Assisted services the guide desk marks on a ticket (政务服务 代办/帮办)."""
 

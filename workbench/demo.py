@@ -52,7 +52,8 @@ class SimulatedHall:
 
         self.url, self.stop_event = url, threading.Event()
         self.rng = random.Random(7)
-        self.guide = HallClient(url, store.enroll_device(None, hall_id, "kiosk", "导办台（模拟）")["token"])
+        self.kiosk = HallClient(url, store.enroll_device(None, hall_id, "kiosk", "模拟取号机")["token"])
+        self.guide = HallClient(url, store.enroll_device(None, hall_id, "guide", "导办台（模拟）")["token"])
         self.clerks: dict[int, HallClient] = {}
         config = demo_config()
         for window in config.windows:
@@ -80,7 +81,10 @@ class SimulatedHall:
         series = self.rng.choices(self.series, self.weights)[0]
         priority = "elderly" if self.rng.random() < 0.05 else None
         with contextlib.suppress(Exception):
-            self.guide.issue(series, priority_reason=priority, source="guide_desk")
+            if self.rng.random() < 0.1:  # one citizen in ten is helped at the guide desk
+                self.guide.guide_issue(series, priority_reason=priority, assist=self.rng.choice(["", "proxy", "help"]))
+            else:
+                self.kiosk.issue(series, priority_reason=priority)
 
     def _serve(self, window: int, client: Any) -> None:
         self.stop_event.wait(self.rng.uniform(1, 6))

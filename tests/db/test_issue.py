@@ -73,9 +73,18 @@ def test_priority_ticket_goes_ahead_of_regular_ones(env: HallEnv) -> None:
     assert env.store.ticket_status(env.hall_id, ticket_id=later["id"])["people_ahead"] == 3
 
 
-@pytest.mark.parametrize("source", ["kiosk", "guide_desk", "counter"])
-def test_sources(env: HallEnv, source: str) -> None:
-    assert env.issue("B", source=source)["source"] == source
+@pytest.mark.parametrize(
+    ("role", "source"), [("kiosk", "kiosk"), ("guide", "guide_desk"), ("manager", "counter"), ("manager", "guide_desk")]
+)
+def test_sources(env: HallEnv, role: str, source: str) -> None:
+    assert env.store.issue_ticket(env.device(role), "B", source=source)["source"] == source
+
+
+@pytest.mark.parametrize(("role", "source"), [("kiosk", "guide_desk"), ("kiosk", "counter"), ("guide", "kiosk")])
+def test_a_device_may_not_claim_another_channel(env: HallEnv, role: str, source: str) -> None:
+    """The reports count 导办 tickets by source: a kiosk cannot pass its tickets off as the desk's."""
+    with env.refused("source_not_yours", 403):
+        env.store.issue_ticket(env.device(role), "B", source=source)
 
 
 @pytest.mark.parametrize(
