@@ -41,7 +41,7 @@ from db.common import (
     window_by_number,
 )
 from db.fast_sql import run
-from db.models import Category, ClerkSession, Ticket, Window
+from db.models import AuditEntry, Category, ClerkSession, Ticket, Window
 from db.unit_of_work import UnitOfWork
 from db.waits import WaitEstimates
 from hall.calendar import business_day
@@ -455,6 +455,10 @@ class CallingOps(WaitEstimates):
             key = requeue_key(keys, uow.rules.late_requeue_places, uow.now.timestamp())
             transition(uow, ticket, Action.REQUEUE, queue_key=key, window_id=None, closed_at=None, recall_count=0)
             brief = ticket_brief(ticket)
+            # who put a missed number back ahead of others (a clerk, the guide desk or a kiosk scan)
+            uow.session.add(
+                AuditEntry(hall_id=uow.hall_id, actor=actor.label, action="requeue", detail={"ticket": brief["number"]}, created_at=uow.now)
+            )
             uow.emit("ticket_requeued", ticket=brief)
             brief.update(self._position(uow.connection, ticket))
             return brief

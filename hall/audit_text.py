@@ -128,6 +128,7 @@ SENTENCES: dict[str, Callable[[Detail], Bilingual]] = {
     "device_alert": _device_alert,
     "enroll": _enroll,
     "revoke": lambda d: Bilingual(f"吊销终端（编号 {d.get('device')}）", f"revoked device #{d.get('device')}"),
+    "requeue": lambda d: Bilingual(f"过号 {d.get('ticket')} 重新排队", f"missed ticket {d.get('ticket')} back in the queue"),
     "reprint": lambda d: Bilingual(f"补打号票 {d.get('ticket')}", f"reprinted ticket {d.get('ticket')}"),
     "window_open": lambda d: Bilingual(f"开启 {d.get('window')}号窗口", f"opened window {d.get('window')}"),
     "window_close": lambda d: Bilingual(f"关闭 {d.get('window')}号窗口", f"closed window {d.get('window')}"),

@@ -76,6 +76,8 @@ def test_guide_desk_books_looks_up_and_requeues_a_missed_ticket(hall_server: Hal
     back = desk.requeue(missed["id"])
     assert back["status"] == "waiting"
     assert desk.snapshot()["categories"]
+    requeued = [entry for entry in hs.manager.audit() if entry["action"] == "requeue"]
+    assert [(entry["actor"], entry["detail"]["ticket"]) for entry in requeued] == [("guide:导办台1", missed["number"])]
 
 
 def test_reports_count_proxy_and_help_services_in_the_table_and_the_export(hall_server: HallServer) -> None:
