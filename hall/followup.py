@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+
+from hall.devices import DeviceAlert, Severity
+from hall.text import Bilingual
+
+DUE_SOON_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -49,3 +55,38 @@ def followup_figures(followups: Sequence[Mapping[str, Any]]) -> FollowupFigures:
 
 def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.0f}%"
+
+
+def followup_alerts(followups: Sequence[Mapping[str, Any]], today: date) -> list[DeviceAlert]:
+    """The console's escalation of 差评回访 deadlines: red while open cases are past their deadline
+    (督办: the rules want rectification within the hall's days), amber for those due within
+    ``DUE_SOON_DAYS``. ``followups`` as the server lists them (``status``, ``deadline``)."""
+    open_deadlines = sorted(date.fromisoformat(str(f["deadline"])) for f in followups if f.get("status") == "open" and f.get("deadline"))
+    overdue = [d for d in open_deadlines if d < today]
+    due_soon = [d for d in open_deadlines if today <= d and (d - today).days <= DUE_SOON_DAYS]
+    alerts = []
+    if overdue:
+        alerts.append(
+            DeviceAlert(
+                "followup:overdue",
+                0,
+                Severity.FAULT,
+                Bilingual(
+                    f"{len(overdue)} 件差评回访已超期未办结（最早截止 {overdue[0]:%Y-%m-%d}）：请督办整改",
+                    f"{len(overdue)} 差评 follow-up(s) past their deadline (earliest {overdue[0]:%Y-%m-%d}): see that they are rectified",
+                ),
+            )
+        )
+    if due_soon:
+        alerts.append(
+            DeviceAlert(
+                "followup:due",
+                0,
+                Severity.WARNING,
+                Bilingual(
+                    f"{len(due_soon)} 件差评回访将在 {DUE_SOON_DAYS} 天内到期（最早 {due_soon[0]:%Y-%m-%d}）",
+                    f"{len(due_soon)} 差评 follow-up(s) due within {DUE_SOON_DAYS} days (first {due_soon[0]:%Y-%m-%d})",
+                ),
+            )
+        )
+    return alerts

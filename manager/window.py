@@ -24,6 +24,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from hall.advisor import Advice
+from hall.followup import followup_alerts
 from hall.maintenance import backup_summary, maintenance_alerts
 from hall.pins import lockout_alert
 from manager.actions import ConsoleActions
@@ -76,6 +77,7 @@ class ManagerWindow(QWidget):
         self.advice: Advice | None = None
         self.devices: list[dict[str, Any]] = []
         self.maintenance: dict[str, Any] = {}  # GET /api/maintenance: backups and disk faults (hall/maintenance.py)
+        self.followups: list[dict[str, Any]] = []  # for the overdue 回访 escalation (hall/followup.py)
         self.login_alerts: list[dict[str, Any]] = []   # login_alert events: repeated wrong PINs (hall.pins)
         self.server_clock = ServerClock()
         self._devices_loading = False
@@ -287,9 +289,14 @@ class ManagerWindow(QWidget):
         self.conn.call("devices", on_done=self._apply_devices, on_error=self._devices_failed)
         # backups and disk faults ride on the devices poll: both are the hall's machines' health
         self.conn.call("maintenance", on_done=self._apply_maintenance, on_error=lambda _error: None)
+        self.conn.call("followups", on_done=self._apply_followups, on_error=lambda _error: None)
 
     def _apply_maintenance(self, maintenance: dict[str, Any]) -> None:
         self.maintenance = maintenance
+        self._show_devices()
+
+    def _apply_followups(self, followups: list[dict[str, Any]]) -> None:
+        self.followups = followups
         self._show_devices()
 
     def _devices_failed(self, _error: Any) -> None:
@@ -313,7 +320,8 @@ class ManagerWindow(QWidget):
         self.devices_page.show_devices(self.devices, now)
         zone = hall_zone(self.snapshot.get("hall", {}))
         lockouts = [a for a in (lockout_alert(e, now) for e in self.login_alerts) if a is not None]
-        lockouts = [*maintenance_alerts(self.maintenance, now), *lockouts]
+        today = now.astimezone(zone).date()
+        lockouts = [*maintenance_alerts(self.maintenance, now), *followup_alerts(self.followups, today), *lockouts]
         self._alert_count = self.alerts_page.show_alerts(self.advice, self.devices, now, zone, lockouts)
         self.alerts_page.show_backup(backup_summary(self.maintenance.get("backup") or {}, zone))
         self._label_tabs()
