@@ -3,6 +3,7 @@ aborts without a report on a machine with no display."""
 
 from __future__ import annotations
 
+import logging
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -15,6 +16,7 @@ import pytest
 
 from hall.clock import FakeClock
 from hall.config import HallConfig, load_sample_hall
+from hallq.logs import CHATTY_LIBRARIES
 from tests.support.pg import PgCluster, unavailable_reason
 
 
@@ -40,3 +42,25 @@ def sample_hall() -> HallConfig:
 def clock() -> FakeClock:
     # A Tuesday, 10:00 in Asia/Shanghai: the hall is in regular hours.
     return FakeClock(datetime(2026, 11, 17, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture(autouse=True)
+def logging_left_as_found() -> Iterator[None]:
+    """``hallq`` commands run in-process (``main([...])``) install their own root handlers on the
+    stream pytest captured for that test, and --verbose turns SQLAlchemy's statement log on: later
+    tests would write every statement to a closed file. Put the root logger and the libraries'
+    levels back after each test."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    library_levels = {name: logging.getLogger(name).level for name in CHATTY_LIBRARIES}
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
+    for name, library_level in library_levels.items():
+        logging.getLogger(name).setLevel(library_level)
