@@ -774,6 +774,7 @@ class _Day:
                 "status": status,
                 "notes": notes,
                 "citizen_view": view,
+                "contact_phone": "",  # no synthetic phone numbers: the history's citizens left none
                 "created_at": created,
                 "resolved_at": resolved_at,
             }
