@@ -101,7 +101,14 @@ def main(argv: list[str] | None = None) -> int:
                     "dissatisfied" if series == "A" else "very_dissatisfied",
                     reasons=["slow"] if series == "A" else ["attitude"],
                     comment="等候时间太长" if series == "A" else "",
+                    contact_phone="13812345678" if series == "A" else "",  # left on the pad for 回访, with consent
                 )
+            # the 回访专员 calls the first citizen twice: no answer, then reached with the rectification
+            followup = HallClient(server.url, enroll(None, hall.hall_id, "followup", "回访专员")["token"])
+            first_case = min(f["id"] for f in followup.followups())
+            followup.log_followup_call(first_case, reached=False, result="无人接听")
+            clock.advance(600)
+            followup.log_followup_call(first_case, reached=True, result="已致歉，说明等候原因", rectification="高峰时段加开2号窗口", satisfaction="satisfied")
             for series, count in TICKETS:
                 for _ in range(count):
                     kiosk.issue(series)
@@ -155,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                 window.tabs.setCurrentIndex(tab)
                 if tab == 4:
                     window.followups_page.followup_table.selectRow(0)
+                    wait_until(app, lambda: window.followups_page.call_table.rowCount() == 2)
                 if tab in (3, 5):
                     # A fresh snapshot, then the devices list: the console judges silence at the
                     # server's time, which here stands still (a fake clock) while the tool runs.

@@ -53,23 +53,23 @@ def alerts_of(
                 )
             )
         prediction = predictions.get(cat.series)
+        # No window serving it makes the predicted wait endless: the unserved alert above says so,
+        # and "预计等候无窗口办理" said it again, badly.
+        no_window_alerted = cat.series in unserved
         if prediction is not None and (cat.waiting or cat.arrivals_per_hour > 0) and prediction.over_target:
             value = prediction.wait_minutes
-            text_zh = "无窗口办理" if math.isinf(value) else f"{value:.0f} 分钟"
-            text_en = "no window" if math.isinf(value) else f"{value:.0f} min"
-            out.append(
-                Alert(
-                    AlertKind.OVER_TARGET,
-                    cat.series,
-                    None,
-                    value,
-                    cat.target_wait_minutes,
-                    Bilingual(
-                        f"{name.zh}预计等候{text_zh}，超过目标 {cat.target_wait_minutes:.0f} 分钟",
-                        f"{name.en}: predicted wait {text_en}, over the {cat.target_wait_minutes:.0f} min target",
-                    ),
+            if math.isinf(value):
+                text = Bilingual(
+                    f"{name.zh}没有窗口办理，等候将超过目标 {cat.target_wait_minutes:.0f} 分钟",
+                    f"{name.en}: no window serves it, so waits will exceed the {cat.target_wait_minutes:.0f} min target",
                 )
-            )
+            else:
+                text = Bilingual(
+                    f"{name.zh}预计等候 {value:.0f} 分钟，超过目标 {cat.target_wait_minutes:.0f} 分钟",
+                    f"{name.en}: predicted wait {value:.0f} min, over the {cat.target_wait_minutes:.0f} min target",
+                )
+            if not (math.isinf(value) and no_window_alerted):
+                out.append(Alert(AlertKind.OVER_TARGET, cat.series, None, value, cat.target_wait_minutes, text))
     for w in snapshot.windows:
         if w.status is WindowStatus.CLOSED:
             continue

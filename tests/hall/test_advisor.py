@@ -314,6 +314,7 @@ def test_unserved_follows_who_serves_now() -> None:
     for window in (win(1, ("X",), status=PAUSED, paused_minutes=1.0), WindowState(1, OPEN, ("X",), (), None, ())):
         found = {(a.kind, a.series) for a in alerts(HallSnapshot(people, (window,)), RulesConfig())}
         assert (AlertKind.UNSERVED, "X") in found
+        assert (AlertKind.OVER_TARGET, "X") not in found  # the same news once, not "预计等候无窗口办理" again
         assert math.isinf(predict(HallSnapshot(people, (window,)))["X"].wait_minutes)
     staffed = HallSnapshot(people, (win(1, ("X",)),))
     assert (AlertKind.UNSERVED, "X") not in {(a.kind, a.series) for a in alerts(staffed, RulesConfig())}
