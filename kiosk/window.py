@@ -33,12 +33,12 @@ from hardware.printer import FaultKind, PrinterFault, PrinterStatus, Readiness, 
 from hardware.printer.status import printer_health
 from kiosk.flow import KioskFlow, Request, Step, Text
 from kiosk.pages import PageBuilder
-from kiosk.slip import ticket_slip
 from server.client import ApiError, Offline
 from ui import theme
 from ui.connection import ServerConnection
 from ui.events import EventStream
 from ui.heartbeat import DeviceStates, Heartbeat
+from ui.slip import ticket_slip
 from ui.worker import run_in_background
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
-"""From the ticket the server committed to the slip the printer lays out. No Qt. Shared by the
-programs that print tickets (the guide desk; kiosk/slip.py is the same code, to be re-exported)."""
+"""From the ticket the server committed to the slip the printer lays out. No Qt: the kiosk, the
+guide desk, the benchmark and the tests share it."""
 
 from __future__ import annotations
 

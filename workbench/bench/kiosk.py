@@ -23,9 +23,9 @@ from hall.clock import FakeClock
 from hardware.printer import RenderMode, TicketPrinter
 from hardware.printer.ticket_printer import EscposOutput, StatusPolicy
 from kiosk.flow import KioskFlow, Step
-from kiosk.slip import ticket_slip
 from server.client import HallClient
 from server.runner import ServerThread, prepare_hall
+from ui.slip import ticket_slip
 
 
 def _percentile(values: list[float], share: float) -> float:
