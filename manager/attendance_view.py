@@ -29,17 +29,17 @@ from PySide6.QtWidgets import (
 )
 
 from manager.report_rules import PERIOD_NAMES, Period, period_dates
-from server.client import ApiError, Download
+from manager.widgets import SavesDownloads
+from server.client import ApiError
 from ui import theme
 from ui.connection import ServerConnection
 from ui.text import Language
-from ui.worker import run_in_background
 
 EXPORT_FILTERS = {"csv": "CSV (*.csv)", "xlsx": "Excel (*.xlsx)", "pdf": "PDF (*.pdf)"}
 PERIODS = (Period.TODAY, Period.THIS_WEEK, Period.THIS_MONTH, Period.LAST_MONTH, Period.CUSTOM)
 
 
-class AttendanceView(QWidget):
+class AttendanceView(QWidget, SavesDownloads):
     """``set_today(day)`` gives it the hall's business day; ``query()`` asks the server."""
 
     table_shown = Signal()
@@ -214,20 +214,6 @@ class AttendanceView(QWidget):
         dialog.finished.connect(dialog.deleteLater)
         self.save_dialog = dialog
         dialog.open()
-
-    def _write(self, download: Download, path: Path) -> None:
-        def saved(_result: Any) -> None:
-            self._say(True, f"已保存 {path}", f"Saved {path}")
-            self.file_saved.emit(str(path))
-
-        def failed(error: Exception) -> None:
-            self._say(False, f"文件无法保存：{error}", f"The file could not be saved: {error}", both=True)
-
-        run_in_background(lambda: path.write_bytes(download.content), saved, failed)
-
-    def _export_failed(self, error: ApiError) -> None:
-        self._say(False, f"导出失败：{error.zh}", f"Export failed: {error.en}", both=True)
-        self.query_failed.emit(error.code)
 
     def _say(self, ok: bool | None, zh: str, en: str, both: bool = False) -> None:
         """A status line; errors always in both languages."""

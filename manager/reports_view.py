@@ -54,14 +54,14 @@ from manager.report_rules import (
     row_numbers,
 )
 from manager.report_table import ReportSortModel, ReportTableModel
-from server.client import ApiError, Download
+from manager.widgets import SavesDownloads
+from server.client import ApiError
 from ui import theme
 from ui.connection import ServerConnection
 from ui.text import Language
-from ui.worker import run_in_background
 
 
-class ReportsView(QWidget):
+class ReportsView(QWidget, SavesDownloads):
     """The reports page. ``set_hall(snapshot)`` gives it the hall's business day, categories and
     windows; ``query()`` asks the server; results and failures come back on the GUI thread."""
 
@@ -487,16 +487,3 @@ class ReportsView(QWidget):
         self.save_dialog = dialog
         dialog.open()
 
-    def _write(self, download: Download, path: Path) -> None:
-        def saved(_result: Any) -> None:
-            self._say(True, f"已保存 {path}", f"Saved {path}")
-            self.file_saved.emit(str(path))
-
-        def failed(error: Exception) -> None:
-            self._say(False, f"文件无法保存：{error}", f"The file could not be saved: {error}", both=True)
-
-        run_in_background(lambda: path.write_bytes(download.content), saved, failed)
-
-    def _export_failed(self, error: ApiError) -> None:
-        self._say(False, f"导出失败：{error.zh}", f"Export failed: {error.en}", both=True)
-        self.query_failed.emit(error.code)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem
+
+from server.client import ApiError, Download
+from ui.worker import run_in_background
 
 
 def table_item(text: Any, align_right: bool = False) -> QTableWidgetItem:
@@ -26,3 +30,27 @@ def make_table(headers: Sequence[str]) -> QTableWidget:
     table.setAlternatingRowColors(True)
     table.horizontalHeader().setStretchLastSection(True)
     return table
+
+
+class SavesDownloads:
+    """Writes an export the server sent to the file the manager chose, off the GUI thread, and
+    says how it went. For views with ``_say(ok, zh, en, both=False)`` and the ``file_saved`` /
+    ``query_failed`` signals (the reports and the attendance views)."""
+
+    file_saved: Any
+    query_failed: Any
+    _say: Callable[..., None]
+
+    def _write(self, download: Download, path: Path) -> None:
+        def saved(_result: Any) -> None:
+            self._say(True, f"已保存 {path}", f"Saved {path}")
+            self.file_saved.emit(str(path))
+
+        def failed(error: Exception) -> None:
+            self._say(False, f"文件无法保存：{error}", f"The file could not be saved: {error}", both=True)
+
+        run_in_background(lambda: path.write_bytes(download.content), saved, failed)
+
+    def _export_failed(self, error: ApiError) -> None:
+        self._say(False, f"导出失败：{error.zh}", f"Export failed: {error.en}", both=True)
+        self.query_failed.emit(error.code)
