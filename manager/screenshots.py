@@ -234,6 +234,10 @@ def save_reports_shots(app: QApplication, out: Path) -> None:
             staffing.plan_shown.connect(lambda: planned.append(True))
             window.tabs.setCurrentWidget(staffing)
             wait_until(app, lambda: bool(planned), seconds=60)
+            trained: list[bool] = []  # and its 交叉培训建议, simulated on the server
+            staffing.training_shown.connect(lambda: trained.append(True))
+            staffing.load_training()
+            wait_until(app, lambda: bool(trained), seconds=180)
             wait_until(app, lambda: True)
             window.grab().save(str(out / "manager-staffing.png"))
             print(out / "manager-staffing.png")

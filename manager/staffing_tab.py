@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QHeaderView, 
 from manager.staffing_text import (
     FIXED_HEADERS,
     TOTAL_HEADERS,
+    TRAINING_HEADERS,
     choice_label,
     day_choices,
     headers,
@@ -32,6 +33,9 @@ from manager.staffing_text import (
     rows,
     short_cells,
     summary,
+    training_html,
+    training_rows,
+    training_summary,
 )
 from manager.widgets import make_table, table_item
 from server.client import ApiError
@@ -46,6 +50,7 @@ class StaffingTab(QWidget):
     """``conn`` reads the plan; the window tells it the business day (:meth:`set_today`)."""
 
     plan_shown = Signal()
+    training_shown = Signal()
     plan_failed = Signal(str)  # the error code
     file_saved = Signal(str)
 
@@ -55,6 +60,7 @@ class StaffingTab(QWidget):
         self.today: date | None = None
         self.hall_name = ""
         self.plan: dict[str, Any] | None = None
+        self.training: dict[str, Any] | None = None
         self.save_dialog: QFileDialog | None = None
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -92,6 +98,24 @@ class StaffingTab(QWidget):
         self.lunch_label = QLabel()
         self.lunch_label.setWordWrap(True)
         layout.addWidget(self.lunch_label)
+        training_bar = QHBoxLayout()
+        self.training_button = QPushButton("交叉培训建议 Suggest cross-training")
+        self.training_button.setToolTip("仿真约需数秒 Simulating takes a few seconds")
+        self.training_button.clicked.connect(self.load_training)
+        training_bar.addWidget(self.training_button)
+        self.training_label = QLabel()
+        self.training_label.setWordWrap(True)
+        training_bar.addWidget(self.training_label, 1)
+        layout.addLayout(training_bar)
+        self.training_table = make_table([h.zh for h in TRAINING_HEADERS])
+        for column, name in enumerate(TRAINING_HEADERS):
+            header_item = self.training_table.horizontalHeaderItem(column)
+            if header_item is not None:
+                header_item.setToolTip(name.en)
+        self.training_table.setMaximumHeight(140)
+        self.training_table.horizontalHeader().setStretchLastSection(False)  # the figures next to their names
+        self.training_table.hide()
+        layout.addWidget(self.training_table)
         self.message = QLabel()
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
@@ -175,6 +199,31 @@ class StaffingTab(QWidget):
             self._say(True, "各时段人手充足。", "Every slot is staffed.")
         self.plan_shown.emit()
 
+    def load_training(self) -> None:
+        """Simulated on the server (a few seconds the first time), off the GUI thread."""
+        self.training_button.setEnabled(False)
+        self.training_label.setText("正在仿真交叉培训…  Simulating cross-training…")
+        self.conn.call("cross_training", on_done=self._show_training, on_error=self._training_failed)
+
+    def _training_failed(self, error: ApiError) -> None:
+        self.training_button.setEnabled(True)
+        self.training_label.setText(f"交叉培训建议无法计算：{error.zh}  Cross-training could not be computed: {error.en}")
+
+    def _show_training(self, training: dict[str, Any]) -> None:
+        self.training = training
+        self.training_button.setEnabled(True)
+        line = training_summary(training)
+        self.training_label.setText(line.zh)
+        self.training_label.setToolTip(line.en)
+        lines = training_rows(training)
+        self.training_table.setRowCount(len(lines))
+        for r, values in enumerate(lines):
+            for c, text in enumerate(values):
+                self.training_table.setItem(r, c, table_item(text, align_right=c >= 3))
+        self.training_table.resizeColumnsToContents()
+        self.training_table.setVisible(bool(lines))
+        self.training_shown.emit()
+
     def short_slots(self) -> list[str]:
         """Slot starts that go short (what the red cells say), for tests and tools."""
         return [s["start"] for s in (self.plan or {}).get("slots", []) if s["shortfall"]]
@@ -184,7 +233,7 @@ class StaffingTab(QWidget):
     def _document(self) -> QTextDocument:
         document = QTextDocument()
         document.setDefaultFont(theme.font(8))
-        document.setHtml(plan_html(self.plan or {}, self.hall_name))
+        document.setHtml(plan_html(self.plan or {}, self.hall_name) + training_html(self.training))
         return document
 
     def _landscape(self, printer: QPrinter) -> None:

@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from db.attendance import AttendanceQueries
 from db.common import Actor
 from db.config_ops import ConfigStore
+from db.cross_training import CrossTrainingCache
 from db.forecasts import ProfileCache, forecast_day
 from db.models import Hall as HallRow
 from db.photos import PhotoOps
@@ -86,6 +87,7 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
     # between round trips. A plain executor, not anyio's thread pool: anyio's capacity limiter,
     # cancellation checkpoints and backend lookups cost the event loop time on every write.
     writers = ThreadPoolExecutor(16, thread_name_prefix="hallq-write")
+    cross_training_cache = CrossTrainingCache()
     profiles = ProfileCache()  # arrival profiles from history: built once a day per hall
 
     @contextlib.asynccontextmanager
@@ -273,6 +275,13 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
         slot (Erlang C), the pooled figure, lunch turns and shortfalls against the active clerks
         (:mod:`db.staffing`). ``date`` defaults to today; a bilingual 400 on a bad date."""
         return staffing_plan_day(store, actor.hall_id, day, store.clock.now(), profiles)
+
+    @app.get("/api/staffing-plan/cross-training")
+    def cross_training(actor: Manager) -> dict[str, Any]:
+        """交叉培训建议: which clerk to train in which second category, screened by the queueing
+        model and confirmed by simulating today's forecast on 5 seeds with and without the skill
+        (:mod:`db.cross_training`); a few seconds the first time, then cached."""
+        return cross_training_cache.get(store, actor.hall_id, store.clock.now(), profiles)
 
     @app.get("/api/me")
     def me(actor: Any_) -> dict[str, Any]:

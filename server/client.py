@@ -179,6 +179,10 @@ class HallClient:
         """Manager only: the day's forecast arrivals per category and half hour (today when None)."""
         return self._get("/api/forecast", {"date": day.isoformat() if day else None}).json()
 
+    def cross_training(self) -> dict[str, Any]:
+        """Manager only: 交叉培训建议 for the hall as it is today (a few seconds the first time)."""
+        return self._get("/api/staffing-plan/cross-training", {}, timeout=120.0).json()
+
     def staffing_plan(self, day: date | None = None) -> dict[str, Any]:
         """Manager only: the day's staffing plan (排班建议): windows needed per category and half hour."""
         return self._get("/api/staffing-plan", {"date": day.isoformat() if day else None}).json()
@@ -390,13 +394,16 @@ class HallClient:
 
     # ------------------------------------------------------------------ reports (manager)
 
-    def _get(self, path: str, params: dict[str, Any]) -> httpx.Response:
+    def _get(self, path: str, params: dict[str, Any], timeout: float | None = None) -> httpx.Response:
         """GET with query parameters (None values left out); errors as in :meth:`request`."""
         self._trusted()
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         query = {name: str(value) for name, value in params.items() if value is not None}
         try:
-            response = self._http.get(path, params=query, headers=headers)
+            if timeout is None:
+                response = self._http.get(path, params=query, headers=headers)
+            else:  # a long computation (cross-training) may take longer than the client's default
+                response = self._http.get(path, params=query, headers=headers, timeout=timeout)
         except httpx.TransportError as error:
             raise _transport_error(self.base_url, error) from error
         _raise_for_status(response)

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from manager.app import create_window
@@ -109,3 +110,35 @@ def test_a_server_that_went_away_is_said_in_both_languages(qtbot: Any, live: Liv
         page.load()
     assert "排班建议无法读取" in page.message.text() and "could not be read" in page.message.text()
     assert page.refresh_button.isEnabled() and page.plan is not None  # the last plan stays
+
+
+def test_cross_training_is_simulated_on_the_hall_as_it_is_shown_and_printed(qtbot: Any, live: LiveHall) -> None:
+    """交叉培训建议: the server builds the hall from its database (not the file it started from),
+    screens every clerk × untrained category and simulates the best three on 5 seeds."""
+    from db.cross_training import hall_config
+
+    with live.hall.store.read() as session:
+        config = hall_config(session, live.hall.hall_id)
+    skills = {c.staff_no: set(c.skills) for c in config.clerks}
+    assert [w.number for w in config.windows] == list(range(1, 21)) and len(config.categories) == 9
+
+    _window, page = staffing_tab(qtbot, live)
+    with qtbot.waitSignal(page.training_shown, timeout=180_000):
+        qtbot.mouseClick(page.training_button, Qt.MouseButton.LeftButton)
+    training = page.training
+    assert training is not None and training["seeds"] == 5 and training["days_observed"] == 0
+    suggestions = training["suggestions"]
+    assert 1 <= len(suggestions) <= 3
+    for suggestion in suggestions:
+        assert suggestion["train_in"] not in skills[suggestion["staff_no"]]  # a category the clerk cannot serve yet
+        before, after, saving = suggestion["mean_before"], suggestion["mean_after"], suggestion["saving"]
+        assert abs((before["value"] - after["value"]) - saving["value"]) < 0.01  # paired by seed: the mean of the differences
+    savings = [s["saving"]["value"] for s in suggestions]
+    assert savings == sorted(savings, reverse=True)
+    assert not page.training_table.isHidden() and page.training_table.rowCount() == len(suggestions)
+    first = suggestions[0]
+    assert page.training_table.item(0, 0).text() == f"{first['staff_no']} {first['name']}"
+    assert page.training_table.item(0, 2).text() == f"{first['train_in']} {first['train_in_zh']}"
+    assert "尚无历史数据" in page.training_label.text()
+    printed = page._document().toPlainText()
+    assert "交叉培训建议 Cross-training" in printed and f"{first['staff_no']} {first['name']}" in printed

@@ -25,3 +25,14 @@ def test_the_staffing_plan_of_a_day_is_for_managers_only(hall_server: HallServer
         with pytest.raises(ApiError) as refused:
             device.staffing_plan()
         assert refused.value.status == 403
+
+
+def test_cross_training_is_for_managers_only_and_computed_once(hall_server: HallServer) -> None:
+    hs = hall_server
+    first = hs.manager.cross_training()
+    assert first["seeds"] == 5 and first["suggestions"] and first["date"] == hs.manager.staffing_plan()["date"]
+    assert hs.manager.cross_training() == first  # the cached answer: the same hall, the same day
+    for device in (hs.kiosk(), hs.display(), hs.clerk(1)):
+        with pytest.raises(ApiError) as refused:
+            device.cross_training()
+        assert refused.value.status in (401, 403)
