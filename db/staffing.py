@@ -2,7 +2,7 @@
 
 The forecast is :func:`db.forecasts.forecast_day`'s (arrivals per category and half hour from the
 hall's history, services at their observed capped mean); the roster is the hall's active clerks
-with their skills; the pools are the categories that already share a window. The plan itself is
+with their skills, less those the manager marked absent for the day (在岗 tab); the pools are the categories that already share a window. The plan itself is
 :func:`hall.staffing_plan.plan_day`.
 """
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from db.forecasts import ProfileCache, ReadsSessions, forecast_day, session_of
 from db.models import Category, Clerk, Hall, Window, WindowCategory
+from db.roster import ABSENT
 from db.store import hours_from_json
 from hall.roster_cover import RosterClerk
 from hall.staffing_plan import CategoryDemand, plan_day, plan_to_json, pools_from_windows
@@ -36,10 +37,13 @@ def staffing_plan_day(
         hall = session.get(Hall, hall_id)
         assert hall is not None  # forecast_day refused an unknown hall
         hours = hours_from_json(hall.hours)
-        clerks = [
-            RosterClerk(c.staff_no, c.name, tuple(str(s) for s in c.skills or ()))
-            for c in session.scalars(select(Clerk).where(Clerk.hall_id == hall_id, Clerk.active).order_by(Clerk.staff_no))
-        ]
+        day = datetime.fromisoformat(forecast["date"]).date()
+        clerks, absent = [], []
+        for c in session.scalars(select(Clerk).where(Clerk.hall_id == hall_id, Clerk.active).order_by(Clerk.staff_no)):
+            if c.off_duty_day == day and c.off_duty_reason == ABSENT:  # the roster: marked absent for the day
+                absent.append({"staff_no": c.staff_no, "name": c.name})
+            else:
+                clerks.append(RosterClerk(c.staff_no, c.name, tuple(str(s) for s in c.skills or ())))
         window_series: dict[int, list[str]] = defaultdict(list)
         for window_id, series in session.execute(
             select(WindowCategory.window_id, Category.series)
@@ -62,7 +66,7 @@ def staffing_plan_day(
         for c in forecast["categories"]
     ]
     plan = plan_day(
-        datetime.fromisoformat(forecast["date"]).date(),
+        day,
         hours,
         demands,
         clerks,
@@ -70,4 +74,4 @@ def staffing_plan_day(
         slot_minutes=int(forecast["slot_minutes"]),
         pools=pools_from_windows(window_series.values()),
     )
-    return {**plan_to_json(plan, hours), "open": forecast["open"], "days_observed": forecast["days_observed"]}
+    return {**plan_to_json(plan, hours), "open": forecast["open"], "days_observed": forecast["days_observed"], "absent": absent}

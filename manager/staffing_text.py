@@ -129,6 +129,9 @@ def summary(plan: Mapping[str, Any]) -> list[Bilingual]:
             f"standard: mean wait within each category's target and {plan['within_target_share']:.0%} called within it.",
         )
     )
+    if plan.get("absent"):
+        names = "、".join(f"{a['name']}（{a['staff_no']}）" for a in plan["absent"])
+        lines.append(Bilingual(f"已按在岗登记除去当天缺勤 {len(plan['absent'])} 人：{names}", f"Left out as absent that day (roster): {names}"))
     peaks = plan["peaks"]
     for label, key in (
         (Bilingual("上午高峰", "Morning peak"), "morning"),

@@ -36,3 +36,14 @@ def test_cross_training_is_for_managers_only_and_computed_once(hall_server: Hall
         with pytest.raises(ApiError) as refused:
             device.cross_training()
         assert refused.value.status in (401, 403)
+
+
+def test_a_clerk_marked_absent_today_is_left_out_of_todays_plan(hall_server: HallServer) -> None:
+    hs = hall_server
+    before = hs.manager.staffing_plan()
+    hs.manager.set_roster("1014", absent=True, reason="病假")
+    today = hs.manager.staffing_plan()
+    assert today["clerks"] == before["clerks"] - 1
+    assert today["absent"] == [{"staff_no": "1014", "name": next(c["name"] for c in hs.manager.roster()["clerks"] if c["staff_no"] == "1014")}]
+    tomorrow = date.fromisoformat(today["date"]) + timedelta(days=1)
+    assert hs.manager.staffing_plan(tomorrow)["clerks"] == before["clerks"]  # absent for the day, not for good
