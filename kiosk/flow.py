@@ -184,7 +184,10 @@ class KioskFlow:
     hall: dict[str, Any] = field(default_factory=dict)
     categories: list[dict[str, Any]] = field(default_factory=list)
     online: bool = True
-    large_text: bool = False
+    large_text: bool = False  # 大字/长者模式: the flow re-laid out, a few big choices per screen
+    high_contrast: bool = False  # 高对比度 colours
+    choice_offset: int = 0  # large mode: the first choice shown on the current page of choices
+    choice_step: Step = Step.HOME  # the step choice_offset belongs to: another step starts at 0
     series: str | None = None
     item_code: str | None = None
     priority_reason: str | None = None
@@ -343,6 +346,27 @@ class KioskFlow:
     def toggle_large_text(self) -> None:
         self.touch()
         self.large_text = not self.large_text
+
+    def toggle_high_contrast(self) -> None:
+        self.touch()
+        self.high_contrast = not self.high_contrast
+
+    def end_session(self) -> None:
+        """The citizen finished or walked away: the next one starts with the hall's defaults."""
+        self.go_home()
+        self.large_text = self.high_contrast = False
+        self.choice_offset = 0
+
+    def first_choice(self) -> int:
+        """Large mode: the index of the first choice on screen for the current step."""
+        return self.choice_offset if self.choice_step is self.step else 0
+
+    def page_choices(self, forward: bool, total: int, per_page: int) -> None:
+        """上一页/下一页 in large mode: move a page of ``per_page`` choices, staying within ``total``."""
+        self.touch()
+        first = self.first_choice() + (per_page if forward else -per_page)
+        if 0 <= first < total:
+            self.choice_offset, self.choice_step = first, self.step
 
     def go_home(self) -> None:
         """Back to the start; a request in flight keeps its page until it answers."""
@@ -599,12 +623,14 @@ class KioskFlow:
     def tick(self) -> bool:
         """Called about once a second; returns True when the kiosk went back to home."""
         if self.in_flight or self.step in (Step.HOME, Step.PAUSED, Step.PRINTING):
-            if self.step is Step.HOME and self.priority_reason and self.now() - self.last_touch > self.IDLE_SECONDS:
-                self.go_home()
-                return True
+            if self.step is Step.HOME and self.now() - self.last_touch > self.IDLE_SECONDS:
+                changed = bool(self.priority_reason or self.large_text or self.high_contrast or self.first_choice())
+                if changed:
+                    self.end_session()
+                return changed
             return False
         limit = self.DONE_SECONDS if self.step is Step.DONE else self.IDLE_SECONDS
         if self.now() - self.last_touch > limit:
-            self.go_home()
+            self.end_session()
             return True
         return False

@@ -72,12 +72,12 @@ class GuidanceSpeaker(QObject):
     def busy(self) -> bool:
         return self._playing is not None or bool(self.queue.waiting)
 
-    def read(self, lines: Iterable[Text], language: str) -> None:
-        """Read these lines (the current screen) in the kiosk's language, after any phrase playing now."""
+    def read(self, lines: Iterable[str], language: str) -> None:
+        """Read these lines (the current screen, in the kiosk's language) after any phrase playing now."""
         if not self.available:
             return
         lang = Lang.EN if language == "en" else Lang.ZH
-        self.queue.read(((line.pick(language), lang) for line in lines), self.now())
+        self.queue.read(((line, lang) for line in lines), self.now())
         self._renders = {line: self.renderer.render_phrase(line.phrase) for line in self.queue.waiting}  # warm while waiting
         self.pump()
 

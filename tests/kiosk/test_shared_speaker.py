@@ -21,12 +21,11 @@ from display.voice import VoiceController
 from hall.announcements import AnnouncementQueue, Call
 from hardware.speech import RecordingAnnouncer
 from hardware.speech.channel import Priority, SpeakerChannel
-from kiosk.flow import Text
 from kiosk.guidance import PUMP_MS, GuidanceSpeaker
 from ui.voice_player import TimedRecordingPlayer, read_play_log
 
 PHRASE_SECONDS = 0.3  # every recorded phrase WAV lasts this long
-GUIDANCE_LINES = [Text(f"第{n}项", f"choice {n}") for n in range(1, 9)]
+GUIDANCE_LINES = [f"第{n}项" for n in range(1, 9)]
 # A call waits at most for the guidance phrase already on the speaker, plus one poll of each side.
 CALL_DELAY_BOUND = PHRASE_SECONDS + 2 * PUMP_MS / 1000 + 0.25
 
