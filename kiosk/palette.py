@@ -97,7 +97,7 @@ class KioskPalette:
             ("priority lane", self.priority_text, self.priority_frame, True),
             ("alert", self.alert_text, self.alert, False),
             ("notice", self.notice_text, self.notice, False),
-            ("notice text on page", self.text, self.notice, False),
+            ("text on notice", self.text, self.notice, False),
             ("unserved on tile", self.notice_text, self.card, False),
             ("notice text on page", self.notice_text, self.background, False),
             ("muted on notice", self.muted, self.notice, False),
