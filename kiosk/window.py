@@ -190,10 +190,14 @@ class KioskWindow(QWidget):
             return
         flow = self.flow
         self.hall_label.setText(flow.name(flow.hall) or self.t("政务服务中心", "Government Service Centre"))
-        self.hall_label.setFont(theme.font(self._pt(24), True))
+        # portrait: the header's four mode buttons leave no room for a hall name in large type
+        self.hall_label.setFont(theme.font(24 if self.portrait else self._pt(24), True))
         notice = flow.hall_notice()
         self.period_label.setText(self._text(notice))
         self.period_label.setFont(theme.font(self._pt(16), True))
+        # portrait is 1080 px wide: the period notice wraps rather than widen the window past the screen
+        self.period_label.setWordWrap(self.portrait)
+        self.period_label.setMaximumWidth(170 if self.portrait else 16_777_215)
         if self._style_for != flow.high_contrast:
             self.setStyleSheet(palette_for(flow.high_contrast).stylesheet())
             self._style_for = flow.high_contrast
