@@ -23,7 +23,7 @@ from hall.announcements import Lang
 from hardware.speech import PhraseRenderer
 from hardware.speech.channel import Priority, SpeakerChannel
 from hardware.speech.guidance import DEFAULT_MAX_WAIT_SECONDS, GuidanceLine, GuidanceQueue
-from kiosk.flow import Text
+from kiosk.texts import Text
 from ui.voice_player import Player
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.flow import Step, serves_now
+from kiosk.flow import Step
+from kiosk.texts import serves_now
 
 if TYPE_CHECKING:
     from kiosk.pages import PageBuilder

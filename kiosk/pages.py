@@ -17,20 +17,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.flow import (
-    CODE_LENGTH,
-    PAUSED_TEXT,
-    RECONNECTING_TEXT,
-    ClosedNotice,
-    KioskFlow,
-    PrintState,
-    Step,
-    Text,
-    confirm_wait_rows,
-    serves_now,
-)
+from kiosk.flow import CODE_LENGTH, KioskFlow, PrintState, Step
 from kiosk.large_pages import LARGE_STEPS, LargePages
 from kiosk.palette import KioskPalette, palette_for
+from kiosk.texts import PAUSED_TEXT, RECONNECTING_TEXT, ClosedNotice, Text, confirm_wait_rows, serves_now
 from ui import theme
 
 BUTTON_HEIGHT = 110  # px; ≥ 15 mm on a 24" 1080p screen is ~57 px
