@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, QTimer
@@ -28,6 +29,7 @@ from hall.announcements import AnnouncementQueue, Zone
 from hall.legibility import ViewingSpec, parse_viewing
 from hardware.serial.led_strip import LedStrip, WindowStrip
 from hardware.speech import PhraseRenderer, open_announcer
+from hardware.speech.channel import SpeakerChannel, default_channel_dir
 from server.client import HallClient
 from ui.connection import ServerConnection, add_trust_argument, trust_server
 from ui.events import EventStream
@@ -61,6 +63,7 @@ class DisplayWindow(QWidget):
         led: WindowStrip | None = None,
         led_addresses: dict[int, int] | None = None,
         viewing: ViewingSpec | None = None,
+        channel: SpeakerChannel | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -99,7 +102,7 @@ class DisplayWindow(QWidget):
             voice_kwargs: dict[str, Any] = {}
             if voice_now is not None:
                 voice_kwargs["now"] = voice_now
-            self.voice = VoiceController(renderer, player or QtPlayer(self), queue, parent=self, **voice_kwargs)
+            self.voice = VoiceController(renderer, player or QtPlayer(self), queue, parent=self, channel=channel, **voice_kwargs)
             self.voice.status_changed.connect(self._voice_status)
             if self.voice.warning:
                 self._voice_status(self.voice.warning)
@@ -232,6 +235,7 @@ def create_window(
     led: str | WindowStrip | None = None,
     led_addresses: str = "",
     viewing: ViewingSpec | None = None,
+    speaker_lock: Path | str | None = None,
 ) -> DisplayWindow:
     """The display as one widget, sized for ``layout`` (landscape / portrait / 4k / 4k-portrait).
     Hall mode speaks through ``voice_url`` (``tts://``, ``silent://``, ``record://DIR``, or None
@@ -239,8 +243,9 @@ def create_window(
     (``/dev/ttyUSB0``, ``socket://host:port``, ``loop://``) or a strip object; ``led_addresses``
     maps windows to strip addresses ("1:11,2:12"; default: address = window number). ``viewing``
     is where the hall screen hangs (distance to the farthest seat, screen diagonal; default 10 m,
-    55 inches): no text goes below the legible size for it. The caller shows it; no event loop
-    is run here."""
+    55 inches): no text goes below the legible size for it. ``speaker_lock`` is the directory of
+    the PC's shared speaker locks (hardware.speech.channel): a kiosk on the same PC then never
+    talks over a call. The caller shows it; no event loop is run here."""
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {sorted(LAYOUTS)}")
     zone_value = zone if isinstance(zone, Zone) else Zone.parse(zone or "")
@@ -250,6 +255,7 @@ def create_window(
     window = DisplayWindow(
         server_url, token, mode=mode, window_number=window_number, zone=zone_value, renderer=renderer, player=player, clock=clock,
         led=strip, led_addresses=addresses, viewing=viewing,
+        channel=SpeakerChannel(speaker_lock) if (renderer is not None and speaker_lock) else None,
     )
     width, height = LAYOUTS[layout]
     if mode == "window":
@@ -268,6 +274,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--zone", default="", help='windows and series this display covers, e.g. "1-20, V" (default: whole hall)')
     parser.add_argument("--voice", default="tts://", help="speech URL: tts://, silent://, record://DIR")
     parser.add_argument("--layout", choices=sorted(LAYOUTS), default="landscape")
+    parser.add_argument(
+        "--speaker-lock", default=str(default_channel_dir()), help="directory of the speaker locks shared with a kiosk on this PC ('' = none)"
+    )
     parser.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
     parser.add_argument("--led", help="LED window strips on this serial URL, e.g. /dev/ttyUSB0 or socket://10.0.0.5:4001")
     parser.add_argument("--led-addresses", default="", help='window:address pairs, e.g. "1:11,2:12" (default: address = window number)')
@@ -288,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     apply_theme(app)  # type: ignore[arg-type]
     window = create_window(
         args.server, args.token, args.mode, args.window, args.zone, args.voice, args.layout, led=args.led, led_addresses=args.led_addresses,
-        viewing=viewing,
+        viewing=viewing, speaker_lock=args.speaker_lock or None,
     )
     if args.windowed:
         window.show()

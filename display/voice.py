@@ -4,7 +4,11 @@ worker; the GUI thread only waits through :func:`ui.worker.run_in_background`), 
 :class:`Player` plays the chime then each phrase, one file at a time, never two utterances at once.
 
 The player is injected: :class:`QtPlayer` (QtMultimedia) in a hall, :class:`RecordingPlayer` in
-tests and offscreen, where there may be no audio output. Time is injected too (``now``), so a
+tests and offscreen, where there may be no audio output (both from :mod:`ui.voice_player`, shared
+with the kiosk's spoken guidance). With a :class:`~hardware.speech.channel.SpeakerChannel` the
+display shares the PC's speaker with a kiosk on the same machine: while a call is queued it marks
+"call waiting" (guidance holds back) and each utterance takes the speaker lock first, polled from
+the timer, never waited for. Time is injected too (``now``), so a
 test drives a burst of calls through simulated seconds.
 
 Without a voice (no engine, no Chinese voice, ``silent://``) the controller says so through
@@ -18,92 +22,18 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Protocol
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from hall.announcements import AnnouncementQueue, Call, Dropped, Utterance, phrases_for
 from hardware.speech import PhraseRenderer, StatusLevel, wav_seconds
+from hardware.speech.channel import Priority, SpeakerChannel
+from ui.voice_player import Player, QtPlayer, RecordingPlayer, TimedRecordingPlayer
 from ui.worker import run_in_background
 
+__all__ = ["Player", "QtPlayer", "RecordingPlayer", "TimedRecordingPlayer", "VoiceController"]
+
 log = logging.getLogger(__name__)
-
-
-class Player(Protocol):
-    """Plays one file and reports the end (or failure) by calling ``on_finished`` once."""
-
-    def play(self, path: Path, on_finished: Callable[[], None]) -> None: ...
-
-    def stop(self) -> None: ...
-
-
-class QtPlayer(QObject):
-    """QtMultimedia playback of WAV files through the default audio output."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
-
-        self._player = QMediaPlayer(self)
-        self._output = QAudioOutput(self)
-        self._player.setAudioOutput(self._output)
-        self._on_finished: Callable[[], None] | None = None
-        self._player.mediaStatusChanged.connect(self._status)
-        self._player.errorOccurred.connect(self._error)
-        self._ended = QMediaPlayer.MediaStatus.EndOfMedia
-        self._invalid = QMediaPlayer.MediaStatus.InvalidMedia
-
-    def play(self, path: Path, on_finished: Callable[[], None]) -> None:
-        self._on_finished = on_finished
-        self._player.setSource(QUrl.fromLocalFile(str(path)))
-        self._player.play()
-
-    def stop(self) -> None:
-        self._on_finished = None
-        self._player.stop()
-
-    def _finish(self) -> None:
-        callback, self._on_finished = self._on_finished, None
-        if callback is not None:
-            callback()
-
-    def _status(self, status: object) -> None:
-        if status in (self._ended, self._invalid):
-            self._finish()
-
-    def _error(self, *_args: object) -> None:
-        log.warning("audio playback failed: %s", self._player.errorString())
-        self._finish()
-
-
-class RecordingPlayer:
-    """Plays nothing; remembers each file. ``auto_finish`` ends playback at once (a zero-length
-    speaker); otherwise the test calls :meth:`finish` when its simulated time says so."""
-
-    def __init__(self, auto_finish: bool = True) -> None:
-        self.auto_finish = auto_finish
-        self.played: list[Path] = []
-        self._pending: Callable[[], None] | None = None
-
-    @property
-    def busy(self) -> bool:
-        return self._pending is not None
-
-    def play(self, path: Path, on_finished: Callable[[], None]) -> None:
-        assert self._pending is None, "two files played at once"
-        self.played.append(path)
-        if self.auto_finish:
-            on_finished()
-        else:
-            self._pending = on_finished
-
-    def finish(self) -> None:
-        callback, self._pending = self._pending, None
-        if callback is not None:
-            callback()
-
-    def stop(self) -> None:
-        self._pending = None
 
 
 class VoiceController(QObject):
@@ -120,6 +50,7 @@ class VoiceController(QObject):
         *,
         now: Callable[[], float] = time.monotonic,
         tick_ms: int = 250,
+        channel: SpeakerChannel | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -127,6 +58,7 @@ class VoiceController(QObject):
         self.player = player
         self.queue = queue or AnnouncementQueue()
         self.now = now
+        self.channel = channel
         self.spoken: list[Utterance] = []
         self.dropped: list[Dropped] = []
         self._playing: Utterance | None = None
@@ -157,7 +89,7 @@ class VoiceController(QObject):
         if not self.enabled:
             return
         if self._playing is None:
-            utterance = self.queue.next_to_speak(self.now())
+            utterance = self._next_utterance()
             if utterance is not None:
                 self._start(utterance)
         dropped = self.queue.take_dropped()
@@ -165,11 +97,29 @@ class VoiceController(QObject):
             self.dropped.extend(dropped)
             self.calls_dropped.emit(dropped)
 
+    def _next_utterance(self) -> Utterance | None:
+        """The queue's next utterance, once the shared speaker (if any) is ours for it."""
+        channel = self.channel
+        if channel is None:
+            return self.queue.next_to_speak(self.now())
+        due = self.queue.due
+        channel.mark_call_waiting(due)  # re-marked every pump: a guidance probe may have held the file a moment
+        if not due or not channel.try_acquire(Priority.CALL):
+            return None
+        utterance = self.queue.next_to_speak(self.now())
+        if utterance is None:
+            channel.release()
+            channel.mark_call_waiting(self.queue.due)
+        return utterance
+
     def stop(self) -> None:
         self._timer.stop()
         self._generation += 1
         self.player.stop()
         self._playing = None
+        if self.channel is not None:
+            self.channel.release()
+            self.channel.mark_call_waiting(False)
 
     # -- one utterance ----------------------------------------------------------------------
 
@@ -226,5 +176,8 @@ class VoiceController(QObject):
     def _done(self, utterance: Utterance) -> None:
         self.queue.finished(self.now())
         self._playing = None
+        if self.channel is not None:
+            self.channel.mark_call_waiting(self.queue.due)  # before the release: a waiting call keeps its turn
+            self.channel.release()
         self.utterance_finished.emit(utterance)
         self.pump()

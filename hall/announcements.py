@@ -381,6 +381,12 @@ class AnnouncementQueue:
         """Calls waiting their first turn."""
         return len(self._waiting)
 
+    @property
+    def due(self) -> bool:
+        """Whether something waits to be said: a new call or a repetition of the current one."""
+        current = self._current
+        return bool(self._waiting) or (current is not None and current.spoken < self.repetitions)
+
     def waiting_calls(self) -> list[Call]:
         return [item.call for item in self._waiting]
 

@@ -15,12 +15,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from hardware.printer import open_printer
+from hardware.speech import open_announcer
+from hardware.speech.channel import SpeakerChannel, default_channel_dir
 from kiosk.flow import KioskFlow
+from kiosk.guidance import GuidanceSpeaker
 from kiosk.window import KioskWindow
 from ui.connection import ServerConnection, add_trust_argument, trust_server
 from ui.events import EventStream
 from ui.heartbeat import Heartbeat
 from ui.theme import apply_theme
+from ui.voice_player import Player, QtPlayer
 
 DEFAULT_PRINTER_URL = f"preview://{Path(tempfile.gettempdir()) / 'hallq-kiosk-tickets'}"
 LANDSCAPE = (1920, 1080)
@@ -34,11 +38,17 @@ def create_window(
     fullscreen: bool = False,
     language: str = "zh",
     portrait: bool | None = None,
+    voice_url: str | None = None,
+    speaker_lock: Path | str | None = None,
+    player: Player | None = None,
 ) -> QWidget:
     """A ready kiosk window (not shown yet: call ``show()``). Needs a QApplication; never runs Qt's loop.
 
     ``portrait=None`` follows the window's shape; True/False forces the 1080×1920 or 1920×1080 layout.
     The printer URL is opened lazily, so a missing printer shows up as a fault at the first ticket.
+    ``voice_url`` (``tts://``, ``silent://``, ``record://DIR``, like the display's; None: no 读给我听)
+    gives the spoken guidance; ``speaker_lock`` is the directory of the PC's speaker locks it shares
+    with a hall display on the same PC (hardware.speech.channel); ``player`` replaces the audio output.
     """
     app = QApplication.instance()
     if isinstance(app, QApplication):
@@ -47,7 +57,13 @@ def create_window(
     events = EventStream(server_url, token)
     printer = open_printer(printer_url)
     flow = KioskFlow(language="en" if language == "en" else "zh")
-    window = KioskWindow(connection, printer, flow=flow, events=events, portrait=portrait)
+    guidance = None
+    if voice_url:
+        channel = SpeakerChannel(speaker_lock) if speaker_lock else None
+        guidance = GuidanceSpeaker(open_announcer(voice_url), player or QtPlayer(), channel)
+    window = KioskWindow(connection, printer, flow=flow, events=events, portrait=portrait, guidance=guidance)
+    if guidance is not None:
+        guidance.setParent(window)
     connection.setParent(window)
     events.setParent(window)
     width, height = PORTRAIT if portrait else LANDSCAPE
@@ -76,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--portrait", action="store_true", help="1080×1920 portrait screen")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument("--language", choices=("zh", "en"), default="zh")
+    parser.add_argument("--voice", default="tts://", help="speech URL for 读给我听: tts://, silent://, record://DIR ('' = no button)")
+    parser.add_argument(
+        "--speaker-lock", default=str(default_channel_dir()), help="directory of the speaker locks shared with a hall display on this PC ('' = none)"
+    )
     args = parser.parse_args(argv)
     trust_server(parser, args.server, args.ca_fingerprint)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -86,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         fullscreen=not args.windowed,
         language=args.language,
         portrait=True if args.portrait else None,
+        voice_url=args.voice or None,
+        speaker_lock=args.speaker_lock or None,
     )
     window.show()
     return app.exec()

@@ -35,6 +35,20 @@ from enum import StrEnum
 from typing import Any
 
 from hall.tickets import PRIORITY_REASONS
+from kiosk.texts import (
+    BROWSE_NOW_TEXT,
+    BROWSE_TILE_TEXT,
+    CHECK_IN_CLOSED_TEXT,
+    CHECK_IN_NOW_TEXT,
+    NO_WINDOW_CONFIRM_TEXT,
+    NO_WINDOW_TEXT,
+    ClosedNotice,
+    Text,
+    serves_now,
+    text_from,
+    wait_text,
+    walk_ins_from,
+)
 
 
 class Step(StrEnum):
@@ -58,17 +72,6 @@ class PrintState(StrEnum):
 
 
 @dataclass(frozen=True)
-class Text:
-    """A message in both languages; the window picks one."""
-
-    zh: str
-    en: str
-
-    def pick(self, language: str) -> str:
-        return self.en if language == "en" and self.en else self.zh
-
-
-@dataclass(frozen=True)
 class Request:
     """What the window must send. ``key`` is the idempotency key: the same for every retry."""
 
@@ -87,84 +90,8 @@ class Request:
         return "issue", (self.series,), {"items": list(self.items), "priority_reason": self.priority_reason, "source": "kiosk", "key": self.key}
 
 
+
 CODE_LENGTH = 6
-NO_WINDOW_TEXT = Text("暂无窗口办理，请咨询导办台", "No window serves this now — please ask at the guide desk")
-NO_WINDOW_CONFIRM_TEXT = Text(
-    "目前没有窗口在办理此业务：仍可取号，号码有效，但暂时无法预计等候时间，请先咨询导办台。",
-    "No window serves this now: you can still take a number and it stays valid, but no wait can be estimated. Please ask at the guide desk.",
-)
-BROWSE_TILE_TEXT = Text("查看办理事项和所需材料", "See the items and what to bring")
-BROWSE_NOW_TEXT = Text(
-    "现在可以查看各类业务的办理事项和所需材料（一次性告知），提前准备",
-    "You can look up each service's items and what to bring, to prepare",
-)
-CHECK_IN_NOW_TEXT = Text("已预约的群众：请点击下方“预约签到”，输入或扫描预约码取号", "Booked? Tap “Appointment check-in” below and enter or scan your code")
-CHECK_IN_CLOSED_TEXT = Text("当前不办理预约签到，请在开放时间前来", "Check-in is not available now; please come during opening hours")
-PAUSED_TEXT = Text("暂停取号，请稍候", "Ticket issuing paused, please wait")
-RECONNECTING_TEXT = Text("正在重新连接服务器，恢复后将自动继续", "Reconnecting to the hall server; the kiosk resumes by itself")
-
-
-@dataclass(frozen=True)
-class ClosedNotice:
-    """What the home screen says outside walk-in hours: the hall's notice, when it opens next and
-    when walk-ins are taken (if that opening is bookings-only), its hours and what can be done now."""
-
-    notice: Text
-    opening: Text | None
-    walk_ins: Text | None
-    hours: tuple[Text, ...]
-    can_do: tuple[Text, ...]
-
-
-def _text(data: Any) -> Text | None:
-    if not isinstance(data, dict) or not data.get("zh"):
-        return None
-    return Text(str(data.get("zh", "")), str(data.get("en", "")))
-
-
-def walk_ins_from(opening_text: Text | None) -> Text | None:
-    """"现场取号时间：11月23日（周一）08:30 起" from the snapshot's "下次开放：11月23日（周一）08:30"."""
-    if opening_text is None:
-        return None
-    zh, en = opening_text.zh, opening_text.en
-    if zh.startswith("下次开放：") and en.startswith("opens "):
-        when_zh, when_en = zh.removeprefix("下次开放："), en.removeprefix("opens ")
-        return Text(f"现场取号时间：{when_zh} 起", f"Walk-in tickets from {when_en}")
-    return Text(f"现场取号：{zh}", f"Walk-in tickets: {en}")
-
-
-def serves_now(category: dict[str, Any] | None) -> bool:
-    """Whether a staffed, open, unpaused window serves the category now (hall.serving, via the snapshot)."""
-    return bool(category) and float(category.get("windows_serving") or 0) > 0  # type: ignore[union-attr]
-
-
-def wait_text(category: dict[str, Any]) -> Text:
-    """The queue line on a category's home tile."""
-    waiting = int(category.get("waiting") or 0)
-    minutes = category.get("estimated_wait_minutes")
-    if not serves_now(category) or minutes is None:
-        if waiting:
-            return Text(f"等候 {waiting} 人 · {NO_WINDOW_TEXT.zh}", f"{waiting} waiting · {NO_WINDOW_TEXT.en}")
-        return NO_WINDOW_TEXT
-    if waiting == 0:
-        return Text("目前无人等候", "No one waiting")
-    shown = max(1, round(minutes))  # someone is waiting: never "约 0 分钟"
-    return Text(f"等候 {waiting} 人 · 约 {shown} 分钟", f"{waiting} waiting · about {shown} min")
-
-
-def confirm_wait_rows(category: dict[str, Any]) -> list[tuple[Text, Text]]:
-    """The confirm page's queue rows: people waiting and, only when a window serves it, the estimate."""
-    waiting = int(category.get("waiting") or 0)
-    rows = [(Text("当前等候", "Waiting now"), Text(f"{waiting} 人", f"{waiting} people"))]
-    minutes = category.get("estimated_wait_minutes")
-    if not serves_now(category) or minutes is None:
-        rows.append((Text("预计等候", "Estimated wait"), NO_WINDOW_TEXT))
-    elif waiting:
-        shown = max(1, round(minutes))
-        rows.append((Text("预计等候", "Estimated wait"), Text(f"约 {shown} 分钟", f"about {shown} min")))
-    else:
-        rows.append((Text("预计等候", "Estimated wait"), Text("无需等候", "no wait")))
-    return rows
 
 
 @dataclass
@@ -184,7 +111,10 @@ class KioskFlow:
     hall: dict[str, Any] = field(default_factory=dict)
     categories: list[dict[str, Any]] = field(default_factory=list)
     online: bool = True
-    large_text: bool = False
+    large_text: bool = False  # 大字/长者模式: the flow re-laid out, a few big choices per screen
+    high_contrast: bool = False  # 高对比度 colours
+    choice_offset: int = 0  # large mode: the first choice shown on the current page of choices
+    choice_step: Step = Step.HOME  # the step choice_offset belongs to: another step starts at 0
     series: str | None = None
     item_code: str | None = None
     priority_reason: str | None = None
@@ -231,8 +161,8 @@ class KioskFlow:
         if self.accepts_walk_ins or not self.hall:
             return None
         opening = self.hall.get("next_opening") or {}
-        next_text = _text(opening.get("text"))
-        walk_ins = walk_ins_from(_text(opening.get("walk_ins_text")))
+        next_text = text_from(opening.get("text"))
+        walk_ins = walk_ins_from(text_from(opening.get("walk_ins_text")))
         appointments_now = self.period == "appointment_only"
         if appointments_now:
             shown_opening = None  # open now for bookings: the next walk-in time is what matters
@@ -240,14 +170,14 @@ class KioskFlow:
             shown_opening = next_text
             if opening.get("walk_ins"):
                 walk_ins = None  # that opening takes walk-ins: one line says it
-        hours = tuple(t for t in (_text(line) for line in self.hall.get("hours") or []) if t is not None)
+        hours = tuple(t for t in (text_from(line) for line in self.hall.get("hours") or []) if t is not None)
         can_do = (CHECK_IN_NOW_TEXT, BROWSE_NOW_TEXT) if appointments_now else (BROWSE_NOW_TEXT,)
         return ClosedNotice(self.hall_notice() or Text("当前非办公时间", "the hall is closed now"), shown_opening, walk_ins, hours, can_do)
 
     def tickets_from(self) -> Text:
         """Browse mode's line: when walk-in numbers are taken next."""
         opening = self.hall.get("next_opening") or {}
-        return walk_ins_from(_text(opening.get("walk_ins_text"))) or Text("请在开放时间前来取号", "Please come back during opening hours")
+        return walk_ins_from(text_from(opening.get("walk_ins_text"))) or Text("请在开放时间前来取号", "Please come back during opening hours")
 
     def tile_text(self, category: dict[str, Any]) -> Text:
         """The second line of a category's home tile."""
@@ -343,6 +273,27 @@ class KioskFlow:
     def toggle_large_text(self) -> None:
         self.touch()
         self.large_text = not self.large_text
+
+    def toggle_high_contrast(self) -> None:
+        self.touch()
+        self.high_contrast = not self.high_contrast
+
+    def end_session(self) -> None:
+        """The citizen finished or walked away: the next one starts with the hall's defaults."""
+        self.go_home()
+        self.large_text = self.high_contrast = False
+        self.choice_offset = 0
+
+    def first_choice(self) -> int:
+        """Large mode: the index of the first choice on screen for the current step."""
+        return self.choice_offset if self.choice_step is self.step else 0
+
+    def page_choices(self, forward: bool, total: int, per_page: int) -> None:
+        """上一页/下一页 in large mode: move a page of ``per_page`` choices, staying within ``total``."""
+        self.touch()
+        first = self.first_choice() + (per_page if forward else -per_page)
+        if 0 <= first < total:
+            self.choice_offset, self.choice_step = first, self.step
 
     def go_home(self) -> None:
         """Back to the start; a request in flight keeps its page until it answers."""
@@ -599,12 +550,14 @@ class KioskFlow:
     def tick(self) -> bool:
         """Called about once a second; returns True when the kiosk went back to home."""
         if self.in_flight or self.step in (Step.HOME, Step.PAUSED, Step.PRINTING):
-            if self.step is Step.HOME and self.priority_reason and self.now() - self.last_touch > self.IDLE_SECONDS:
-                self.go_home()
-                return True
+            if self.step is Step.HOME and self.now() - self.last_touch > self.IDLE_SECONDS:
+                changed = bool(self.priority_reason or self.large_text or self.high_contrast or self.first_choice())
+                if changed:
+                    self.end_session()
+                return changed
             return False
         limit = self.DONE_SECONDS if self.step is Step.DONE else self.IDLE_SECONDS
         if self.now() - self.last_touch > limit:
-            self.go_home()
+            self.end_session()
             return True
         return False

@@ -17,23 +17,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.flow import (
-    CODE_LENGTH,
-    PAUSED_TEXT,
-    RECONNECTING_TEXT,
-    ClosedNotice,
-    KioskFlow,
-    PrintState,
-    Step,
-    Text,
-    confirm_wait_rows,
-    serves_now,
-)
+from kiosk.flow import CODE_LENGTH, KioskFlow, PrintState, Step
+from kiosk.large_pages import LARGE_STEPS, LargePages
+from kiosk.palette import KioskPalette, palette_for
+from kiosk.texts import PAUSED_TEXT, RECONNECTING_TEXT, ClosedNotice, Text, confirm_wait_rows, serves_now
 from ui import theme
 
 BUTTON_HEIGHT = 110  # px; ≥ 15 mm on a 24" 1080p screen is ~57 px
 BIG_BUTTON_HEIGHT = 150
-NOTICE_COLOR = "#7e5109"  # dark amber on the notice frame's light amber
+SMALL_BUTTON_HEIGHT = 80  # a secondary way out (跳过): still a fair touch target, not the obvious one
+LARGE_SCALE = 1.5  # 大字模式 type: the large pages show fewer choices so it fits
 
 
 def qr_pixmap(data: str, side: int) -> QPixmap:
@@ -77,12 +70,17 @@ class PageBuilder:
         self.priority_button: QPushButton | None = None
         self.check_in_button: QPushButton | None = None
         self.category_buttons: dict[str, QPushButton] = {}
+        self.spoken: list[str] = []  # the page's title and choices, in order, for 读给我听
+        self.large = LargePages(self)
 
     def build(self, step: Step, portrait: bool) -> QWidget:
         """A new page for ``step``; the confirm, reprint and category buttons are the new page's."""
         self.portrait = portrait
         self.confirm_button = self.reprint_button = None
         self.category_buttons = {}
+        self.spoken = []
+        if self.flow.large_text and step in LARGE_STEPS:
+            return self.large.build(step)
         builders = {
             Step.HOME: self._home_page,
             Step.PRIORITY: self._priority_page,
@@ -100,7 +98,12 @@ class PageBuilder:
     # ------------------------------------------------------------------ helpers
 
     def pt(self, size: float) -> int:
-        return round(size * (1.3 if self.flow.large_text else 1.0))
+        return round(size * (LARGE_SCALE if self.flow.large_text else 1.0))
+
+    def speak(self, text: str) -> None:
+        """Add a line to what 读给我听 reads for this page (symbols like ⌫ are not read)."""
+        if any(ch.isalnum() for ch in text):
+            self.spoken.append(text.replace("\n", "，"))
 
     def label(self, text: str, size: float, bold: bool = False, color: str | None = None, wrap: bool = True) -> QLabel:
         label = QLabel(text)
@@ -118,23 +121,29 @@ class PageBuilder:
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys (a scanner) go to the window
         button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         button.clicked.connect(on_click)
+        self.speak(text)
         return button
 
     def t(self, zh: str, en: str) -> str:
         return self.flow.pick(zh, en)
 
+    @property
+    def colors(self) -> KioskPalette:
+        return palette_for(self.flow.high_contrast)
+
     def text(self, text: Text | None) -> str:
         return text.pick(self.flow.language) if text else ""
 
     def title(self, text: str, layout: QVBoxLayout, size: float = 30) -> None:
-        label = self.label(text, size, bold=True, color=theme.BLUE_DARK)
+        label = self.label(text, size, bold=True, color=self.colors.title)
         layout.addWidget(label)
+        self.speak(text)
 
     def message(self, layout: QVBoxLayout) -> None:
         if self.flow.message is not None:
             frame = QFrame(objectName="alert")
             inner = QVBoxLayout(frame)
-            inner.addWidget(self.label(self.text(self.flow.message), 20, bold=True, color=theme.RED))
+            inner.addWidget(self.label(self.text(self.flow.message), 20, bold=True, color=self.colors.alert_text))
             layout.addWidget(frame)
 
     def _home_page(self) -> QWidget:
@@ -155,7 +164,7 @@ class PageBuilder:
                     self.t(f"绿色通道（{flow.priority_name()}）：请选择办理业务", f"Priority lane ({flow.priority_name()}): choose a service"),
                     22,
                     bold=True,
-                    color=theme.GREEN,
+                    color=self.colors.priority_text,
                 ),
                 1,
             )
@@ -181,7 +190,7 @@ class PageBuilder:
             grid.setRowStretch(r, 1)
         layout.addLayout(grid, 1)
         if not flow.categories:
-            layout.addWidget(self.label(self.t("正在载入业务…", "Loading services…"), 24, color=theme.GREY))
+            layout.addWidget(self.label(self.t("正在载入业务…", "Loading services…"), 24, color=self.colors.muted))
             layout.addStretch(1)
 
         row = QHBoxLayout()
@@ -209,24 +218,24 @@ class PageBuilder:
         outer.setSpacing(32)
         left = QVBoxLayout()
         left.setSpacing(8)
-        headline = self.label(self.text(closed.notice), 36, bold=True, color=NOTICE_COLOR)
+        headline = self.label(self.text(closed.notice), 36, bold=True, color=self.colors.notice_text)
         headline.setObjectName("closed-notice")
         left.addWidget(headline)
         for name, line in (("next-opening", closed.opening), ("walk-ins", closed.walk_ins)):
             if line is not None:
-                label = self.label(self.text(line), 26, bold=True, color=NOTICE_COLOR)
+                label = self.label(self.text(line), 26, bold=True, color=self.colors.notice_text)
                 label.setObjectName(name)
                 left.addWidget(label)
         left.addSpacing(6)
         for line in closed.can_do:
-            left.addWidget(self.label("• " + self.text(line), 20, color="#1c2833"))
+            left.addWidget(self.label("• " + self.text(line), 20, color=self.colors.text))
         left.addStretch(1)
         outer.addLayout(left, 3)
         right = QVBoxLayout()
         right.setSpacing(4)
-        right.addWidget(self.label(self.t("办公时间", "Opening hours"), 22, bold=True, color=NOTICE_COLOR))
+        right.addWidget(self.label(self.t("办公时间", "Opening hours"), 22, bold=True, color=self.colors.notice_text))
         for line in closed.hours:
-            label = self.label(self.text(line), 18, color="#1c2833")
+            label = self.label(self.text(line), 18, color=self.colors.text)
             label.setObjectName("hours-line")
             right.addWidget(label)
         right.addStretch(1)
@@ -245,10 +254,10 @@ class PageBuilder:
         inner = QVBoxLayout(button)
         inner.setContentsMargins(24, 6 if compact else 12, 24, 6 if compact else 12)
         inner.setSpacing(2 if compact else 4)
-        name = self.label(f"{category['series']}  {flow.name(category)}", 24, bold=True, color=theme.BLUE_DARK if enabled else theme.GREY)
+        name = self.label(f"{category['series']}  {flow.name(category)}", 24, bold=True, color=self.colors.title if enabled else self.colors.muted)
         wait_text = self.text(flow.tile_text(category))
         unserved = flow.accepts_walk_ins and not serves_now(category)
-        detail = self.label(wait_text, 18, bold=unserved, color=NOTICE_COLOR if unserved else theme.GREY)
+        detail = self.label(wait_text, 18, bold=unserved, color=self.colors.notice_text if unserved else self.colors.muted)
         detail.setObjectName("tile-detail")
         inner.addStretch(1)
         for label in (name, detail):
@@ -259,6 +268,7 @@ class PageBuilder:
         series = str(category["series"])
         button.clicked.connect(self.intent(lambda: flow.choose_category(series)))
         button.setAccessibleName(f"{flow.name(category)} {wait_text}")
+        self.speak(f"{category['series']}，{flow.name(category)}，{wait_text}")
         return button
 
     def _priority_page(self) -> QWidget:
@@ -268,7 +278,7 @@ class PageBuilder:
         layout.setContentsMargins(0, 0, 0, 0)
         self.title(self.t("绿色通道：请选择您的情况", "Priority lane: which applies to you?"), layout)
         layout.addWidget(
-            self.label(self.t("特殊群体优先办理，请到窗口出示相关证件", "Served first; please show proof at the window if asked"), 20, color=theme.GREY)
+            self.label(self.t("特殊群体优先办理，请到窗口出示相关证件", "Served first; please show proof at the window if asked"), 20, color=self.colors.muted)
         )
         grid = QGridLayout()
         grid.setSpacing(18)
@@ -304,13 +314,18 @@ class PageBuilder:
         row.setSpacing(18)
         back = self.button(self.t("返回", "Back"), self.intent(flow.back), "secondary")
         back.setObjectName("back")
-        row.addWidget(back, 1)
+        row.addWidget(back, 2)
         if not flow.browsing:
-            skip = self.button(self.t("不确定事项，直接取号", "Not sure — just take a number"), self.intent(flow.skip_items))
-            skip.setObjectName("skip-items")
-            row.addWidget(skip, 2)
+            row.addWidget(self.skip_button(), 1, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(row)
         return page
+
+    def skip_button(self) -> QPushButton:
+        """The way past the materials list (一次性告知) for a citizen who does not know the item:
+        offered, but small and plain, so picking an item (and reading its materials) stays the way."""
+        skip = self.button(self.t("不确定事项？跳过", "Not sure? Skip"), self.intent(self.flow.skip_items), "secondary", SMALL_BUTTON_HEIGHT, 16)
+        skip.setObjectName("skip-items")
+        return skip
 
     def _tickets_from(self, layout: QVBoxLayout) -> None:
         """Browse mode's line: nothing is issued now, and when it will be."""
@@ -318,7 +333,7 @@ class PageBuilder:
         inner = QVBoxLayout(frame)
         inner.setContentsMargins(24, 14, 24, 14)
         line = self.label(
-            self.t("现在仅供查看，不能取号。", "For reading only: no tickets now. ") + self.text(self.flow.tickets_from()), 22, bold=True, color=NOTICE_COLOR
+            self.t("现在仅供查看，不能取号。", "For reading only: no tickets now. ") + self.text(self.flow.tickets_from()), 22, bold=True, color=self.colors.notice_text
         )
         line.setObjectName("tickets-from")
         inner.addWidget(line)
@@ -338,6 +353,7 @@ class PageBuilder:
         card_layout.setSpacing(14)
         for number, material in enumerate(flow.materials(), start=1):
             card_layout.addWidget(self.label(f"{number}.  {material}", 24))
+            self.speak(f"{number}，{material}")
         if not flow.materials():
             card_layout.addWidget(self.label(self.t("窗口工作人员将告知所需材料", "The clerk will tell you what is needed"), 22))
         facts = []
@@ -348,11 +364,11 @@ class PageBuilder:
             facts.append(self.t(f"收费：{item['fee']}", f"fee: {'free' if item['fee'] == '免费' else item['fee']}"))
         if facts:
             card_layout.addSpacing(8)
-            card_layout.addWidget(self.label("    ".join(facts), 20, color=theme.GREY))
+            card_layout.addWidget(self.label("    ".join(facts), 20, color=self.colors.muted))
         if flow.browsing:
-            card_layout.addWidget(self.label(self.t("请按清单提前准备，开放时间前来办理。", "Prepare these before you come back."), 18, color=theme.GREY))
+            card_layout.addWidget(self.label(self.t("请按清单提前准备，开放时间前来办理。", "Prepare these before you come back."), 18, color=self.colors.muted))
         else:
-            card_layout.addWidget(self.label(self.t("材料清单也会打印在号票上。", "The list is printed on your ticket too."), 18, color=theme.GREY))
+            card_layout.addWidget(self.label(self.t("材料清单也会打印在号票上。", "The list is printed on your ticket too."), 18, color=self.colors.muted))
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -366,10 +382,10 @@ class PageBuilder:
             return page
         row = QHBoxLayout()
         row.setSpacing(18)
-        back = self.button(self.t("返回", "Back"), self.intent(flow.back), "secondary")
+        back = self.button(self.t("返回", "Back"), self.intent(flow.back), "secondary", BIG_BUTTON_HEIGHT)
         back.setObjectName("back")
         row.addWidget(back, 1)
-        next_button = self.button(self.t("知道了，下一步", "Got it, next"), self.intent(flow.accept_materials))
+        next_button = self.button(self.t("材料已了解，取号", "Got it — take a number"), self.intent(flow.accept_materials), "go", BIG_BUTTON_HEIGHT, 28)
         next_button.setObjectName("materials-next")
         row.addWidget(next_button, 2)
         layout.addLayout(row)
@@ -394,7 +410,7 @@ class PageBuilder:
             rows.append((self.t("绿色通道", "Priority lane"), flow.priority_name()))
         rows += [(self.text(key), self.text(value)) for key, value in confirm_wait_rows(category)]
         for index, (key, value) in enumerate(rows):
-            card_layout.addWidget(self.label(key, 22, color=theme.GREY), index, 0)
+            card_layout.addWidget(self.label(key, 22, color=self.colors.muted), index, 0)
             card_layout.addWidget(self.label(value, 26, bold=True), index, 1)
         card_layout.setColumnStretch(1, 1)
         layout.addWidget(card)
@@ -403,7 +419,7 @@ class PageBuilder:
             frame = QFrame(objectName="notice")
             inner = QVBoxLayout(frame)
             inner.setContentsMargins(24, 16, 24, 16)
-            line = self.label(self.text(warning), 24, bold=True, color=NOTICE_COLOR)
+            line = self.label(self.text(warning), 24, bold=True, color=self.colors.notice_text)
             line.setObjectName("unserved-warning")
             inner.addWidget(line)
             layout.addWidget(frame)
@@ -435,15 +451,16 @@ class PageBuilder:
         main.setSpacing(28)
         left = QVBoxLayout()
         left.setSpacing(10)
-        left.addWidget(self.label(self.t("您的号码", "Your number"), 26, color=theme.GREY))
-        number = self.label(str(ticket.get("number", "")), 150, bold=True, color=theme.BLUE_DARK, wrap=False)
+        left.addWidget(self.label(self.t("您的号码", "Your number"), 26, color=self.colors.muted))
+        number = self.label(str(ticket.get("number", "")), 150, bold=True, color=self.colors.title, wrap=False)
         number.setObjectName("ticket-number")
         left.addWidget(number)
+        self.speak(self.t(f"您的号码：{ticket.get('number', '')}", f"Your number: {ticket.get('number', '')}"))
         left.addWidget(self.label(flow.name(ticket.get("category")), 28, bold=True))
         if ticket.get("priority_reason"):
-            left.addWidget(self.label(self.t(f"绿色通道：{flow.priority_name(ticket['priority_reason'])}", f"Priority lane: {flow.priority_name(ticket['priority_reason'])}"), 22, True, theme.GREEN))
+            left.addWidget(self.label(self.t(f"绿色通道：{flow.priority_name(ticket['priority_reason'])}", f"Priority lane: {flow.priority_name(ticket['priority_reason'])}"), 22, True, self.colors.success))
         if ticket.get("appointment_at"):
-            left.addWidget(self.label(self.t("预约签到成功", "Appointment checked in"), 22, True, theme.GREEN))
+            left.addWidget(self.label(self.t("预约签到成功", "Appointment checked in"), 22, True, self.colors.success))
         ahead = int(ticket.get("people_ahead") or 0)
         minutes = ticket.get("estimated_wait_minutes")
         left.addWidget(self.label(self.t(f"前面还有 {ahead} 人", f"{ahead} people ahead of you"), 26))
@@ -451,7 +468,7 @@ class PageBuilder:
             left.addWidget(self.label(self.t(f"预计等候约 {round(minutes)} 分钟", f"Estimated wait: about {round(minutes)} min"), 26))
         unserved = flow.ticket_wait_text()
         if unserved is not None:
-            left.addWidget(self.label(self.text(unserved), 24, bold=True, color=NOTICE_COLOR))
+            left.addWidget(self.label(self.text(unserved), 24, bold=True, color=self.colors.notice_text))
         left.addStretch(1)
         main.addLayout(left, 3)
 
@@ -463,7 +480,7 @@ class PageBuilder:
         qr.setPixmap(qr_pixmap(flow.status_url(), side))
         qr.setFixedSize(side, side)
         right.addWidget(qr, 0, Qt.AlignmentFlag.AlignHCenter)
-        right.addWidget(self.label(self.t("手机扫码查看排队进度", "Scan to follow the queue on your phone"), 20, color=theme.GREY), 0, Qt.AlignmentFlag.AlignHCenter)
+        right.addWidget(self.label(self.t("手机扫码查看排队进度", "Scan to follow the queue on your phone"), 20, color=self.colors.muted), 0, Qt.AlignmentFlag.AlignHCenter)
         right.addStretch(1)
         main.addLayout(right, 2)
         outer.addLayout(main, 1)
@@ -472,16 +489,16 @@ class PageBuilder:
         status_layout = QVBoxLayout(status)
         status_layout.setContentsMargins(24, 16, 24, 16)
         if flow.print_state is PrintState.PRINTING:
-            status_layout.addWidget(self.label(self.t("正在打印号票…", "Printing your ticket…"), 24, True, theme.BLUE))
+            status_layout.addWidget(self.label(self.t("正在打印号票…", "Printing your ticket…"), 24, True, self.colors.accent))
         elif flow.print_state is PrintState.PRINTED:
-            status_layout.addWidget(self.label(self.t("请取走号票，留意叫号", "Please take your ticket and listen for your number"), 24, True, theme.GREEN))
+            status_layout.addWidget(self.label(self.t("请取走号票，留意叫号", "Please take your ticket and listen for your number"), 24, True, self.colors.success))
         elif flow.print_state is PrintState.FAULT:
-            status_layout.addWidget(self.label(self.t("号票未能打印：", "Your ticket could not be printed: ") + self.text(flow.print_fault), 22, True, theme.RED))
+            status_layout.addWidget(self.label(self.t("号票未能打印：", "Your ticket could not be printed: ") + self.text(flow.print_fault), 22, True, self.colors.alert_text))
             status_layout.addWidget(
                 self.label(
                     self.t("您的号码已生效，请记住号码、拍照或扫码保存，按叫号办理。", "Your number is valid: remember it, photograph this screen or scan the code."),
                     22,
-                    color=theme.RED,
+                    color=self.colors.alert_text,
                 )
             )
         outer.addWidget(status)
@@ -494,7 +511,7 @@ class PageBuilder:
         reprint.setVisible(flow.can_reprint or flow.print_state is PrintState.PRINTING)
         self.reprint_button = reprint
         row.addWidget(reprint, 1)
-        finish = self.button(self.t("完成", "Done"), self.intent(flow.go_home))
+        finish = self.button(self.t("完成", "Done"), self.intent(flow.end_session))
         finish.setObjectName("finish")
         finish.setEnabled(flow.step is Step.DONE)
         row.addWidget(finish, 2)
@@ -509,7 +526,7 @@ class PageBuilder:
         layout.setSpacing(14)
         self.title(self.t("预约签到：请输入或扫描 6 位预约码", "Appointment check-in: enter or scan your 6-digit code"), layout, 28)
         shown = " ".join(flow.code.ljust(CODE_LENGTH, "_"))
-        code = self.label(shown, 54, bold=True, color=theme.BLUE_DARK, wrap=False)
+        code = self.label(shown, 54, bold=True, color=self.colors.title, wrap=False)
         code.setObjectName("code")
         code.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(code)
@@ -554,15 +571,15 @@ class PageBuilder:
         inner = QVBoxLayout(frame)
         inner.setContentsMargins(40, 40, 40, 40)
         inner.setSpacing(20)
-        title = self.label(self.text(PAUSED_TEXT), 44, bold=True, color=NOTICE_COLOR)
+        title = self.label(self.text(PAUSED_TEXT), 44, bold=True, color=self.colors.notice_text)
         title.setObjectName("paused")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         inner.addWidget(title)
         other = PAUSED_TEXT.en if flow.language == "zh" else PAUSED_TEXT.zh
-        second = self.label(other, 26, color=NOTICE_COLOR)
+        second = self.label(other, 26, color=self.colors.notice_text)
         second.setAlignment(Qt.AlignmentFlag.AlignCenter)
         inner.addWidget(second)
-        detail = self.label(self.text(RECONNECTING_TEXT), 22, color=theme.GREY)
+        detail = self.label(self.text(RECONNECTING_TEXT), 22, color=self.colors.muted)
         detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         inner.addWidget(detail)
         if flow.pending is not None:

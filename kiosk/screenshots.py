@@ -25,6 +25,7 @@ from hall.clock import FakeClock
 from server.client import HallClient
 from server.runner import ServerThread, prepare_hall
 from ui.screenshots import wait_until
+from ui.voice_player import RecordingPlayer
 
 TUESDAY_MORNING = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)  # 10:00 Asia/Shanghai
 FRIDAY_NIGHT = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)  # 21:00: next opening Saturday, bookings only
@@ -47,6 +48,24 @@ EVERYDAY_SHOTS = [
     ("kiosk-check-in-zh", False, "zh", "check_in"),
     ("kiosk-home-portrait-zh", True, "zh", "home"),
     ("kiosk-done-portrait-zh", True, "zh", "done"),
+]
+# 大字/长者模式, every screen of the flow, and 高对比度 ("large:", "hc:" before the page)
+LARGE_SHOTS = [
+    ("kiosk-large-home-zh", False, "zh", "large:home"),
+    ("kiosk-large-home-page2-zh", False, "zh", "large:home-next"),
+    ("kiosk-large-priority-zh", False, "zh", "large:priority"),
+    ("kiosk-large-items-zh", False, "zh", "large:items"),
+    ("kiosk-large-materials-zh", False, "zh", "large:materials"),
+    ("kiosk-large-confirm-zh", False, "zh", "large:confirm"),
+    ("kiosk-large-done-zh", False, "zh", "large:done"),
+    ("kiosk-large-check-in-zh", False, "zh", "large:check_in"),
+    ("kiosk-large-home-en", False, "en", "large:home"),
+    ("kiosk-large-home-portrait-zh", True, "zh", "large:home"),
+    ("kiosk-large-items-portrait-zh", True, "zh", "large:items"),
+    ("kiosk-large-hc-home-zh", False, "zh", "large+hc:home"),
+    ("kiosk-large-hc-materials-zh", False, "zh", "large+hc:materials"),
+    ("kiosk-hc-home-zh", False, "zh", "hc:home"),
+    ("kiosk-hc-done-zh", False, "zh", "hc:done"),
 ]
 CLOSED_SHOTS = [
     ("kiosk-closed-zh", False, "zh", "home"),
@@ -80,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         shoot(app, out, work, server.url, token, UNSERVED_SHOTS)
         log_in(list(LATE_WINDOWS))
         shoot(app, out, work, server.url, token, EVERYDAY_SHOTS)
+        shoot(app, out, work, server.url, token, LARGE_SHOTS)
         clock.set(FRIDAY_NIGHT)
         shoot(app, out, work, server.url, token, CLOSED_SHOTS)
     finally:
@@ -90,14 +110,24 @@ def main(argv: list[str] | None = None) -> int:
 def shoot(app: QApplication, out: Path, work: Path, url: str, token: str, shots: list[tuple[str, bool, str, str]]) -> None:
     from kiosk.app import create_window
     from kiosk.flow import Step
+    from kiosk.large_pages import CHOICES_PER_PAGE
 
-    for name, portrait, language, page in shots:
+    for name, portrait, language, shot in shots:
+        modes, _, page = shot.rpartition(":")
         printer = "fake://?condition=paper_out" if page == "fault" else f"preview://{work / 'tickets'}"
-        window: Any = create_window(url, token, printer, language=language, portrait=portrait)
+        window: Any = create_window(
+            url, token, printer, language=language, portrait=portrait, voice_url=f"record://{work / 'voice'}", player=RecordingPlayer()
+        )
         window.show()
         flow = window.flow
         wait_until(app, lambda flow=flow: bool(flow.categories))
-        series = page.partition("-")[2] or "C"
+        if "large" in modes:
+            window._toggle_large_text()
+        if "hc" in modes:
+            window._toggle_high_contrast()
+        if page == "home-next":
+            window._intent(lambda flow=flow: flow.page_choices(True, len(flow.categories), CHOICES_PER_PAGE))()
+        series = page.partition("-")[2] if page.startswith("confirm-") else "C"
         if page in ("items", "materials", "confirm", "done", "fault", "confirm-H"):
             window._intent(lambda flow=flow, series=series: flow.choose_category(series))()
         if page == "confirm-H":

@@ -32,7 +32,9 @@ from PySide6.QtWidgets import (
 from hardware.printer import FaultKind, PrinterFault, PrinterStatus, Readiness, TicketPrinter
 from hardware.printer.status import printer_health
 from kiosk.flow import KioskFlow, Request, Step, Text
+from kiosk.guidance import GuidanceSpeaker
 from kiosk.pages import PageBuilder
+from kiosk.palette import palette_for
 from server.client import ApiError, Offline
 from ui import theme
 from ui.connection import ServerConnection
@@ -48,27 +50,6 @@ SNAPSHOT_REFRESH_MS = 30_000  # the hall's period (lunch, closed) changes with t
 OFFLINE_PROBE_MS = 1500
 PRINTER_POLL_MS = 3_000  # as often as the heartbeat: the manager hears of an empty roll within seconds
 
-STYLE = f"""
-QWidget#kiosk {{ background: {theme.BACKGROUND}; }}
-QFrame#header {{ background: {theme.BLUE_DARK}; }}
-QFrame#header QLabel {{ color: white; }}
-QPushButton {{ background: {theme.BLUE}; color: white; border: none; border-radius: 14px; padding: 8px 18px; }}
-QPushButton:pressed {{ background: {theme.BLUE_DARK}; }}
-QPushButton:disabled {{ background: #a9b4c2; color: #eef1f5; }}
-QPushButton[kind="secondary"] {{ background: white; color: {theme.BLUE_DARK}; border: 3px solid {theme.BLUE}; }}
-QPushButton[kind="secondary"]:disabled {{ color: #a9b4c2; border-color: #c9d1db; }}
-QPushButton[kind="header"] {{ background: transparent; color: white; border: 2px solid white; border-radius: 10px; }}
-QPushButton[kind="go"] {{ background: {theme.GREEN}; }}
-QPushButton[kind="priority"] {{ background: {theme.GREEN}; }}
-QPushButton[kind="go"]:disabled, QPushButton[kind="priority"]:disabled {{ background: #a9b4c2; color: #eef1f5; }}
-QPushButton[kind="category"] {{ background: white; color: {theme.BLUE_DARK}; border: 3px solid {theme.BLUE}; text-align: left; }}
-QPushButton[kind="category"]:disabled {{ background: #eef1f5; border-color: #c9d1db; }}
-QFrame#card {{ background: white; border-radius: 16px; border: 1px solid #d5dde6; }}
-QFrame#alert {{ background: #fdecea; border: 3px solid {theme.RED}; border-radius: 14px; }}
-QFrame#notice {{ background: #fef5e7; border: 3px solid {theme.AMBER}; border-radius: 14px; }}
-QFrame#priority {{ background: #e9f7ef; border: 3px solid {theme.GREEN}; border-radius: 14px; }}
-QLabel {{ color: #1c2833; }}
-"""
 
 
 class KioskWindow(QWidget):
@@ -86,18 +67,21 @@ class KioskWindow(QWidget):
         flow: KioskFlow | None = None,
         events: EventStream | None = None,
         portrait: bool | None = None,
+        guidance: GuidanceSpeaker | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("kiosk")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(STYLE)
+        self._style_for: bool | None = None  # the high-contrast state the style sheet was built for
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setWindowTitle("取号机 / Ticket kiosk")
         self.connection = connection
         self.printer = printer
         self.flow = flow or KioskFlow()
         self.events = events
+        self.guidance = guidance
+        self._read_screen: tuple[object, ...] | None = None  # what large mode last read aloud
         self.portrait_override = portrait
         self._portrait_drawn: bool | None = None
         self._snapshot_busy = False
@@ -123,11 +107,16 @@ class KioskWindow(QWidget):
         self.period_label = QLabel()
         self.language_button = self.page_builder.button("English", self._toggle_language, "header", height=72)
         self.large_text_button = self.page_builder.button("大字", self._toggle_large_text, "header", height=72)
+        self.large_text_button.setObjectName("large-text")
+        self.contrast_button = self.page_builder.button("高对比度", self._toggle_high_contrast, "header", height=72)
+        self.contrast_button.setObjectName("high-contrast")
+        self.read_aloud_button = self.page_builder.button("读给我听", self.read_aloud, "header", height=72)
+        self.read_aloud_button.setObjectName("read-aloud")
         header_layout.addWidget(self.hall_label, 1)
         header_layout.addWidget(self.period_label)
         header_layout.addSpacing(16)
-        header_layout.addWidget(self.large_text_button)
-        header_layout.addWidget(self.language_button)
+        for button in (self.read_aloud_button, self.large_text_button, self.contrast_button, self.language_button):
+            header_layout.addWidget(button)
         root.addWidget(self.header)
 
         self.banner = QLabel()
@@ -201,15 +190,36 @@ class KioskWindow(QWidget):
             return
         flow = self.flow
         self.hall_label.setText(flow.name(flow.hall) or self.t("政务服务中心", "Government Service Centre"))
-        self.hall_label.setFont(theme.font(self._pt(24), True))
+        # portrait: the header's four mode buttons leave no room for a hall name in large type
+        self.hall_label.setFont(theme.font(24 if self.portrait else self._pt(24), True))
         notice = flow.hall_notice()
         self.period_label.setText(self._text(notice))
         self.period_label.setFont(theme.font(self._pt(16), True))
+        # portrait is 1080 px wide: the period notice wraps rather than widen the window past the screen
+        self.period_label.setWordWrap(self.portrait)
+        self.period_label.setMaximumWidth(170 if self.portrait else 16_777_215)
+        if self._style_for != flow.high_contrast:
+            self.setStyleSheet(palette_for(flow.high_contrast).stylesheet())
+            self._style_for = flow.high_contrast
+        colors = palette_for(flow.high_contrast)
         self.language_button.setText("English" if flow.language == "zh" else "中文")
-        self.large_text_button.setText(self.t("标准字号", "Normal text") if flow.large_text else self.t("大字模式", "Large text"))
-        for button in (self.language_button, self.large_text_button):
-            button.setFont(theme.font(16, True))
-            button.setMinimumWidth(190)
+        # The mode buttons say what they turn on, and show (filled) when it is on.
+        self.large_text_button.setText(self.t("大字模式 ✓", "Large text ✓") if flow.large_text else self.t("大字模式", "Large text"))
+        self.contrast_button.setText(self.t("高对比度 ✓", "High contrast ✓") if flow.high_contrast else self.t("高对比度", "High contrast"))
+        self.read_aloud_button.setText(self.t("读给我听", "Read aloud"))
+        self.read_aloud_button.setVisible(self.guidance is not None)
+        compact = self.portrait or flow.language == "en"
+        for button, active in (
+            (self.read_aloud_button, False),
+            (self.large_text_button, flow.large_text),
+            (self.contrast_button, flow.high_contrast),
+            (self.language_button, False),
+        ):
+            button.setProperty("active", "true" if active else "false")
+            button.style().unpolish(button)
+            button.style().polish(button)
+            button.setFont(theme.font(15 if compact else 17, True))
+            button.setMinimumWidth(150 if compact else 190)
             button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self._render_banner()
         phone = flow.hall.get("complaint_phone") or "12345"
@@ -218,7 +228,7 @@ class KioskWindow(QWidget):
         else:  # "随到随取" would promise a number now
             self.footer.setText(self.t(f"服务监督电话 {phone}    开放时间内不限号", f"Service hotline {phone}    Tickets are never capped in opening hours"))
         self.footer.setFont(theme.font(self._pt(14)))
-        self.footer.setStyleSheet(f"color: {theme.GREY};")
+        self.footer.setStyleSheet(f"color: {colors.muted};")
 
         if self.page is not None:
             self.body_layout.removeWidget(self.page)
@@ -231,6 +241,7 @@ class KioskWindow(QWidget):
         self.body_layout.addWidget(self.page)
         self.page.show()  # at once: a layout shows new children only on the next event loop pass
         self._portrait_drawn = self.portrait
+        self._auto_read()
 
     def _render_banner(self) -> None:
         flow = self.flow
@@ -241,7 +252,8 @@ class KioskWindow(QWidget):
                     f"{flow.printer_trouble.en}. Tickets are still issued and shown on screen: scan or photograph them",
                 )
             )
-            self.banner.setStyleSheet(f"background: {theme.RED}; color: white; padding: 10px;")
+            colors = palette_for(flow.high_contrast)
+            self.banner.setStyleSheet(f"background: {colors.banner}; color: {colors.banner_text}; border: 2px solid {colors.banner_text}; padding: 10px;")
             self.banner.setFont(theme.font(self._pt(18), True))
             self.banner.show()
         else:
@@ -264,6 +276,36 @@ class KioskWindow(QWidget):
         self.flow.toggle_large_text()
         self.render()
 
+    def _toggle_high_contrast(self) -> None:
+        self.flow.toggle_high_contrast()
+        self.render()
+
+    # ------------------------------------------------------------------ spoken guidance
+
+    def read_aloud(self) -> None:
+        """读给我听: read the current screen's title and choices in the hall's voice."""
+        self.flow.touch()
+        if self.guidance is None:
+            return
+        if not self.guidance.available:
+            self.flow.message = self.guidance.unavailable_text
+            self.render()
+            return
+        self.guidance.read(self.page_builder.spoken, self.flow.language)
+
+    def _auto_read(self) -> None:
+        """Large mode reads each new screen (a new step, page of choices or language) by itself;
+        redraws of the same screen (a queue count changed) are not read again."""
+        flow = self.flow
+        if self.guidance is None or not self.guidance.available:
+            return
+        screen = (flow.step, flow.first_choice(), flow.language, flow.series, flow.item_code, flow.print_state)
+        if not flow.large_text:
+            self._read_screen = None
+            return
+        if screen != self._read_screen and flow.step not in (Step.ISSUING, Step.PRINTING):
+            self._read_screen = screen
+            self.guidance.read(self.page_builder.spoken, flow.language)
     def _confirm(self) -> None:
         if self.confirm_button is not None:
             self.confirm_button.setEnabled(False)  # at once, before anything else can queue a second press
@@ -490,6 +532,8 @@ class KioskWindow(QWidget):
         self._closed = True
         for timer in (self._snapshot_timer, self._refresh_timer, self._probe_timer, self._tick_timer, self._printer_timer):
             timer.stop()
+        if self.guidance is not None:
+            self.guidance.stop()
         if self.heartbeat is not None:
             self.heartbeat.stop()
         if self.events is not None:

@@ -16,10 +16,10 @@ from kiosk.flow import (
     PrintState,
     Step,
     Text,
-    confirm_wait_rows,
     wait_text,
     walk_ins_from,
 )
+from kiosk.texts import confirm_wait_rows
 
 SNAPSHOT: dict[str, Any] = {
     "hall": {"name_zh": "示范县政务服务中心", "name_en": "Sample Centre", "period": "regular", "notice": {"zh": "正常办公", "en": "open"},
@@ -341,3 +341,33 @@ def test_language_and_large_text(flow: KioskFlow) -> None:
     assert flow.name(flow.category("A")) == "Investment" and flow.priority_name("pregnant") == "pregnant"
     flow.toggle_large_text()
     assert flow.large_text
+
+
+def test_large_mode_pages_choices_per_step(flow: KioskFlow) -> None:
+    flow.toggle_large_text()
+    total = len(flow.categories)
+    flow.page_choices(False, total, 3)
+    assert flow.first_choice() == 0  # no page before the first
+    flow.page_choices(True, total, 3)
+    assert flow.first_choice() == (3 if total > 3 else 0)
+    flow.choose_category("A")
+    assert flow.first_choice() == 0  # another step starts at its first page
+    flow.back()
+    assert flow.step is Step.HOME and flow.first_choice() == 0  # and coming back starts over
+
+
+def test_modes_last_the_session_and_reset_when_it_ends(flow: KioskFlow, clock: Clock) -> None:
+    flow.toggle_large_text()
+    flow.toggle_high_contrast()
+    flow.choose_category("A")
+    clock.t += flow.IDLE_SECONDS - 1
+    assert not flow.tick() and flow.large_text and flow.high_contrast
+    clock.t += 2
+    assert flow.tick() and flow.step is Step.HOME and not flow.large_text and not flow.high_contrast
+    flow.toggle_large_text()  # on home, a citizen who walks away leaves large mode behind too
+    clock.t += flow.IDLE_SECONDS + 1
+    assert flow.tick() and not flow.large_text
+    assert not flow.tick()  # nothing left to reset: no redraw
+    flow.toggle_high_contrast()
+    flow.end_session()  # 完成 on the ticket page
+    assert not flow.high_contrast

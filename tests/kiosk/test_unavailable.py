@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtWidgets import QLabel
 
 from kiosk.app import create_window
-from kiosk.flow import RECONNECTING_TEXT
+from kiosk.texts import RECONNECTING_TEXT
 
 BODY = json.dumps(
     {"error": "database_unavailable", "message": {"zh": "数据库暂时不可用，正在重试", "en": "the database is unavailable; retrying"}}
