@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hall.text import HallRuleError
+from hallq.city_cli import add_city_parser
 from hallq.report_cli import add_report_parser
 
 
@@ -185,8 +186,24 @@ def cmd_server(args: argparse.Namespace) -> int:
         if warning is not None:
             _say(*warning, warning=True)
     renew = (tls.directory, server_names(args.host, args.tls_name or [], public_url), hall.config.code) if tls else None
-    run_listeners(main_server, None, public_server, None, renew)
+    shipper = _city_shipper(args, hall)
+    try:
+        run_listeners(main_server, None, public_server, None, renew)
+    finally:
+        if shipper is not None:
+            shipper.stop()
     return 0
+
+
+def _city_shipper(args: argparse.Namespace, hall):  # type: ignore[no-untyped-def]
+    """The hall's link to the city when its configuration has a [city] table (server/city_link.py)."""
+    from server.city_link import load_city_link, start_city_shipper
+
+    city = load_city_link(args.config) if args.config else None
+    if city is None:
+        return None
+    _say(f"事件将上报市级服务器 {city.url}", f"events are shipped to the city at {city.url}")
+    return start_city_shipper(hall.store, hall.hall_id, city)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -319,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(func=cmd_simulate)
 
     add_report_parser(sub)
+    add_city_parser(sub)
 
     seed = sub.add_parser("seed-history", help="write realistic synthetic history for reports and demos / 生成历史数据")
     seed.add_argument("--days", type=int, default=365, help="business days of history, ending at --end")
