@@ -54,6 +54,7 @@ class CityLinkConfig:
     ca: Path
     batch_events: int = BATCH_EVENTS
     heartbeat_seconds: float = HEARTBEAT_SECONDS
+    backoff_max_seconds: float = BACKOFF_MAX
 
 
 def parse_city_link(table: dict[str, Any], base: Path) -> CityLinkConfig:
@@ -73,7 +74,13 @@ def parse_city_link(table: dict[str, Any], base: Path) -> CityLinkConfig:
     batch = table.get("batch_events", BATCH_EVENTS)
     if not isinstance(batch, int) or isinstance(batch, bool) or not 1 <= batch <= 5000:
         raise ConfigError("city.batch_events", "每批事件数应在 1–5000 之间", "batch_events must be 1-5000")
-    return CityLinkConfig(values["url"].rstrip("/"), files["cert"], files["key"], files["ca"], batch)
+    seconds: dict[str, float] = {}
+    for key, default in (("heartbeat_seconds", HEARTBEAT_SECONDS), ("backoff_max_seconds", BACKOFF_MAX)):
+        value = table.get(key, default)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0.1 <= value <= 3600:
+            raise ConfigError(f"city.{key}", "应为 0.1–3600 秒", "must be 0.1-3600 seconds")
+        seconds[key] = float(value)
+    return CityLinkConfig(values["url"].rstrip("/"), files["cert"], files["key"], files["ca"], batch, **seconds)
 
 
 def load_city_link(path: Path | str) -> CityLinkConfig | None:
@@ -199,7 +206,7 @@ class CityShipper:
             log.warning("城市链路中断，事件留在本地稍后补传 / city link down, events kept to send later: %s", reason)
         state.up, state.last_error = False, reason
         state.failures += 1
-        delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** min(state.failures - 1, 10))
+        delay = min(self.config.backoff_max_seconds, BACKOFF_FIRST * 2 ** min(state.failures - 1, 10))
         return delay * random.uniform(0.8, 1.2)  # halls that lost the city together do not return together
 
     def _save_cursor(self, force: bool = False) -> None:

@@ -34,6 +34,15 @@ def client(url: str, files: ClientFiles | None, ca: Path, **options: Any) -> htt
 def event(seq: int, kind: str = "ticket_issued", **data: Any) -> dict[str, Any]:
     """A wire event; a ticket_issued event carries a ticket brief with id ``seq``."""
     if kind == "ticket_issued" and "ticket" not in data:
-        data["ticket"] = {"id": seq, "number": f"A{seq:03d}", "series": "A", "status": "waiting", "priority": False,
-                          "source": "kiosk", "issued_at": "2026-11-17T02:00:00+00:00", "business_day": "2026-11-17", "called_at": None}  # fmt: skip
+        data["ticket"] = {
+            "id": seq,
+            "number": f"A{seq:03d}",
+            "series": "A",
+            "status": "waiting",
+            "priority": False,
+            "source": "kiosk",
+            "issued_at": "2026-11-17T02:00:00+00:00",
+            "business_day": "2026-11-17",
+            "called_at": None,
+        }
     return {"seq": seq, "kind": kind, "data": data, "created_at": "2026-11-17T02:00:00+00:00"}
