@@ -47,11 +47,11 @@ def reinstate_hall(engine: Engine, code: str) -> None:
         connection.execute(delete(CityRevocation).where(CityRevocation.code == code))
 
 
-def city_config(engine: Engine, tls: HallTls, **options: Any) -> uvicorn.Config:
+def city_config(engine: Engine, tls: HallTls, log_level: str = "warning", **options: Any) -> uvicorn.Config:
     return uvicorn.Config(
         create_city_app(engine),
         http=PeerCertificateProtocol,
-        log_level="warning",
+        log_level=log_level,
         access_log=False,
         timeout_graceful_shutdown=2,
         **server_context(tls),
