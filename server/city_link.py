@@ -118,6 +118,8 @@ class LinkState:
     refused: str = ""
     last_error: str = ""
     last_contact: float = 0.0  # monotonic
+    shipped_events: int = 0  # new to the city (as it acknowledged them)
+    cpu_seconds: float = 0.0  # the shipper thread's own CPU time (its cost to the hall, for the bench)
 
 
 class CityShipper:
@@ -157,7 +159,9 @@ class CityShipper:
         with httpx.Client(base_url=self.config.url, verify=client_context(self.config), timeout=15.0) as client:
             while not self._stop.is_set():
                 self._wake.clear()  # before reading: a commit during the step wakes the next wait
+                cpu = time.thread_time()
                 delay = self._step(client)
+                self.state.cpu_seconds += time.thread_time() - cpu
                 if delay == self.poll_seconds:
                     self._wake.wait(delay)  # idle: a new commit sends at once
                 elif delay > 0:
@@ -185,6 +189,7 @@ class CityShipper:
             if not state.up:
                 log.warning("城市链路已连通 / city link up (acked seq %s)", body["acked_seq"])
             state.up, state.failures, state.refused, state.last_contact = True, 0, "", time.monotonic()
+            state.shipped_events += max(0, body["acked_seq"] - state.acked_seq)
             state.acked_seq = body["acked_seq"]  # the city's word, even when it is behind ours
             state.shipped_batches += 1 if sent_events else 0
             self._save_cursor()
