@@ -160,7 +160,12 @@ def cmd_server(args: argparse.Namespace) -> int:
         from server.runner import run_workers
 
         hall.engines.dispose()
-        run_workers(url, args.host, args.port, args.workers, tls=tls)
+        shipper = _city_shipper(args, hall)  # in the parent: the workers serve, it ships
+        try:
+            run_workers(url, args.host, args.port, args.workers, tls=tls)
+        finally:
+            if shipper is not None:
+                shipper.stop()
         return 0
     limits = Limits(header_seconds=args.header_timeout, body_seconds=args.body_timeout)
     raise_open_file_limit()
