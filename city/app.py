@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
 from starlette.concurrency import run_in_threadpool
 
-from city.ingest import WireEvent, ingest, refused
+from city.ingest import IngestRefused, WireEvent, ingest, refused
 from city.overview import halls_overview
 from city.peers import Peer, peer_of
 from city.pki import CONSOLE_UNIT, HALL_UNIT
@@ -53,7 +53,7 @@ def create_city_app(engine: Engine, now: Callable[[], datetime] = lambda: dateti
 
     @app.exception_handler(HallRuleError)
     async def rule_error(_request: Request, error: HallRuleError) -> JSONResponse:
-        extra = getattr(error, "extra", {})
+        extra = error.extra if isinstance(error, IngestRefused) else {}
         return JSONResponse(_body(error.code, error.message.zh, error.message.en, **extra), status_code=error.status)
 
     @app.exception_handler(RequestValidationError)

@@ -47,10 +47,15 @@ class IngestResult:
     applied: int
 
 
-def refused(status: int, code: str, zh: str, en: str, **extra: Any) -> HallRuleError:
-    error = HallRuleError(code, zh, en, status)
-    error.extra = extra  # type: ignore[attr-defined]  # city/app.py adds these to the JSON body
-    return error
+class IngestRefused(HallRuleError):
+    """A batch the city will not apply; ``extra`` goes into the JSON body (``expected_seq``)."""
+
+    def __init__(self, status: int, code: str, zh: str, en: str, **extra: Any) -> None:
+        super().__init__(code, zh, en, status)
+        self.extra = extra
+
+
+refused = IngestRefused
 
 
 def check_contiguous(events: list[WireEvent]) -> None:
@@ -73,6 +78,17 @@ def ingest(engine: Engine, hall: str, head_seq: int, events: list[WireEvent], no
         connection.execute(insert(CityHall).values(code=hall, first_seen_at=now, last_contact_at=now).on_conflict_do_nothing())
         row = connection.execute(select(CityHall).where(CityHall.code == hall).with_for_update()).one()
         acked = int(row.acked_seq)
+        if head_seq < acked:
+            # The hall's outbox ends before what the city holds: its database went back in time (a
+            # restore). Its next events would reuse seqs the city holds for other events; a person decides.
+            raise refused(
+                409,
+                "hall_rewound",
+                f"大厅 {hall} 的事件只到 {head_seq}，市级已收到 {acked}：大厅数据库可能被恢复到旧备份，需人工核对",
+                f"hall {hall}'s events end at {head_seq} but the city holds {acked}: the hall database may have been "
+                "restored from an older backup; a person must reconcile",
+                acked_seq=acked,
+            )
         new = [event for event in events if event.seq > acked]
         if new and new[0].seq != acked + 1:
             raise refused(

@@ -8,7 +8,8 @@ Protocol (the city's side is city/app.py):
     POST /city/api/ingest  {"hall": code, "head_seq": n, "events": [{seq, kind, data, created_at}, ...]}
     200 {"acked_seq": n}                  applied (or already held: a replay changes nothing)
     409 {"error": "seq_gap", "expected_seq": n}   the batch does not start where the city is
-    403 wrong hall / revoked hall          refused for good; retried slowly, logged loudly
+    403 wrong hall / revoked hall, 409 hall_rewound (the hall's outbox ends before the city's ack)
+                                           refused; retried slowly, logged loudly
 The city's acked seq is the truth: the shipper resumes from it, even backwards (a city restored
 from a backup gets the missing events again). Mutual TLS: the hall's certificate, issued by the
 city's CA, names the hall (its common name is the hall code).
@@ -199,11 +200,13 @@ class CityShipper:
             state.acked_seq = body["expected_seq"] - 1  # resume where the city is
             state.last_contact = time.monotonic()
             return 0.0
-        if response.status_code == 403:
+        if response.status_code == 403 or (response.status_code == 409 and body.get("error") == "hall_rewound"):
+            # Revoked, a certificate of another hall, or this hall's outbox behind the city's:
+            # retrying fast cures none of these; a person must.
             state.up, state.refused = False, str(body.get("error", "forbidden"))
             log.error("城市服务器拒绝本大厅（%s）/ the city refuses this hall (%s)", state.refused, state.refused)
             return REFUSED_RETRY_SECONDS
-        return self._failed(f"HTTP {response.status_code}")
+        return self._failed(f"HTTP {response.status_code} {body.get('error', '')}".strip())
 
     def _failed(self, reason: str) -> float:
         state = self.state

@@ -89,3 +89,15 @@ def test_only_a_console_reads_the_halls(city: CityServerThread, pki: CityPki) ->
     assert [(h["hall"], h["link"], h["tickets"], h["waiting"], h["acked_seq"], h["lag_events"]) for h in halls] == [
         ("hall-a", "up", 2, 2, 2, 5)
     ]
+
+
+def test_a_hall_whose_outbox_went_back_in_time_is_stopped(city: CityServerThread, pki: CityPki) -> None:
+    """A hall database restored from an older backup would number new events with seqs the city
+    already holds for other events: the city refuses instead of dropping them as replays."""
+    with client(city.url, pki.hall("hall-a"), pki.ca_directory / "ca.pem") as http:
+        post(http, "hall-a", [event(seq) for seq in range(1, 11)])
+        rewound = post(http, "hall-a", [event(seq) for seq in range(1, 4)], head=3)
+    assert rewound.status_code == 409
+    body = rewound.json()
+    assert body["error"] == "hall_rewound" and body["acked_seq"] == 10 and "10" in body["message"]["zh"]
+    assert counts(city, "hall-a") == (10, 10)
