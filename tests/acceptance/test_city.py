@@ -145,9 +145,11 @@ def test_three_halls_and_a_city_through_a_cut_link_and_a_city_crash(pg_cluster: 
         issued_before_cut = loads["hall-1"].issued
         acked_at_cut = city_acked(city_db, "hall-1")
         time.sleep(5)
-        assert loads["hall-1"].issued > issued_before_cut, "hall 1 stopped serving while its link was cut"
+        issued_during_cut = loads["hall-1"].issued - issued_before_cut
+        assert issued_during_cut > 0, "hall 1 stopped serving while its link was cut"
         backlog = hall_head(*engines["hall-1"]) - city_acked(city_db, "hall-1")
-        assert backlog > 100, f"hall 1's events should wait for the link, {backlog} waiting"
+        # At least one event per ticket issued meanwhile (how many depends on this machine's load).
+        assert backlog >= issued_during_cut, f"hall 1's events should wait for the link: {backlog} waiting, {issued_during_cut} issued"
         relay.restore()
         wait_for(lambda: city_acked(city_db, "hall-1") > acked_at_cut, 10, "hall 1 to start draining")
         city.kill()  # SIGKILL mid-ingest: hall 1 is draining its backlog, halls 2 and 3 shipping live

@@ -187,3 +187,23 @@ def test_the_city_materialises_services_ratings_follow_ups_pauses_and_faults(hal
     assert [tuple(row) for row in pauses] == [("午休", False), ("培训", True)]
     assert [tuple(row) for row in faults] == [("paper_out", "打印机缺纸", "kiosk")]
     assert statuses == ["done", "waiting"]
+
+
+def test_the_hall_serves_while_the_city_swallows_every_packet(hall: Hall, pki: CityPki) -> None:
+    """A link that drops packets (the city accepts the connection and never answers) holds the
+    shipper in its HTTP timeout, never the hall: tickets are issued all the while."""
+    import socket
+
+    black_hole = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    black_hole.bind(("127.0.0.1", 0))
+    black_hole.listen(8)  # never accepted: the TLS handshake waits for ever
+    files = pki.hall(hall.config.code)
+    config = CityLinkConfig(f"https://127.0.0.1:{black_hole.getsockname()[1]}", files.cert, files.key, files.ca)
+    shipper = start_city_shipper(hall.store, hall.hall_id, config)
+    try:
+        issue(hall, 50)
+        assert len(hall_tickets(hall)) == 50
+        assert shipper.state.acked_seq == 0 and not shipper.state.up
+    finally:
+        black_hole.close()
+        shipper.stop()
