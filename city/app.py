@@ -29,6 +29,7 @@ from hall.text import HallRuleError
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 5000
+MAX_BODY_BYTES = 16 * 1024 * 1024  # 5,000 events of ~1 KB with room to spare; more is not a hall's batch
 
 
 class EventIn(BaseModel):
@@ -50,6 +51,17 @@ def _body(code: str, zh: str, en: str, **extra: Any) -> dict[str, Any]:
 
 def create_city_app(engine: Engine, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> FastAPI:
     app = FastAPI(title="hallq city server", description="市级汇聚服务 / the city's ingest of every hall", version="0.1.0")
+
+    @app.middleware("http")
+    async def refuse_huge_bodies(request: Request, call_next: Callable[[Request], Any]) -> Any:
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            if request.method == "POST":  # a batch says its size (httpx does), and a small one
+                return JSONResponse(
+                    _body("body_too_large", "一批事件的大小须注明且不超过 16 MB", "a batch must state its size and stay within 16 MB"),
+                    status_code=413,
+                )
+        return await call_next(request)
 
     @app.exception_handler(HallRuleError)
     async def rule_error(_request: Request, error: HallRuleError) -> JSONResponse:

@@ -101,3 +101,11 @@ def test_a_hall_whose_outbox_went_back_in_time_is_stopped(city: CityServerThread
     body = rewound.json()
     assert body["error"] == "hall_rewound" and body["acked_seq"] == 10 and "10" in body["message"]["zh"]
     assert counts(city, "hall-a") == (10, 10)
+
+
+def test_a_body_beyond_any_batch_is_refused_unread(city: CityServerThread, pki: CityPki) -> None:
+    with client(city.url, pki.hall("hall-a"), pki.ca_directory / "ca.pem") as http:
+        response = http.post("/city/api/ingest", content=b"x" * (17 * 1024 * 1024), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["message"]["en"].startswith("a batch must state its size")
+    assert counts(city, "hall-a") == (0, 0)
