@@ -470,3 +470,14 @@ Index("ratings_by_created_at", Rating.hall_id, Rating.created_at)
 Index("ratings_not_rated", Rating.hall_id, **_partial("level IS NULL"))
 Index("pauses_by_start", Pause.hall_id, Pause.started_at)
 Index("audit_by_time", AuditEntry.hall_id, AuditEntry.created_at)  # follow-up changes since the last rollup check
+
+
+class CityLink(Base):
+    """The hall's cursor on its event outbox as shipped to the city (server/city_link.py): the last
+    seq the city acknowledged, as far as the hall knows. The city's own ack is the truth; this
+    only spares a round trip on restart and shows the link's state on the hall's side."""
+
+    __tablename__ = "city_link"
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), primary_key=True)
+    acked_seq: Mapped[int] = mapped_column(Integer, default=0)
+    acked_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -120,6 +120,7 @@ class RatingOps(StoreCore):
                 service_id=service.id,
                 level=rating.level,
                 bad=bool(rating_level and rating_level.is_bad),
+                followup=followup["id"] if followup else None,  # the city links 差评 follow-ups to ratings
             )
             return {"rating_id": rating.id, "service_id": service.id, "level": rating.level, "followup": followup}
 

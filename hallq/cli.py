@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hall.text import HallRuleError
+from hallq.city_cli import add_city_parser
 from hallq.clerk_cli import add_clerk_parser
 from hallq.logs import PRINTED, configure_logging
 from hallq.report_cli import add_report_parser
@@ -187,7 +188,12 @@ def cmd_server(args: argparse.Namespace) -> int:
         from server.runner import run_workers
 
         hall.engines.dispose()
-        run_workers(url, args.host, args.port, args.workers, tls=tls)
+        shipper = _city_shipper(args, hall)  # in the parent: the workers serve, it ships
+        try:
+            run_workers(url, args.host, args.port, args.workers, tls=tls)
+        finally:
+            if shipper is not None:
+                shipper.stop()
         return 0
     limits = Limits(header_seconds=args.header_timeout, body_seconds=args.body_timeout)
     raise_open_file_limit()
@@ -217,8 +223,24 @@ def cmd_server(args: argparse.Namespace) -> int:
         if warning is not None:
             _say(*warning, warning=True)
     renew = (tls.directory, server_names(args.host, args.tls_name or [], public_url), hall.config.code) if tls else None
-    run_listeners(main_server, None, public_server, None, renew)
+    shipper = _city_shipper(args, hall)
+    try:
+        run_listeners(main_server, None, public_server, None, renew)
+    finally:
+        if shipper is not None:
+            shipper.stop()
     return 0
+
+
+def _city_shipper(args: argparse.Namespace, hall):  # type: ignore[no-untyped-def]
+    """The hall's link to the city when its configuration has a [city] table (server/city_link.py)."""
+    from server.city_link import load_city_link, start_city_shipper
+
+    city = load_city_link(args.config) if args.config else None
+    if city is None:
+        return None
+    _say(f"事件将上报市级服务器 {city.url}", f"events are shipped to the city at {city.url}")
+    return start_city_shipper(hall.store, hall.hall_id, city)
 
 
 def _database_url(args: argparse.Namespace) -> str:
@@ -406,6 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_report_parser(sub)
     add_clerk_parser(sub)
+    add_city_parser(sub)
 
     seed = sub.add_parser("seed-history", help="write realistic synthetic history for reports and demos / 生成历史数据")
     seed.add_argument("--days", type=int, default=365, help="business days of history, ending at --end")
@@ -417,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(func=cmd_seed_history)
 
     bench = sub.add_parser("bench", help="benchmarks that print figures / 性能测试")
-    bench.add_argument("what", choices=["server", "kiosk", "display", "reports", "advisor"])
+    bench.add_argument("what", choices=["server", "kiosk", "display", "reports", "advisor", "city"])
     bench.add_argument(
         "--database", help="postgresql://... to bench PostgreSQL (default: SQLite in a temp dir, then PostgreSQL if initdb is found)"
     )
