@@ -151,10 +151,7 @@ class BookingOps(StoreCore):
     def _serving_windows(session: Session, category_id: int) -> int:
         """Windows that list the category as primary (secondary ones serve it only when idle)."""
         return int(
-            session.scalar(
-                select(func.count()).where(WindowCategory.category_id == category_id, WindowCategory.primary.is_(True))
-            )
-            or 0
+            session.scalar(select(func.count()).where(WindowCategory.category_id == category_id, WindowCategory.primary.is_(True))) or 0
         )
 
     def _slot_table(
