@@ -204,6 +204,7 @@ class BookingOps(StoreCore):
                     "label": slot.label,
                     "capacity": capacity,
                     "left": max(capacity - taken, 0) if slot.start > now else 0,
+                    "passed": slot.start <= now,
                     "bookings_only": slot.bookings_only,
                 }
                 for slot, capacity, taken in self._slot_table(session, hall_id, category, hours, booking, day)

@@ -31,7 +31,7 @@ h1 { font-size: 1.4rem; margin: .25rem 0 .75rem; }
 h2 { font-size: 1.15rem; margin: 0 0 .5rem; }
 .card { background: #fff; border-radius: .75rem; padding: 1rem; margin-bottom: .9rem; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
 .steps { color: #6b7785; font-size: .95rem; margin-bottom: .5rem; }
-a.choice, button.choice { display: flex; justify-content: space-between; align-items: center; gap: .5rem; width: 100%;
+.choice { display: flex; justify-content: space-between; align-items: center; gap: .5rem; width: 100%;
         box-sizing: border-box; padding: .8rem 1rem; margin: .45rem 0; border: 1px solid #c9d6e4; border-radius: .6rem;
         background: #fff; color: #1557a0; font-size: 1.1rem; text-decoration: none; text-align: left; font-family: inherit; }
 .choice .left { color: #1b7f3b; font-weight: 700; white-space: nowrap; }
@@ -172,6 +172,8 @@ def slot_rows(lang: str, slots: Iterable[dict[str, Any]], href: Any) -> str:
     """One row per slot: a link (or a submit button) while places are left, greyed when full."""
     rows = []
     for slot in slots:
+        if slot.get("passed"):
+            continue  # started already: not offered, not shown as "full" either
         if slot["left"] > 0:
             left = t(lang, f"余 {slot['left']} 个", f"{slot['left']} left")
             rows.append(href(slot, f'<span>{e(slot["label"])}</span><span class="left">{e(left)}</span>'))
