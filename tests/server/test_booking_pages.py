@@ -189,3 +189,37 @@ def test_rate_limits_per_address_on_the_booking_pages(tmp_path: Path, monkeypatc
             )
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "zh"),
+    [
+        ("/b/i/Z99", 404, "找不到该事项"),
+        ("/b/i/%3Cscript%3E", 404, "找不到该事项"),
+        ("/b/i/C02/2026-02-30", 422, "日期格式不正确"),
+        ("/b/i/C02/2026-11-30", 409, "该日期不可预约"),  # beyond the 7 days bookings are open
+        ("/b/i/C02/" + "9" * 5000, 422, "日期格式不正确"),
+        ("/b/i/C02/2026-11-17/1215", 404, "该时段不可预约"),
+        ("/b/i/C02/2026-11-17/0900", 409, "该时段已约满"),  # passed: no places left to offer
+    ],
+)
+def test_bad_addresses_get_a_bilingual_page(booker: Booker, path: str, status: int, zh: str) -> None:
+    response = booker.http.get(path)
+    assert response.status_code == status and zh in response.text and 'class="other"' in response.text
+    assert "<script>" not in response.text
+
+
+def test_the_public_listener_serves_the_booking_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SENT_FILE_VARIABLE, str(tmp_path / "sent.jsonl"))
+    hall = prepare_hall(f"sqlite:///{tmp_path / 'hall.db'}", sample_hall_hashed(), FakeClock(START), synchronous="NORMAL")
+    server = ServerThread(hall.store, public_port=0, limits=OPEN_LIMITS).start()
+    try:
+        with httpx.Client(base_url=server.public_url) as http:
+            assert http.get("/b").status_code == 200
+            assert http.post("/b/find", data={"code": "ABCDEFGHJK", "phone": "13812345678"}).status_code == 404
+            form = {"item": "C02", "day": "2026-11-17", "start": "1400", "name": "张三", "phone": "13812345678"}
+            assert http.post("/b/request", data=form).status_code == 200
+            assert http.post("/api/tickets", json={"series": "C"}).status_code == 404  # staff API: not here
+    finally:
+        server.stop()
+        hall.engines.dispose()
