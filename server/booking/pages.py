@@ -231,7 +231,11 @@ def verify_page(
         + (error_box(lang, *error) if error else "")
         + '<div class="card"><form method="post" action="/b/verify">'
         + hidden(request=request, lang=lang)
-        + f"<p>{t(lang, f'验证码已发送至 {e(phone_masked)}，{minutes} 分钟内有效。', f'We sent a code to {e(phone_masked)}; it is valid for {minutes} minutes.')}</p>"
+        + (
+            f"<p>{t(lang, f'验证码已发送至 {e(phone_masked)}，{minutes} 分钟内有效。', f'We sent a code to {e(phone_masked)}; it is valid for {minutes} minutes.')}</p>"
+            if phone_masked  # a second try after a wrong code: the message above says what to do
+            else ""
+        )
         + f'<label for="code">{t(lang, "短信验证码", "Code from the text message")}</label>'
         + '<input id="code" name="code" type="text" inputmode="numeric" maxlength="6" autocomplete="one-time-code" required>'
         + f'<button class="go" type="submit">{t(lang, "确认预约", "Confirm the booking")}</button></form></div>'
