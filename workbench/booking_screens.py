@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -35,7 +36,9 @@ class Browser:
 
     def __init__(self, width: int = 412, height: int = 915) -> None:
         self.profile = tempfile.mkdtemp(prefix="hallq-chromium-")
-        port = 9333
+        with socket.socket() as probe:  # a free port for the DevTools endpoint
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
         self.process = subprocess.Popen(
             ["chromium", "--headless", "--no-sandbox", "--disable-gpu", f"--remote-debugging-port={port}", f"--user-data-dir={self.profile}",
              f"--window-size={width},{height}", "about:blank"],
@@ -91,11 +94,11 @@ class Browser:
         """The phone's text size setting (Chromium's default font size)."""
         self.call("Page.setFontSizes", fontSizes={"standard": pixels, "fixed": pixels})
 
-    def shoot(self, name: str) -> Path:
+    def shoot(self, name: str, directory: Path = DOCS) -> Path:
         metrics = self.call("Page.getLayoutMetrics")["cssContentSize"]
         shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
                          clip={"x": 0, "y": 0, "width": metrics["width"], "height": metrics["height"], "scale": 1})  # fmt: skip
-        path = DOCS / name
+        path = directory / name
         path.write_bytes(base64.b64decode(shot["data"]))
         return path
 
@@ -110,7 +113,9 @@ def fill(field: str, value: str) -> str:
     return f"document.getElementById({json.dumps(field)}).value = {json.dumps(value)};"
 
 
-def main() -> None:
+def drive(out: Path = DOCS) -> dict[str, str]:
+    """The whole flow in Chromium; screenshots into ``out``; each page's text by name."""
+    texts: dict[str, str] = {}
     work = Path(tempfile.mkdtemp(prefix="hallq-booking-"))
     sent = work / "sent.jsonl"
     os.environ[SENT_FILE_VARIABLE] = str(sent)
@@ -123,32 +128,40 @@ def main() -> None:
     try:
         base = server.url
         browser.open(f"{base}/b")
-        print("items:", browser.shoot("booking-items.png"))
+        print("items:", browser.shoot("booking-items.png", out))
+        texts["items"] = browser.text()
         browser.open(f"{base}/b/i/C02?lang=en")
-        print("days (English):", browser.shoot("booking-days-en.png"))
+        print("days (English):", browser.shoot("booking-days-en.png", out))
+        texts["days_en"] = browser.text()
         browser.open(f"{base}/b/i/C02/2026-11-17")
-        print("slots:", browser.shoot("booking-slots.png"))
+        print("slots:", browser.shoot("booking-slots.png", out))
+        texts["slots"] = browser.text()
         browser.open(f"{base}/b/i/C02/2026-11-17/1400")
         browser.run(fill("name", "张三") + fill("phone", "1381234") + "document.forms[0].submit();")
-        print("error:", browser.shoot("booking-error.png"), "|", browser.text().splitlines()[3:5])
+        print("error:", browser.shoot("booking-error.png", out))
+        texts["error"] = browser.text()
         browser.run(fill("name", "张三") + fill("phone", "13812345678") + "document.forms[0].submit();")
         code = json.loads(sent.read_text().splitlines()[-1])["code"]
         browser.run(fill("code", code) + "document.forms[0].submit();")
-        print("confirmation:", browser.shoot("booking-confirmation.png"))
+        print("confirmation:", browser.shoot("booking-confirmation.png", out))
+        texts["confirmation"] = browser.text()
         booking = browser.run("document.querySelector('.code').innerText").replace(" ", "")
         browser.open(f"{base}/b/find")
         browser.run(fill("code", booking) + fill("phone", "13812345678") + "document.forms[0].submit();")
         browser.run("document.querySelector('form[action=\"/b/cancel\"]').submit();")
-        print("cancelled:", browser.shoot("booking-cancelled.png"))
+        print("cancelled:", browser.shoot("booking-cancelled.png", out))
+        texts["cancelled"] = browser.text()
         browser.font_size(28)  # a phone set to large text
         browser.open(f"{base}/b/i/C02/2026-11-17")
-        print("large text:", browser.shoot("booking-slots-large-text.png"))
+        print("large text:", browser.shoot("booking-slots-large-text.png", out))
+        texts["large_text"] = browser.text()
     finally:
         browser.close()
         server.stop()
         hall.engines.dispose()
         shutil.rmtree(work, ignore_errors=True)
+    return texts
 
 
 if __name__ == "__main__":
-    main()
+    drive()
