@@ -392,6 +392,11 @@ class BookingOps(StoreCore):
         hall = uow.hall
         key = (hall.booking or {}).get(PHONE_KEY)
         if not key:
+            # Under the hall row's lock and read again: two first requests at once must not both
+            # make a key (the loser's hashes would match nothing).
+            uow.session.refresh(hall, with_for_update=True)
+            key = (hall.booking or {}).get(PHONE_KEY)
+        if not key:
             key = secrets.token_hex(32)
             hall.booking = {**(hall.booking or {}), PHONE_KEY: key}
             uow.session.flush()
