@@ -4,6 +4,7 @@ The operations are grouped by what they touch, one mixin on :class:`db.store.Sto
 module; this class composes them so callers (the server, the tests, the tools) see one API:
 
 - :mod:`db.issuing`           issue a ticket, reprint, appointments and check-in, a citizen's ticket status
+- :mod:`db.booking`           citizens' bookings: slots and places left, verified requests, view, cancel, move
 - :mod:`db.calling`           call next, call a number, recall, no-show, requeue
 - :mod:`db.serving`           start, finish, transfer, park, call back, parked tickets
 - :mod:`db.windows_clerks`    pause, resume, open/close a window, its categories, clerk login/logout, clerk today
@@ -20,6 +21,7 @@ rollover in :mod:`db.rollover`; the hall's configuration edits in :mod:`db.confi
 
 from __future__ import annotations
 
+from db.booking import BookingOps
 from db.calling import CallingOps
 from db.devices import DeviceOps
 from db.issuing import IssuingOps
@@ -30,5 +32,5 @@ from db.snapshot import SnapshotOps
 from db.windows_clerks import WindowsClerksOps
 
 
-class HallStore(IssuingOps, ServingOps, CallingOps, WindowsClerksOps, RosterOps, DeviceOps, RatingOps, SnapshotOps):
+class HallStore(IssuingOps, ServingOps, CallingOps, WindowsClerksOps, RosterOps, DeviceOps, RatingOps, SnapshotOps, BookingOps):
     """Every hall operation; each public method is one transaction (see :mod:`db.store`)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, text
@@ -31,6 +31,7 @@ from db.models import Appointment, AuditEntry, Category, DayCounter, Hall, Item,
 from db.security import mask_name, mask_phone
 from db.unit_of_work import UnitOfWork
 from db.waits import WaitEstimates
+from hall.booking import new_booking_code
 from hall.calendar import business_day, check_appointment_slot, hall_state
 from hall.numbering import format_number
 from hall.text import HallRuleError
@@ -221,9 +222,9 @@ class IssuingOps(WaitEstimates):
         def work(uow: UnitOfWork) -> dict[str, Any]:
             check_appointment_slot(uow.hours, slot_at, uow.now)
             category = category_by_series(uow.session, uow.hall_id, series)
-            code = f"{secrets.randbelow(10**6):06d}"
+            code = new_booking_code()  # 10 characters, not a guessable 6-digit number
             while uow.session.scalar(select(Appointment.id).where(Appointment.hall_id == uow.hall_id, Appointment.code == code)):
-                code = f"{secrets.randbelow(10**6):06d}"
+                code = new_booking_code()
             row = Appointment(
                 hall_id=uow.hall_id,
                 code=code,
@@ -252,12 +253,14 @@ class IssuingOps(WaitEstimates):
     def check_in(self, actor: Actor, code: str, idempotency_key: str | None = None) -> dict[str, Any]:
         """Appointment check-in at the kiosk issues a ticket that is called when its slot is due."""
         payload = {"op": "check_in", "code": code}
+        # Typed as printed ("ABCDE FGHJK") or scanned; older 6-digit codes stay as they are.
+        code = "".join(ch for ch in code if ch not in " -").upper()
 
         def work(uow: UnitOfWork) -> dict[str, Any]:
             row = uow.session.scalar(
-                select(Appointment).where(Appointment.hall_id == uow.hall_id, Appointment.code == code.strip()).with_for_update()
+                select(Appointment).where(Appointment.hall_id == uow.hall_id, Appointment.code == code).with_for_update()
             )
-            if row is None:
+            if row is None or row.status != "booked":  # a request never verified, or cancelled
                 raise HallRuleError("unknown_appointment", "预约码不存在，请核对", "no appointment with this code", 404)
             if row.ticket_id is not None:
                 ticket = uow.session.get(Ticket, row.ticket_id)
@@ -278,6 +281,10 @@ class IssuingOps(WaitEstimates):
             assert category is not None
             result = self._issue(uow, category.series, [row.item_code] if row.item_code else [], None, TicketSource.APPOINTMENT.value, row)
             row.ticket_id, row.checked_in_at = result["id"], uow.now
+            local = row.slot_at.astimezone(uow.hours.zone)
+            end = local + timedelta(minutes=row.slot_minutes) if row.slot_minutes else None
+            # For the slip: the booking and its slot ("预约 ABCDE FGHJK 09:00-09:30").
+            result["booking"] = {"code": row.code, "slot": f"{local:%H:%M}" + (f"-{end:%H:%M}" if end else ""), "date": local.date().isoformat()}
             return result
 
         return self.write(actor.hall_id, work, idempotency(actor, idempotency_key, payload))

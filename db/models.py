@@ -86,6 +86,10 @@ class Hall(Base):
     # The sample hall (HallConfig.demo): trivial PINs allowed (hall.pins). Set only by the config
     # file at import, never through the API.
     demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # 预约 settings (hall.config.BookingConfig as JSON) and the address booking pages show (0014)
+    booking: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    address_zh: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    address_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class Category(Base):
@@ -237,8 +241,25 @@ class DayCounter(Base):
 
 
 class Appointment(Base):
+    """A booked slot. Citizens' own bookings (hall.booking, db.booking) start ``pending`` until
+    the mobile number is verified, then hold a place in their slot (:class:`BookingSlot`) while
+    ``booked``; a manager's (``add_appointment``) are ``booked`` at once and hold no place."""
+
     __tablename__ = "appointments"
-    __table_args__ = (UniqueConstraint("hall_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("hall_id", "code"),
+        # 一天一业务一号: one live booking per mobile number, category and day, whatever the concurrency.
+        Index(
+            "one_booking_per_phone_day",
+            "hall_id",
+            "phone_hash",
+            "category_id",
+            "business_day",
+            unique=True,
+            **_partial("status = 'booked' AND phone_hash <> ''"),
+        ),
+        Index("bookings_by_phone", "hall_id", "phone_hash", "business_day"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
     code: Mapped[str] = mapped_column(String(16))
@@ -250,6 +271,30 @@ class Appointment(Base):
     channel: Mapped[str] = mapped_column(String(16), default="online")
     ticket_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the ticket issued at check-in
     checked_in_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # 0014: citizens' bookings
+    status: Mapped[str] = mapped_column(String(12), default="booked", server_default="booked")  # pending, booked, cancelled
+    business_day: Mapped[date | None] = mapped_column(Date, nullable=True)  # the slot's local date
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    phone_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")  # keyed hash: never the number itself
+    request_token: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)  # the pending request's key
+    verify_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    verify_expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    verify_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class BookingSlot(Base):
+    """Places taken in one slot of one category: raised only by a conditional UPDATE that checks
+    it against the slot's capacity in the same statement, so no slot is ever overbooked."""
+
+    __tablename__ = "booking_slots"
+    __table_args__ = (UniqueConstraint("hall_id", "category_id", "slot_at", name="one_row_per_slot"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    slot_at: Mapped[datetime]
+    booked: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Ticket(Base):

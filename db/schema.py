@@ -80,6 +80,7 @@ def _hours_json(config: HallConfig) -> dict[str, object]:
         "extended": str(h.extended) if h.extended else "",
         "weekend": str(h.weekend) if h.weekend else "",
         "weekend_mode": h.weekend_mode.value,
+        "extended_mode": h.extended_mode.value,
         "closed_dates": list(h.closed_dates),
         "extra_workdays": list(h.extra_workdays),
     }
@@ -108,6 +109,9 @@ def import_hall(engines: Engines, config: HallConfig) -> int:
             notices=list(config.notices),
             event_seq=0,
             demo=config.demo,
+            booking=config.booking.as_json(),
+            address_zh=config.address_zh,
+            address_en=config.address_en,
         )
         session.add(hall)
         session.flush()

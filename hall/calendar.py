@@ -76,7 +76,8 @@ def hall_state(hours: HoursConfig, instant: datetime) -> HallState:
         if hours.lunch and hours.lunch.contains(moment):
             return HallState(Period.LUNCH, today)
         if hours.extended and hours.extended.contains(moment):
-            return HallState(Period.EXTENDED, today)
+            only = hours.extended_mode is WeekendMode.APPOINTMENT_ONLY
+            return HallState(Period.APPOINTMENT_ONLY if only else Period.EXTENDED, today)
         return HallState(Period.CLOSED, today)
     if hours.weekend and hours.weekend.contains(moment) and hours.weekend_mode is not WeekendMode.CLOSED:
         period = Period.WEEKEND if hours.weekend_mode is WeekendMode.OPEN else Period.APPOINTMENT_ONLY
@@ -146,7 +147,8 @@ def _starts_on(hours: HoursConfig, day: date) -> list[tuple[datetime, Period]]:
     ranges: list[tuple[object, Period]] = []
     if is_working_day(hours, day):
         ranges += [(r, Period.REGULAR) for r in hours.regular]
-        ranges += [(r, p) for r, p in ((hours.lunch, Period.LUNCH), (hours.extended, Period.EXTENDED)) if r is not None]
+        extended = Period.APPOINTMENT_ONLY if hours.extended_mode is WeekendMode.APPOINTMENT_ONLY else Period.EXTENDED
+        ranges += [(r, p) for r, p in ((hours.lunch, Period.LUNCH), (hours.extended, extended)) if r is not None]
     elif hours.weekend is not None and hours.weekend_mode is not WeekendMode.CLOSED:
         period = Period.WEEKEND if hours.weekend_mode is WeekendMode.OPEN else Period.APPOINTMENT_ONLY
         ranges.append((hours.weekend, period))
@@ -200,7 +202,13 @@ def hours_lines(hours: HoursConfig) -> list[Bilingual]:
     if hours.lunch is not None:
         lines.append(Bilingual(f"午间服务 {hours.lunch}（部分窗口）", f"lunch-time service {hours.lunch} (fewer windows)"))
     if hours.extended is not None:
-        lines.append(Bilingual(f"延时服务 {hours.extended}", f"extended hours {hours.extended}"))
+        only = hours.extended_mode is WeekendMode.APPOINTMENT_ONLY
+        lines.append(
+            Bilingual(
+                f"延时服务 {hours.extended}" + ("（仅预约）" if only else ""),
+                f"extended hours {hours.extended}" + (" (bookings only)" if only else ""),
+            )
+        )
     if hours.weekend is not None and hours.weekend_mode is not WeekendMode.CLOSED:
         only = hours.weekend_mode is WeekendMode.APPOINTMENT_ONLY
         lines.append(

@@ -121,12 +121,43 @@ class HoursConfig:
     extended: TimeRange | None = None  # 延时服务 after regular hours
     weekend: TimeRange | None = None  # 双休日服务
     weekend_mode: WeekendMode = WeekendMode.APPOINTMENT_ONLY
+    # 延时服务 open to all, or to booked citizens only (then the hall refuses walk-ins then)
+    extended_mode: WeekendMode = WeekendMode.OPEN
     closed_dates: tuple[str, ...] = ()  # holidays, ISO dates
     extra_workdays: tuple[str, ...] = ()  # 调休 working weekends, ISO dates
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class BookingConfig:
+    """The ``[booking]`` table of the hall's config file."""
+
+    slot_minutes: int = 30
+    share: float = 0.3  # of a slot's capacity held for bookings (walk-ins keep the rest)
+    shares: dict[str, float] = field(default_factory=dict)  # per category series, overriding ``share``
+    days_ahead: int = 7  # bookings open for today and this many days after
+    per_week: int = 2  # active bookings per mobile number in one week (Mon-Sun of the slot)
+    bookings_only_staffing: float = 0.5  # share of a category's windows staffed in bookings-only hours
+    verify_minutes: int = 10  # a verification code lasts this long
+    verify_attempts: int = 5  # wrong verification codes before the request is void
+
+    def share_for(self, series: str) -> float:
+        return self.shares.get(series, self.share)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "slot_minutes": self.slot_minutes,
+            "share": self.share,
+            "shares": dict(self.shares),
+            "days_ahead": self.days_ahead,
+            "per_week": self.per_week,
+            "bookings_only_staffing": self.bookings_only_staffing,
+            "verify_minutes": self.verify_minutes,
+            "verify_attempts": self.verify_attempts,
+        }
 
 
 @dataclass(frozen=True)
@@ -164,6 +195,9 @@ class HallConfig:
     windows: tuple[WindowConfig, ...] = ()
     clerks: tuple[ClerkConfig, ...] = ()
     notices: tuple[str, ...] = ()
+    booking: BookingConfig = field(default_factory=BookingConfig)  # 预约: slots and limits (hall.booking)
+    address_zh: str = ""  # shown on booking confirmations
+    address_en: str = ""
     # The sample hall of the demo and the tests ([hall] demo = true): its clerks' PINs are their
     # staff numbers, which hall.pins refuses in every other hall.
     demo: bool = False
@@ -234,13 +268,15 @@ def _parse_hours(table: dict[str, Any]) -> HoursConfig:
         return parse_time_range(text, f"{where}.{key}") if text else None
 
     regular = tuple(parse_time_range(t, f"{where}.regular") for t in _strings(table.get("regular", []), f"{where}.regular"))
-    mode_text = _optional(table, "weekend_mode", where, str, WeekendMode.APPOINTMENT_ONLY.value)
-    try:
-        mode = WeekendMode(mode_text)
-    except ValueError:
-        raise ConfigError(
-            f"{where}.weekend_mode", f"应为 {[m.value for m in WeekendMode]}", f"should be one of {[m.value for m in WeekendMode]}"
-        ) from None
+
+    def mode(key: str, default: WeekendMode) -> WeekendMode:
+        try:
+            return WeekendMode(_optional(table, key, where, str, default.value))
+        except ValueError:
+            raise ConfigError(
+                f"{where}.{key}", f"应为 {[m.value for m in WeekendMode]}", f"should be one of {[m.value for m in WeekendMode]}"
+            ) from None
+
     return HoursConfig(
         timezone=timezone,
         workdays=workdays,
@@ -248,7 +284,8 @@ def _parse_hours(table: dict[str, Any]) -> HoursConfig:
         lunch=one("lunch"),
         extended=one("extended"),
         weekend=one("weekend"),
-        weekend_mode=mode,
+        weekend_mode=mode("weekend_mode", WeekendMode.APPOINTMENT_ONLY),
+        extended_mode=mode("extended_mode", WeekendMode.OPEN),
         closed_dates=_strings(table.get("closed_dates", []), f"{where}.closed_dates"),
         extra_workdays=_strings(table.get("extra_workdays", []), f"{where}.extra_workdays"),
     )
@@ -291,6 +328,8 @@ def _lunch_turn(text: str, where: str) -> str:
 
 def parse_config(data: dict[str, Any]) -> HallConfig:
     """Validate a decoded TOML document into a :class:`HallConfig`."""
+    from hall.booking import parse_booking  # hall.booking builds on this module's types
+
     hall = _require(data, "hall", "", dict)
     categories: list[CategoryConfig] = []
     for index, raw in enumerate(data.get("categories", [])):
@@ -405,6 +444,9 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
         windows=tuple(windows),
         clerks=tuple(clerks),
         notices=_strings(data.get("notices", []), "notices"),
+        booking=parse_booking(data.get("booking", {}), tuple(known)),
+        address_zh=_optional(hall, "address_zh", "hall", str, "")[:200],
+        address_en=_optional(hall, "address_en", "hall", str, "")[:200],
         demo=demo,
     )
 
@@ -421,6 +463,13 @@ def load_config(path: Path | str) -> HallConfig:
         raise ConfigError(str(path), "文件不是 UTF-8 编码", "the file is not UTF-8") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(str(path), f"TOML 语法错误：{error}", f"TOML syntax error: {error}") from None
+    calendar = data.get("hours", {}).get("calendar") if isinstance(data.get("hours"), dict) else None
+    if calendar is not None:
+        from hall.holidays import merge_calendar  # hall.holidays builds on this module
+
+        if not isinstance(calendar, str):
+            raise ConfigError("hours.calendar", "应为节假日文件名", "should be the holiday calendar's file name")
+        data["hours"] = merge_calendar(data["hours"], path.parent / calendar)
     return parse_config(data)
 
 

@@ -21,7 +21,7 @@ keep:
 
 Steps: home (categories, with 绿色通道 and 预约签到) → items (if the category has any) →
 materials (一次性告知) → confirm → issuing → printing → done; priority picks a reason first;
-check-in takes a six-digit code from the on-screen keypad or a scanner typing digits + Enter.
+check-in takes a booking code (hall.booking) from the on-screen keypad or a scanner typing it + Enter.
 Browsing (closed hours) walks home → items → materials and back; it never reaches confirm.
 """
 
@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from hall.booking import CODE_ALPHABET, CODE_LENGTH
 from hall.tickets import PRIORITY_REASONS
 from kiosk.texts import (
     BROWSE_NOW_TEXT,
@@ -90,8 +91,6 @@ class Request:
         return "issue", (self.series,), {"items": list(self.items), "priority_reason": self.priority_reason, "source": "kiosk", "key": self.key}
 
 
-
-CODE_LENGTH = 6
 
 
 @dataclass
@@ -419,7 +418,8 @@ class KioskFlow:
     def key_digit(self, digit: str) -> None:
         """A keypad press or a scanner digit; from home a digit starts the check-in."""
         self.touch()
-        if not (len(digit) == 1 and digit.isdigit()):
+        digit = digit.upper()  # a booking code's digit or letter (a scanner or keyboard types letters)
+        if not (len(digit) == 1 and (digit.isdigit() or digit in CODE_ALPHABET)):
             return
         if self.step is Step.HOME:
             self.start_check_in()
@@ -443,7 +443,7 @@ class KioskFlow:
         if self.step is not Step.CHECK_IN or self.in_flight or not self.online:
             return None
         if len(self.code) != CODE_LENGTH:
-            self.message = Text(f"请输入 {CODE_LENGTH} 位预约码", f"Enter the {CODE_LENGTH}-digit booking code")
+            self.message = Text(f"请输入 {CODE_LENGTH} 位预约码", f"Enter the {CODE_LENGTH}-character booking code")
             return None
         if self.pending is None or self.pending.kind != "check_in" or self.pending.code != self.code:
             self.pending = Request("check_in", self.new_key(), code=self.code, created_at=self.now())

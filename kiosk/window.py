@@ -503,7 +503,7 @@ class KioskWindow(QWidget):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """A barcode scanner types the booking code and Enter, like a keyboard."""
         text = event.text()
-        if text and text.isdigit():
+        if text and text.isascii() and text.isalnum():
             self.flow.key_digit(text)
             self.render()
         elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

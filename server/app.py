@@ -45,6 +45,8 @@ from hall.reports import Dimension, ReportFilter, ReportRequest, rating_record_t
 from hall.text import Bilingual, HallRuleError
 from hall.tickets import TicketSource
 from server import schemas as s
+from server.booking.routes import booking_router
+from server.booking.verification import LogVerificationSender, VerificationSender
 from server.events import CLOSE_BAD_AFTER, CLOSE_RESUME, RESUME_REASON, EventHub
 from server.exports import ExportFile, export_ratings, export_report, monthly_dimensions, monthly_report_pdf
 from server.exports.attendance import export_attendance
@@ -76,11 +78,18 @@ def settle_garbage_collector() -> None:
     gc.freeze()
 
 
-def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool = False, limits: Limits | None = None) -> FastAPI:
+def create_app(
+    store: ConfigStore,
+    poll_seconds: float = 1.0,
+    owns_process: bool = False,
+    limits: Limits | None = None,
+    verification: VerificationSender | None = None,
+) -> FastAPI:
     """``owns_process``: the app is what this process is for (``hallq server`` and its workers),
     so it may settle the process-wide garbage collector; an app embedded in a thread (demo, tests)
     leaves the host process's collector alone. ``limits``: body sizes and rate limits, applied
-    before routing and authentication (server/limits.py; the connection limits are uvicorn's)."""
+    before routing and authentication (server/limits.py; the connection limits are uvicorn's).
+    ``verification``: sends booking verification codes (default: the log-only fake)."""
     hub = EventHub(store, poll_seconds)
     # PostgreSQL writers at once: each holds the hall row from numbering its events to the COMMIT,
     # so many more only queue for that lock and the GIL, and too few leave the database idle
@@ -697,6 +706,10 @@ def create_app(store: ConfigStore, poll_seconds: float = 1.0, owns_process: bool
             "serving_windows",
         )
         return JSONResponse(jsonable_encoder({k: data[k] for k in allowed if k in data}), headers=public_headers())
+
+    # ------------------------------------------------------------------ booking pages (public, /b)
+
+    app.include_router(booking_router(store, verification or LogVerificationSender.from_environment()))
 
     # ------------------------------------------------------------------ event stream
 

@@ -42,6 +42,7 @@ BODY_LIMITS: tuple[tuple[str, str, int], ...] = (
     ("POST", r"/api/tickets", 8 * KB),
     ("POST", r"/api/appointments/check-in", 4 * KB),
     ("POST", r"/api/login", 4 * KB),
+    ("POST", r"/b/[a-z]+", 8 * KB),  # booking forms: a few short fields
     ("POST", r"/api/devices/heartbeat", 16 * KB),
     ("PUT", r"/api/config/hall", 256 * KB),
     ("PUT", r"/api/config/items/[^/]+", 128 * KB),
@@ -64,7 +65,8 @@ class Limits:
     # device; this bounds one machine trying many staff numbers (a hall's clerks log in from their
     # own counters, but a test or bench logs 100 in from one address).
     login_rate: tuple[float, int] = (5.0, 200)
-    public_rate: tuple[float, int] = (10.0, 60)  # phone pages per client address
+    public_rate: tuple[float, int] = (10.0, 60)  # phone and booking pages per client address
+    booking_request_rate: tuple[float, int] = (0.2, 10)  # booking requests (each sends an SMS) per address
     retry_after_seconds: int = 2
     max_websocket_bytes: int = 64 * KB
 
@@ -91,6 +93,7 @@ async def send_refusal(send: Send, status: int, body: bytes, retry_after: int | 
     await send({"type": "http.response.body", "body": body})
 
 
+PUBLIC_PATHS = ("/api/public/", "/t/", "/b/")  # rate limited per client address
 TOO_LARGE = error_json("body_too_large", "请求内容过大", "the request body is too large for this address")
 BODY_TIMEOUT = error_json("body_timeout", "请求内容发送超时", "the request body did not arrive in time")
 RATE_LIMITED = error_json("rate_limited", "请求过于频繁，请稍后再试", "too many requests from this address; try again shortly")
@@ -128,6 +131,7 @@ class LimitsMiddleware:
         self._routes = [(method, re.compile(pattern + r"\Z"), size) for method, pattern, size in self.limits.body_limits]
         self._login = TokenBuckets(*self.limits.login_rate)
         self._public = TokenBuckets(*self.limits.public_rate)
+        self._booking_requests = TokenBuckets(*self.limits.booking_request_rate)
 
     def body_limit(self, method: str, path: str) -> int:
         for route_method, pattern, size in self._routes:
@@ -141,10 +145,12 @@ class LimitsMiddleware:
             return
         path: str = scope["path"]
         method: str = scope["method"]
-        buckets = self._login if path == "/api/login" else self._public if path.startswith(("/api/public/", "/t/")) else None
+        buckets = self._login if path == "/api/login" else self._public if path.startswith(PUBLIC_PATHS) or path == "/b" else None
         if buckets is not None:
             client = scope.get("client")
             wait = buckets.take(client[0] if client else "", time.monotonic())
+            if not wait and path == "/b/request" and method == "POST":
+                wait = self._booking_requests.take(client[0] if client else "", time.monotonic())
             if wait:
                 await send_refusal(send, 429, RATE_LIMITED, retry_after=max(1, round(wait + 0.5)))
                 return

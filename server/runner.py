@@ -124,7 +124,7 @@ def serve_ca(app: FastAPI, ca_pem: bytes) -> None:
     app.add_api_route(CA_PATH, hall_ca, methods=["GET"], include_in_schema=False)
 
 
-PUBLIC_PREFIXES = ("/t/", "/api/public/")
+PUBLIC_PREFIXES = ("/t/", "/api/public/", "/b/")
 
 
 class PublicOnly:
@@ -136,7 +136,13 @@ class PublicOnly:
         self.app = app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(PUBLIC_PREFIXES) and scope["method"] in ("GET", "HEAD"):
+        path = scope.get("path", "")
+        booking = path == "/b" or path.startswith("/b/")
+        if (
+            scope["type"] == "http"
+            and (path.startswith(PUBLIC_PREFIXES) or booking)
+            and scope["method"] in (("GET", "HEAD", "POST") if booking else ("GET", "HEAD"))
+        ):
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":
@@ -150,7 +156,10 @@ class PublicOnly:
         body = json.dumps(
             {
                 "error": "not_found",
-                "message": {"zh": "公共端口只提供取号状态页", "en": "the public listener serves only the ticket status pages"},
+                "message": {
+                    "zh": "公共端口只提供取号状态页和预约页",
+                    "en": "the public listener serves only the ticket status and booking pages",
+                },
             },
             ensure_ascii=False,
         ).encode()

@@ -43,6 +43,8 @@ def ticket_slip(
         known = PRIORITY_REASONS.get(reason)
         reason_text = (known.en if language == "en" else known.zh) if known else str(reason)
     wait = ticket.get("estimated_wait_minutes")
+    booked = ticket.get("booking") or None  # a check-in: the booking's code and slot
+    booking_text = f"{booked['code'][:5]} {booked['code'][5:]} {str(booked['date'])[5:]} {booked['slot']}" if booked else None
     return TicketSlip(
         hall_name=_pick(hall, language) or "政务服务中心",
         category_name=_pick(ticket.get("category") or category, language),
@@ -57,4 +59,5 @@ def ticket_slip(
         items=tuple(_pick(item, language) for item in chosen),
         language="en" if language == "en" else "zh",
         reprint=reprint,
+        booking=booking_text,
     )

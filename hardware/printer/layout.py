@@ -113,6 +113,7 @@ class TicketSlip:
     items: tuple[str, ...] = ()      # the service items chosen
     language: Language = "zh"
     reprint: bool = False
+    booking: str | None = None  # 预约 checked in: "ABCDE FGHJK 12-07 09:00-09:30"
 
     def __post_init__(self) -> None:
         if not self.number.strip():
@@ -180,6 +181,7 @@ _LABELS: dict[str, dict[Language, str]] = {
     "reprint": {"zh": "【补打】", "en": "[REPRINT]"},
     "your_number": {"zh": "您的号码", "en": "Your number"},
     "priority": {"zh": "绿色通道：{}", "en": "Priority: {}"},
+    "booking": {"zh": "预约：{}", "en": "Booked: {}"},
     "ahead": {"zh": "前面等候：{} 人", "en": "People ahead: {}"},
     "none_ahead": {"zh": "前面等候：无，请留意叫号", "en": "People ahead: none - watch for your call"},
     "wait": {"zh": "预计等候：约 {}", "en": "Estimated wait: about {}"},
@@ -284,6 +286,8 @@ def layout_ticket(slip: TicketSlip, columns: int = COLUMNS_80MM) -> SlipLayout:
     out.text(number, align=Align.CENTER, size=Size.BIG if big_fits else Size.DOUBLE, bold=True)
     if slip.priority_reason:
         out.text(_label("priority", lang, slip.priority_reason), align=Align.CENTER, bold=True)
+    if slip.booking:
+        out.text(_label("booking", lang, slip.booking), align=Align.CENTER, bold=True)
     out.separator()
     if slip.people_ahead:
         out.text(_label("ahead", lang, slip.people_ahead), bold=True)

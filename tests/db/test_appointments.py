@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from db.models import Appointment, Ticket
+from hall.booking import CODE_ALPHABET
 from tests.db.conftest import HallEnv
 
 
@@ -15,7 +16,7 @@ def book(env: HallEnv, minutes_from_now: float, series: str = "C", **kwargs: str
 def test_appointment_keeps_only_masked_personal_data(env: HallEnv) -> None:
     result = book(env, 30, name="张三丰", phone="138-1234-5678", item_code="C01", channel="phone")
     assert (result["name"], result["phone"]) == ("张**", "138****5678")
-    assert len(result["code"]) == 6 and result["code"].isdigit()
+    assert len(result["code"]) == 10 and all(ch in CODE_ALPHABET for ch in result["code"])  # not a guessable 6-digit number
     (row,) = env.rows(Appointment)
     assert (row.name_masked, row.contact_masked, row.channel, row.item_code) == ("张**", "138****5678", "phone", "C01")
     stored = " ".join(str(v) for v in vars(row).values())

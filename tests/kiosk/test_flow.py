@@ -153,20 +153,21 @@ def test_priority_path(flow: KioskFlow) -> None:
 
 
 def test_check_in_code_from_keypad_or_scanner(flow: KioskFlow) -> None:
-    for digit in "12345":
+    for digit in "23456":
         flow.key_digit(digit)  # from home, the first digit opens check-in (a scanner typing)
-    assert flow.step is Step.CHECK_IN and flow.code == "12345"
+    assert flow.step is Step.CHECK_IN and flow.code == "23456"
     assert flow.submit_code() is None and flow.message is not None
-    flow.key_digit("x")
-    flow.key_digit("6")
-    flow.key_digit("7")  # a seventh digit is ignored
-    assert flow.code == "123456"
+    flow.key_digit("!")  # not a booking code's character
+    for char in "abcde":
+        flow.key_digit(char)  # a scanner or keyboard types the code's letters, in either case
+    flow.key_digit("7")  # an eleventh character is ignored
+    assert flow.code == "23456ABCDE"
     request = flow.submit_code()
-    assert request is not None and request.call()[0:2] == ("check_in", ("123456",))
+    assert request is not None and request.call()[0:2] == ("check_in", ("23456ABCDE",))
     assert flow.submit_code() is None  # in flight
     flow.issue_refused(Text("预约码不存在", "unknown"))
     flow.key_backspace()
-    assert flow.code == "12345"
+    assert flow.code == "23456ABCD"
 
 
 HOURS = [{"zh": "工作日（周一、周二、周三、周四、周五）08:30-12:00、13:30-17:30", "en": "working days 08:30-12:00, 13:30-17:30"},

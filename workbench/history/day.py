@@ -585,6 +585,17 @@ class _Day:
                     "channel": rng.choice(("online", "online", "online", "phone")),
                     "ticket_id": ticket_id,
                     "checked_in_at": issued,
+                    # made at the desk: booked, no phone hash, holding no place in booking_slots (0014)
+                    "status": "booked",
+                    "business_day": None,
+                    "slot_minutes": 0,
+                    "phone_hash": "",
+                    "request_token": None,
+                    "verify_hash": "",
+                    "verify_expires_at": None,
+                    "verify_failures": 0,
+                    "created_at": None,
+                    "cancelled_at": None,
                 }
             )
         priority_reason = _pick(rng, PRIORITY_REASON_WEIGHTS) if sim.priority else ""
