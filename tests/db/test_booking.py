@@ -127,7 +127,7 @@ def test_check_in_prints_the_booking_and_its_slot(env: HallEnv) -> None:
     booking = env.store.verify_booking(hall_id, request["request"], request["verify_code"])
     ticket = env.store.check_in(env.device("kiosk"), f"{booking['code'][:5]} {booking['code'][5:].lower()}")
     assert ticket["booking"] == {"code": booking["code"], "slot": "10:30-11:00", "date": "2026-11-17"}
-    from kiosk.slip import ticket_slip
+    from ui.slip import ticket_slip
 
     slip = ticket_slip(ticket, {"name_zh": "示范县"}, [])
     assert slip.booking == f"{booking['code'][:5]} {booking['code'][5:]} 11-17 10:30-11:00"
