@@ -97,7 +97,9 @@ TERMINAL = PackageSpec(
         "libxcb-xinerama0",
         "libxcb-randr0",
     ],
-    recommends=["espeak-ng", "libpulse0", "libusb-1.0-0"],
+    # libpam-systemd gives desktop users their systemd user manager (without it the autostart
+    # entry restarts the program itself)
+    recommends=["libpam-systemd", "espeak-ng", "libpulse0", "libusb-1.0-0"],
     files=[
         ("hallq-terminal.service", "usr/lib/systemd/user/hallq-terminal.service", 0o644),
         ("hallq-terminal.desktop", "etc/xdg/autostart/hallq-terminal.desktop", 0o644),

@@ -42,7 +42,7 @@ step "clean Debian bookworm root ($ARCH) in $ROOT"
 if [ -n "${DEB_CHECK_BASE:-}" ]; then
     cp -a "$DEB_CHECK_BASE" "$ROOT"   # a pristine debootstrap kept between runs
 else
-    debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,curl,ca-certificates \
+    debootstrap --variant=minbase --include=systemd,systemd-sysv,libpam-systemd,dbus,curl,ca-certificates \
         bookworm "$ROOT" http://deb.debian.org/debian >"$WORK/debootstrap.log"
 fi
 mkdir -p "$ROOT/debs" && cp "$DEBS"/hallq-*_{"$OLD","$NEW"}_"$ARCH".deb "$ROOT/debs/"
@@ -137,6 +137,7 @@ inside useradd --create-home --groups hallq-terminal kioskuser
 inside loginctl enable-linger kioskuser
 uid=$(inside id -u kioskuser)
 for _ in $(seq 30); do inside test -S "/run/user/$uid/bus" && break; sleep 1; done
+inside test -S "/run/user/$uid/bus" || fail "no systemd user manager for kioskuser (libpam-systemd missing?)"
 as_kiosk() { inside runuser -u kioskuser -- env XDG_RUNTIME_DIR="/run/user/$uid" "$@"; }
 # no screen in the container: Qt's offscreen platform stands in for the desktop's display
 as_kiosk systemctl --user set-environment QT_QPA_PLATFORM=offscreen
