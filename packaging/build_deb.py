@@ -118,9 +118,9 @@ TERMINAL = PackageSpec(
         "libwayland-client0",
         "libwayland-cursor0",
     ],
-    # libpam-systemd gives desktop users their systemd user manager (without it the autostart
-    # entry restarts the program itself)
-    recommends=["libpam-systemd", "espeak-ng", "libpulse0", "libusb-1.0-0"],
+    # libpam-systemd and dbus-user-session give desktop users their systemd user manager and its
+    # bus (without them the autostart entry restarts the program itself)
+    recommends=["libpam-systemd", "dbus-user-session", "espeak-ng", "libpulse0", "libusb-1.0-0"],
     files=[
         ("hallq-terminal.service", "usr/lib/systemd/user/hallq-terminal.service", 0o644),
         ("hallq-terminal.desktop", "etc/xdg/autostart/hallq-terminal.desktop", 0o644),

@@ -27,7 +27,12 @@ cleanup() {
     if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
         inside systemctl poweroff >/dev/null 2>&1 || true
         for _ in $(seq 30); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 1; done
-        kill "$NSPAWN_PID" 2>/dev/null || true
+        # nspawn halts on the first SIGTERM and terminates on the second; then SIGKILL
+        for signal in TERM TERM KILL; do
+            kill -0 "$NSPAWN_PID" 2>/dev/null || break
+            kill -s "$signal" "$NSPAWN_PID" 2>/dev/null || true
+            sleep 3
+        done
     fi
     rm -rf "$WORK"
 }
@@ -136,9 +141,10 @@ inside sh -c "sed -i 's|^server = .*|server = \"https://127.0.0.2:$PORT\"|; s|^t
 inside useradd --create-home --groups hallq-terminal kioskuser
 inside loginctl enable-linger kioskuser
 uid=$(inside id -u kioskuser)
-for _ in $(seq 30); do inside test -S "/run/user/$uid/bus" && break; sleep 1; done
-inside test -S "/run/user/$uid/bus" || fail "no systemd user manager for kioskuser (libpam-systemd missing?)"
 as_kiosk() { inside runuser -u kioskuser -- env XDG_RUNTIME_DIR="/run/user/$uid" "$@"; }
+for _ in $(seq 30); do as_kiosk systemctl --user is-system-running >/dev/null 2>&1 && break; sleep 1; done
+as_kiosk systemctl --user is-system-running >/dev/null 2>&1 ||
+    { inside systemctl status "user@$uid" --no-pager | tail -15; fail "no systemd user manager for kioskuser"; }
 # no screen in the container: Qt's offscreen platform stands in for the desktop's display
 as_kiosk systemctl --user set-environment QT_QPA_PLATFORM=offscreen
 as_kiosk /usr/libexec/hallq/terminal-session
