@@ -152,7 +152,7 @@ sleep 15
 kiosk_pid=$(as_kiosk systemctl --user show -p MainPID --value hallq-terminal)
 state=$(as_kiosk systemctl --user is-active hallq-terminal || true)
 [ "$state" = active ] && [ "$kiosk_pid" != 0 ] || { as_kiosk journalctl --user -u hallq-terminal --no-pager | tail -20; fail "kiosk not running"; }
-pass "kiosk running as $(inside stat -c %U "/proc/$kiosk_pid"): $(inside tr '\0' ' ' <"/proc/$kiosk_pid/cmdline" 2>/dev/null | cut -c1-100)"
+pass "kiosk running as $(inside stat -c %U "/proc/$kiosk_pid"): $(inside sh -c "tr '\\0' ' ' </proc/$kiosk_pid/cmdline" | cut -c1-110)"
 inside sh -c "kill -9 $kiosk_pid"
 sleep 8
 new_kiosk=$(as_kiosk systemctl --user show -p MainPID --value hallq-terminal)
@@ -168,6 +168,8 @@ inside test -f /var/lib/hallq/hall.db && inside test -f /etc/hallq/hall.toml && 
 inside systemctl is-active --quiet hallq-server && fail "service still running after remove"
 inside apt-get purge -y -qq hallq-server hallq-terminal >"$WORK/purge.log" 2>&1 || fail "purge"
 inside test ! -e /var/lib/hallq && inside test ! -e /etc/hallq && inside test ! -e /var/log/hallq && pass "purged: /var/lib/hallq, /var/log/hallq, /etc/hallq gone" || fail "purged: /var/lib/hallq, /var/log/hallq, /etc/hallq gone"
-inside dpkg-query -W -f='${Status}\n' hallq-server 2>/dev/null | grep -q "not-installed" && pass "dpkg: hallq-server not-installed" || fail "dpkg: hallq-server not-installed"
+status=$(inside dpkg-query -W -f='${Status}' hallq-server hallq-terminal 2>/dev/null || true)
+case "$status" in *" installed"*) fail "dpkg still lists a package as installed: $status" ;; esac
+pass "dpkg: neither package installed"
 echo
 echo "deb-check: all steps passed"
