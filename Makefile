@@ -16,7 +16,7 @@ APT_PACKAGES := fonts-wqy-microhei libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 
   libfontconfig1 libdbus-1-3 libpulse0 xvfb xauth espeak-ng sox socat libusb-1.0-0 libzbar0 \
   poppler-utils postgresql python3-venv chromium
 
-.PHONY: demo test deps lint bench simulate clean
+.PHONY: demo test deps lint bench simulate clean deb deb-check
 
 .stamp-apt: Makefile
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
@@ -56,6 +56,23 @@ bench: deps
 
 simulate: deps
 	$(PY) -m hallq simulate --days 30
+
+# Debian packages hallq-server and hallq-terminal in build/deb/ (packaging/build_deb.py)
+DEB_ARCH ?= $(shell dpkg --print-architecture)
+DEB_REVISION ?= 1
+HALLQ_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+
+deb: deps
+	$(PY) packaging/build_deb.py --arch $(DEB_ARCH) --revision $(DEB_REVISION)
+
+# Versions N and N+1 installed, started by systemd, upgraded, removed and purged in a clean Debian
+# bookworm container (packaging/deb_check.sh). Needs root and the network: not part of `make test`.
+deb-check: deps
+	@command -v debootstrap >/dev/null && command -v systemd-nspawn >/dev/null || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends debootstrap systemd-container; }
+	$(PY) packaging/build_deb.py --revision 1 --out build/deb-check
+	$(PY) packaging/build_deb.py --revision 2 --out build/deb-check
+	$(SUDO) packaging/deb_check.sh build/deb-check $(HALLQ_VERSION)-1 $(HALLQ_VERSION)-2
 
 clean:
 	rm -rf $(VENV) .stamp-apt build *.egg-info
