@@ -274,7 +274,10 @@ def run_demo(args: argparse.Namespace) -> int:
     windows: dict[str, Any] = {}
     if (kiosk := _program("kiosk")) is not None:
         windows["kiosk"] = kiosk.create_window(
-            server.url, enroll(None, hall.hall_id, "kiosk", "自助取号机1")["token"], printer_url=f"preview://{previews}"
+            server.url,
+            enroll(None, hall.hall_id, "kiosk", "自助取号机1")["token"],
+            printer_url=f"preview://{previews}",
+            voice_url="tts://",  # 读给我听, sharing the speaker with the hall display (calls go first)
         )
         print(f"  kiosk ticket previews: {previews}")
     if (counter := _program("counter")) is not None:
