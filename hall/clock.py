@@ -64,8 +64,10 @@ class SteadyClock:
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
-        reading = self._inner.now()
         with self._lock:
+            # Read inside the lock: two threads reading outside it may enter in the other order,
+            # and the later one would look like a step back (the soak's accelerated clock showed it).
+            reading = self._inner.now()
             if self._last is None or reading > self._last:
                 self._last, self._holding = reading, False
                 return reading
@@ -100,6 +102,19 @@ class FileClock:
         scratch = path.with_name(path.name + ".new")
         scratch.write_text(json.dumps({"hall": instant.isoformat(), "wall": time.time(), "rate": rate}), encoding="utf-8")
         scratch.replace(path)
+
+    @staticmethod
+    def change_rate(path: Path, rate: float, margin: float = 0.05) -> datetime:
+        """Holds (rate 0) or runs on hall time from where it is, without a step back: the new
+        anchor is taken ``margin`` wall seconds ahead, so a process that read the old file just
+        before the change never read a later time than the new one gives. Returns the anchor."""
+        anchor = json.loads(path.read_text(encoding="utf-8"))
+        wall = time.time() + margin
+        instant = datetime.fromisoformat(anchor["hall"]) + timedelta(seconds=(wall - float(anchor["wall"])) * float(anchor["rate"]))
+        scratch = path.with_name(path.name + ".new")
+        scratch.write_text(json.dumps({"hall": instant.isoformat(), "wall": wall, "rate": rate}), encoding="utf-8")
+        scratch.replace(path)
+        return instant
 
     def now(self) -> datetime:
         with self._lock:

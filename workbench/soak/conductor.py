@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COUNTER_WINDOWS = {1: "1001", 5: "1003"}  # the counters run as programs, with the clerks of tests/acceptance/hall_day.py
 PAD_WINDOW = SCREEN_WINDOW = 5
 DAY_START, DAY_END, NIGHT_START = "08:20", "19:10", "02:20"
+WALK_INS_FROM = "08:30"
 WALK_IN_SECONDS = (19 - 8.5) * 3600  # 08:30-19:00: regular hours, lunch service and extended hours
 BACKUP_WAIT_SECONDS = 30.0
 SERVER_LOG_CAP_MB = 0.01  # small on purpose, so that a month of the server's lines rotates
@@ -41,10 +42,10 @@ DEFAULT_START = date(2027, 3, 1)  # a Monday
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     soak = parser.add_argument_group("soak (hallq bench soak)")
-    soak.add_argument("--days", type=int, default=30, help="soak: working days to run / 浸泡天数")
-    soak.add_argument("--tickets-per-day", type=int, default=1000, help="soak: the hall's daily volume / 每日取号量")
-    soak.add_argument("--kiosk-share", type=float, default=0.15, help="soak: share of tickets taken at the kiosk program")
-    soak.add_argument("--day-seconds", type=float, default=40.0, help="soak: wall seconds per hall day (08:20-19:10)")
+    soak.add_argument("--days", type=int, help="soak: working days to run (30; --quick 2) / 浸泡天数")
+    soak.add_argument("--tickets-per-day", type=int, help="soak: the hall's daily volume (1000; --quick 300) / 每日取号量")
+    soak.add_argument("--kiosk-share", type=float, default=0.05, help="soak: share of tickets taken at the kiosk program")
+    soak.add_argument("--day-seconds", type=float, help="soak: wall seconds per hall day, 08:20-19:10 (40; --quick 15)")
     soak.add_argument("--soak-dir", help="soak: keep the database, logs and backups here (default: a temporary folder)")
     soak.add_argument("--plot", help="soak: write the RSS plot to this PNG (e.g. docs/soak-rss.png)")
 
@@ -64,10 +65,10 @@ class SoakOptions:
         quick = bool(getattr(args, "quick", False))
         directory = Path(args.soak_dir) if args.soak_dir else Path(tempfile.mkdtemp(prefix="hallq-soak-"))
         return cls(
-            days=2 if quick else args.days,
-            tickets_per_day=300 if quick else args.tickets_per_day,
+            days=args.days or (2 if quick else 30),
+            tickets_per_day=args.tickets_per_day or (300 if quick else 1000),
             kiosk_share=args.kiosk_share,
-            day_seconds=15.0 if quick else args.day_seconds,
+            day_seconds=args.day_seconds or (15.0 if quick else 40.0),
             directory=directory,
             plot=Path(args.plot) if args.plot else None,
         )
@@ -122,6 +123,12 @@ class SoakHall:
         from hall.clock import FileClock
 
         FileClock.write(self.clock_file, instant, self.options.rate if running else 0.0)
+
+    def hold_clock(self, held: bool) -> None:
+        """Stops hall time where it is (or runs it on again) with no step back for any reader."""
+        from hall.clock import FileClock
+
+        FileClock.change_rate(self.clock_file, 0.0 if held else self.options.rate)
 
     def hall_now(self) -> datetime:
         from hall.clock import FileClock
@@ -207,20 +214,41 @@ class SoakHall:
         self._spawn("floor", [python, "-m", "workbench.soak.floor", "--plan", str(plan_file)])
         terminal = [python, "-m", "workbench.soak.terminals"]
         common = ["--server", self.url, "--clock-file", str(self.clock_file)]
-        self._spawn("kiosk", [*terminal, "kiosk", *common, "--token", tokens["kiosk"], "--ticket-interval", str(WALK_IN_SECONDS / kiosk_tickets)])
+        self._spawn(
+            "kiosk", [*terminal, "kiosk", *common, f"--token={tokens['kiosk']}", "--ticket-interval", str(WALK_IN_SECONDS / kiosk_tickets)]
+        )
         for number, staff_no in COUNTER_WINDOWS.items():
             self._spawn(
                 f"counter-{number}",
-                [*terminal, "counter", *common, "--token", tokens[f"counter-{number}"], "--staff", staff_no,
+                [*terminal, "counter", *common, f"--token={tokens[f'counter-{number}']}", "--staff", staff_no,
                  "--service-seconds", str(plan["service_seconds"])],
             )  # fmt: skip
-        self._spawn(f"pad-{PAD_WINDOW}", [*terminal, "pad", *common, "--token", tokens["pad"], "--window", str(PAD_WINDOW)])
-        self._spawn("display", [*terminal, "display", *common, "--token", tokens["display"]])
+        self._spawn(f"pad-{PAD_WINDOW}", [*terminal, "pad", *common, f"--token={tokens['pad']}", "--window", str(PAD_WINDOW)])
+        self._spawn("display", [*terminal, "display", *common, f"--token={tokens['display']}"])
         self._spawn(
             f"screen-{SCREEN_WINDOW}",
-            [*terminal, "window-screen", *common, "--token", tokens["window-screen"], "--window", str(SCREEN_WINDOW)],
+            [*terminal, "window-screen", *common, f"--token={tokens['window-screen']}", "--window", str(SCREEN_WINDOW)],
         )
-        self._spawn("manager", [*terminal, "manager", *common, "--token", self.manager_token])
+        self._spawn("manager", [*terminal, "manager", *common, f"--token={self.manager_token}"])
+        self._wait_for_programs()
+
+    def _wait_for_programs(self) -> None:
+        """Until every program has reported to the server (its first heartbeat): a day begun while
+        they are still starting would lose its morning."""
+        from server.client import HallClient
+
+        client = HallClient(self.url, self.manager_token)
+        deadline = time.monotonic() + 120
+        while True:
+            waiting = [d["name"] for d in client.devices() if d["last_seen_at"] is None and not d["name"].startswith("floor")]
+            dead = [p.name for p in self.processes.values() if p.popen.poll() is not None]
+            if dead:
+                raise RuntimeError(f"soak programs exited at start / 程序启动失败: {dead}; see {self.logs}")
+            if not waiting:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"soak programs did not report to the server / 程序未连接服务器: {waiting}")
+            time.sleep(0.5)
 
     def _wait_for_server(self) -> None:
         from server.client import ApiError, HallClient

@@ -49,7 +49,7 @@ class Floor:
         next_due: datetime | None = None
         while not self.stop_event.is_set():
             now = self.clock.now()
-            if next_due is None or now - next_due > timedelta(hours=2):  # a night or weekend passed
+            if next_due is None:  # the morning: citizens arrive from the opening on
                 next_due = now
             if now < next_due:
                 self.stop_event.wait(0.01)
@@ -58,10 +58,11 @@ class Floor:
                 client.issue(rng.choice(series), source="guide_desk")
                 next_due += self.ticket_interval
             except ApiError as error:
-                if error.code == "offline":
-                    log.warning("floor kiosk: %s", error)
-                self.stop_event.wait(IDLE_WALL_SECONDS)  # closed: wait for opening
-                next_due = None
+                if error.code == "hall_not_taking_walk_ins":
+                    next_due = None  # closed: citizens come again from the opening, not all at once
+                else:
+                    log.warning("floor kiosk: %s", error)  # busy or offline: the citizen tries again
+                self.stop_event.wait(IDLE_WALL_SECONDS)
 
     def serve_loop(self, window: int, token: str, staff_no: str, pin: str) -> None:
         device = HallClient(self.plan["server"], token)

@@ -61,11 +61,13 @@ class LogReader:
             return []
         chunks: list[bytes] = []
         current_inode = inodes[0][1]
-        if self.inode is not None and self.inode != current_inode:
+        if self.inode != current_inode:
+            # Rotated since the last reading (or never read): the copy we were in is found by its
+            # inode and read on from where we stopped; the copies newer than it lie between it and
+            # the current file and are read whole, oldest first.
             older = [p for p, inode in inodes if inode == self.inode]
-            # Copies newer than the one we were reading lie between it and the current file.
             index = files.index(older[0]) if older else len(inodes)
-            self.rotations += index
+            self.rotations += index if self.inode is not None else len(inodes) - 1
             if older:
                 chunks.append(self._read(older[0], self.offset))
             chunks.extend(self._read(p, 0) for p, _inode in reversed(inodes[1:index]))
@@ -89,12 +91,21 @@ class TicketDay:
     restarted: bool  # every series of the day began again at 1
 
 
+def ticket_count(database: Path, day: date) -> int:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM tickets WHERE business_day = ?", (day.isoformat(),)).fetchone()
+    conn.close()
+    return int(count)
+
+
 def ticket_day(database: Path, day: date) -> TicketDay:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10) as conn:
         issued, done = conn.execute(
             "SELECT count(*), coalesce(sum(status = 'done'), 0) FROM tickets WHERE business_day = ?", (day.isoformat(),)
         ).fetchone()
-        firsts = [row[0] for row in conn.execute("SELECT min(number) FROM tickets WHERE business_day = ? GROUP BY series", (day.isoformat(),))]
+        firsts = [
+            row[0] for row in conn.execute("SELECT min(number) FROM tickets WHERE business_day = ? GROUP BY series", (day.isoformat(),))
+        ]
     conn.close()
     return TicketDay(issued, done, bool(firsts) and all(first == 1 for first in firsts))
 

@@ -3,6 +3,7 @@ repository draws its charts with Qt and reportlab; no plotting library is added 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -45,7 +46,9 @@ def plot_rss(records: Sequence[DayRecord], path: Path) -> None:
     painter.setFont(font(16, bold=True))
     painter.setPen(QColor("black"))
     painter.drawText(
-        QRectF(0, 10, WIDTH, 40), Qt.AlignmentFlag.AlignCenter, f"浸泡测试：各进程内存 (RSS) / soak: RSS per process over {len(records)} hall days"
+        QRectF(0, 10, WIDTH, 40),
+        Qt.AlignmentFlag.AlignCenter,
+        f"浸泡测试：各进程内存 (RSS) / soak: RSS per process over {len(records)} hall days",
     )
     painter.setFont(font(11))
     for tick in range(5):  # horizontal grid and the MB axis
@@ -54,7 +57,9 @@ def plot_rss(records: Sequence[DayRecord], path: Path) -> None:
         painter.setPen(QPen(QColor("#dddddd"), 1))
         painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
         painter.setPen(QColor("black"))
-        painter.drawText(QRectF(0, y - 12, MARGIN_LEFT - 10, 24), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{mb:.0f} MB")
+        painter.drawText(
+            QRectF(0, y - 12, MARGIN_LEFT - 10, 24), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{mb:.0f} MB"
+        )
     step = max(1, len(records) // 10)
     for index in range(0, len(records), step):  # the day axis
         x = at(index, 0).x()
@@ -67,7 +72,7 @@ def plot_rss(records: Sequence[DayRecord], path: Path) -> None:
         colour = QColor(COLOURS[number % len(COLOURS)])
         painter.setPen(QPen(colour, 2.5))
         points = [at(index, record.rss_mb.get(name, 0.0)) for index, record in enumerate(records)]
-        for start, end in zip(points, points[1:], strict=False):
+        for start, end in itertools.pairwise(points):
             painter.drawLine(start, end)
         for point in points:
             painter.drawEllipse(point, 3, 3)

@@ -24,6 +24,7 @@ from hall.clock import FileClock
 
 log = logging.getLogger("hallq.soak")
 ROBOT_TICK_MS = 50
+STUCK_TICKS = 400  # 20 s of wall time on one kiosk page: a citizen would give up and start again
 ROLES = ("kiosk", "counter", "pad", "display", "window-screen", "manager")
 
 
@@ -38,6 +39,8 @@ class KioskRobot:
         self.rng = random.Random(seed)
         self.next_due: datetime | None = None
         self.ticks = 0
+        self.step: Any = None
+        self.step_ticks = 0
 
     def tick(self) -> None:
         from PySide6.QtWidgets import QPushButton
@@ -46,6 +49,13 @@ class KioskRobot:
 
         kiosk, flow = self.kiosk, self.kiosk.flow
         self.ticks += 1
+        if flow.step is not self.step:
+            self.step, self.step_ticks = flow.step, 0
+        self.step_ticks += 1
+        if flow.step is not Step.HOME and self.step_ticks > STUCK_TICKS:
+            log.warning("kiosk robot: no progress at %s for %d s, going home", flow.step, STUCK_TICKS * ROBOT_TICK_MS // 1000)
+            kiosk._intent(flow.go_home)()
+            return
         if self.ticks % 10 == 0:
             kiosk.refresh_snapshot()
         now = self.clock.now()
