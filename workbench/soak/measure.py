@@ -116,11 +116,17 @@ class Backups:
     count: int
     newest_bytes: int
     total_bytes: int
+    stray: list[str] = field(default_factory=list)  # files that are neither a backup, its record nor the schedule marker
 
 
 def backups_in(directory: Path) -> Backups:
     files = sorted(directory.glob("hallq-*.db"), key=lambda p: p.stat().st_mtime) if directory.exists() else []
-    return Backups(files[-1].name if files else "", len(files), file_size(files[-1]) if files else 0, sum(file_size(p) for p in files))
+    expected = {p.name for p in files} | {p.with_suffix(".json").name for p in files} | {"scheduled-since"}
+    # A backup being written right now has a .partial copy for a moment; anything else is left over.
+    stray = sorted(p.name for p in directory.iterdir() if p.name not in expected and not p.name.endswith(".partial")) if files else []
+    return Backups(
+        files[-1].name if files else "", len(files), file_size(files[-1]) if files else 0, sum(file_size(p) for p in files), stray
+    )
 
 
 @dataclass

@@ -147,6 +147,8 @@ class Month:
             self.failures.append(f"day {number} ({day}): the server's business day was {business_day}")
         if record.tickets.issued < MIN_VOLUME * hall.options.tickets_per_day or not record.tickets.restarted:
             self.failures.append(f"day {number} ({day}): {record.tickets.issued} tickets, numbering restarted: {record.tickets.restarted}")
+        if record.backups.stray:
+            self.failures.append(f"day {number} ({day}): left over in the backup folder: {', '.join(record.backups.stray[:6])}")
         for name, lines in record.errors.items():
             self.failures.extend(f"day {number} {name}: {line}" for line in lines[:5])
         return record
