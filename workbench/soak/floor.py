@@ -81,7 +81,9 @@ class Floor:
             except ApiError as error:
                 if error.status in (0, 500, 503):
                     log.warning("floor window %s: %s", window, error)
-                clerk = None  # the session ended (rollover, idle) or the hall is closed: log in again
+                if clerk is not None:  # the session ended (rollover, idle) or the hall is closed: log in again
+                    clerk.close()
+                clerk = None
                 self.stop_event.wait(IDLE_WALL_SECONDS * 5)
 
     def run(self) -> None:

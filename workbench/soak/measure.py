@@ -9,6 +9,7 @@ hall, like ``hallq report``, and never writes it).
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -28,6 +29,14 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def open_files(pid: int) -> int:
+    """File descriptors a process holds (a leaked connection or file shows here first)."""
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
 
 
 def file_size(path: Path) -> int:
@@ -138,6 +147,7 @@ class DayRecord:
     business_day: str  # as the server's snapshot gave it during the day
     tickets: TicketDay
     rss_mb: dict[str, float]
+    server_files: int  # the server's open file descriptors (sockets, database, backups, logs)
     database_bytes: int
     wal_bytes: int
     log_bytes: int  # every process's log, rotated copies included

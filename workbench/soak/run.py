@@ -20,7 +20,7 @@ from workbench.soak.conductor import (
     SoakHall,
     SoakOptions,
 )
-from workbench.soak.measure import ERROR_LINE, DayRecord, LogReader, backups_in, file_size, rss_mb, ticket_count, ticket_day
+from workbench.soak.measure import ERROR_LINE, DayRecord, LogReader, backups_in, file_size, open_files, rss_mb, ticket_count, ticket_day
 from workbench.soak.verdict import Verdict, judge, series_of, table
 
 LAG_TOLERANCE = 0.03
@@ -170,6 +170,7 @@ class Month:
             business_day=business_day,
             tickets=ticket_day(hall.database, day),
             rss_mb={name: rss_mb(process.popen.pid) for name, process in hall.processes.items()},
+            server_files=open_files(hall.processes["server"].popen.pid),
             database_bytes=file_size(hall.database),
             wal_bytes=file_size(Path(f"{hall.database}-wal")),
             log_bytes=sum(file_size(p) for p in logs),

@@ -113,14 +113,14 @@ def table(records: Sequence[DayRecord]) -> str:
     head = (
         f"{'day':>3} {'date':<10} {'tickets':>7} {'done':>6} {'1st=1':>5} "
         + " ".join(f"{name[:9]:>9}" for name in processes)
-        + f" {'db MB':>7} {'wal MB':>6} {'log KB':>7} {'rot':>4} {'bak':>3} {'bak MB':>6} {'err':>3}"
+        + f" {'fds':>4} {'db MB':>7} {'wal MB':>6} {'log KB':>7} {'rot':>4} {'bak':>3} {'bak MB':>6} {'err':>3}"
     )
     rows = [head, "-" * len(head)]
     for r in records:
         rows.append(
             f"{r.number:>3} {r.day.isoformat():<10} {r.tickets.issued:>7} {r.tickets.done:>6} {'yes' if r.tickets.restarted else 'NO':>5} "
             + " ".join(f"{r.rss_mb.get(name, 0.0):>9.1f}" for name in processes)
-            + f" {r.database_bytes / MB:>7.1f} {r.wal_bytes / MB:>6.1f} {r.log_bytes / 1024:>7.0f} {r.rotations:>4} "
+            + f" {r.server_files:>4} {r.database_bytes / MB:>7.1f} {r.wal_bytes / MB:>6.1f} {r.log_bytes / 1024:>7.0f} {r.rotations:>4} "
             f"{r.backups.count:>3} {r.backups.newest_bytes / MB:>6.1f} {r.error_count:>3}"
         )
     return "\n".join(rows)
