@@ -9,7 +9,7 @@ Each series is a value per hall day. Its growth is the least-squares slope per d
   allocator and Qt's caches wander by less than that once warm), 1 MB/day of WAL, and 0.1 MB/day
   of logs (the server's rotate under a cap; the programs' stderr goes to the journal, which
   must not fill up with lines either).
-- **Accumulating** series — the database and the backups of it: the hall keeps its history, so
+- **Accumulating** series — the database and the newest backup of it: the hall keeps its history, so
   they grow with the tickets, but each day must cost what the first days cost. One grows without
   bound when its slope over the last days exceeds 1.25 × its slope over the first days plus a
   floor of 256 KB/day (a table or index that grows faster than the tickets, an outbox never
@@ -101,7 +101,9 @@ def series_of(records: Sequence[DayRecord]) -> list[Series]:
     found.append(Series("WAL", Kind.BOUNDED, tuple(r.wal_bytes / MB for r in records), WAL_FLOOR_MB_PER_DAY))
     found.append(Series("logs", Kind.BOUNDED, tuple(r.log_bytes / MB for r in records), LOG_FLOOR_MB_PER_DAY))
     found.append(Series("database", Kind.ACCUMULATING, tuple(r.database_bytes / MB for r in records), ACCUMULATING_FLOOR_MB_PER_DAY))
-    found.append(Series("backups", Kind.ACCUMULATING, tuple(r.backups.total_bytes / MB for r in records), ACCUMULATING_FLOOR_MB_PER_DAY))
+    # The newest backup, not the folder's total: until retention is full the total gains a copy a
+    # night, and after it, keep × the database's growth; the copy itself must grow as the database does.
+    found.append(Series("backup", Kind.ACCUMULATING, tuple(r.backups.newest_bytes / MB for r in records), ACCUMULATING_FLOOR_MB_PER_DAY))
     return found
 
 
