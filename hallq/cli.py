@@ -131,7 +131,9 @@ def cmd_server(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
-    from server.limits import Limits, raise_open_file_limit, uvicorn_settings
+    from server.limits import Limits, limit_malloc_arenas, raise_open_file_limit, uvicorn_settings
+
+    limit_malloc_arenas()  # before any thread: see server/limits.py (found by the 30-day soak)
     from server.runner import (
         PublicOnly,
         default_database_url,
