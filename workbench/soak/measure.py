@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -128,7 +129,18 @@ class Backups:
     stray: list[str] = field(default_factory=list)  # files that are neither a backup, its record nor the schedule marker
 
 
-def backups_in(directory: Path) -> Backups:
+def backups_in(directory: Path, settle_seconds: float = 0.0) -> Backups:
+    """The backup folder; with ``settle_seconds``, a file counts as left over only if it is still
+    there that much later (the server's retention removes an old backup, then its record, while
+    the soak may be looking: the first 30-day run flagged such a record four times)."""
+    found = _backups_now(directory)
+    if settle_seconds and found.stray:
+        time.sleep(settle_seconds)
+        found.stray = [name for name in _backups_now(directory).stray if name in found.stray]
+    return found
+
+
+def _backups_now(directory: Path) -> Backups:
     files = sorted(directory.glob("hallq-*.db"), key=lambda p: p.stat().st_mtime) if directory.exists() else []
     expected = {p.name for p in files} | {p.with_suffix(".json").name for p in files} | {"scheduled-since"}
     # A backup being written right now has a .partial copy for a moment; anything else is left over.

@@ -175,7 +175,7 @@ class Month:
             wal_bytes=file_size(Path(f"{hall.database}-wal")),
             log_bytes=sum(file_size(p) for p in logs),
             rotations=self.readers["server.log"].rotations,
-            backups=backups_in(hall.backups),
+            backups=backups_in(hall.backups, settle_seconds=2.0),
             errors=errors,
         )
 
