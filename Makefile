@@ -16,7 +16,7 @@ APT_PACKAGES := fonts-wqy-microhei libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 
   libfontconfig1 libdbus-1-3 libpulse0 xvfb xauth espeak-ng sox socat libusb-1.0-0 libzbar0 \
   poppler-utils postgresql python3-venv chromium
 
-.PHONY: demo test deps lint bench simulate clean deb deb-check
+.PHONY: demo test deps lint bench simulate soak clean deb deb-check
 
 .stamp-apt: Makefile
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
@@ -53,6 +53,11 @@ lint: deps
 
 bench: deps
 	$(PY) -m hallq bench server --quick
+
+# A month of hall days in about half an hour: the server and every program as processes on an
+# accelerated clock; prints the day table and verdicts, draws docs/soak-rss.png, fails on growth.
+soak: deps
+	QT_QPA_PLATFORM=offscreen $(PY) -m hallq bench soak --plot docs/soak-rss.png
 
 simulate: deps
 	$(PY) -m hallq simulate --days 30

@@ -17,6 +17,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -75,7 +76,7 @@ def find_pg_tool(name: str, bindir: Path | None = None) -> str:
 def verify_sqlite_copy(path: Path) -> int:
     """Opens the copy read-only, checks its integrity and returns its ticket count."""
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
             verdict = connection.execute("PRAGMA integrity_check").fetchone()[0]
             if verdict != "ok":
                 raise HallRuleError(
@@ -120,8 +121,11 @@ def backup(url: str, directory: Path, now: datetime, keep: int = DEFAULT_KEEP, p
         partial = final.with_name(final.name + ".partial")
         partial.unlink(missing_ok=True)
         try:
-            with sqlite3.connect(source) as live, sqlite3.connect(partial) as copy:
+            # closing(): a sqlite3 connection's own "with" commits but does not close, and the copy,
+            # left open in the live database's WAL mode, kept a -wal and -shm beside every backup.
+            with closing(sqlite3.connect(source)) as live, closing(sqlite3.connect(partial)) as copy:
                 live.backup(copy)  # the online backup API: a consistent snapshot while the hall runs
+                copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         except (sqlite3.Error, OSError) as error:
             partial.unlink(missing_ok=True)  # a half-written copy only takes the space a next try needs
             raise _write_failed(error, directory) from error
@@ -186,7 +190,7 @@ def restore(url: str, backup_file: Path, pg_bindir: Path | None = None) -> int:
         tickets = verify_sqlite_copy(backup_file)
         # The backup API in reverse: pages are written under SQLite's own locking, and the
         # target's WAL is reset with them, so no stale WAL frame is replayed over the restore.
-        with sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True) as saved, sqlite3.connect(target) as live:
+        with closing(sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)) as saved, closing(sqlite3.connect(target)) as live:
             saved.backup(live)
         return tickets
     _run_tool(

@@ -25,6 +25,7 @@ from hallq.setup_cli import add_setup_parser
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from hall.clock import Clock
     from server.backups import NightlyBackups
 
 
@@ -110,21 +111,32 @@ def _uvicorn_level(args: argparse.Namespace) -> str:
     return "info" if args.verbose else "warning"
 
 
-def _nightly_backups(args: argparse.Namespace, url: str, zone: ZoneInfo) -> NightlyBackups | None:
-    from hall.clock import SystemClock
+def _nightly_backups(args: argparse.Namespace, url: str, zone: ZoneInfo, clock: Clock) -> NightlyBackups | None:
     from server.backups import NightlyBackups, parse_backup_time
 
     at = parse_backup_time(args.backup_at)
     if at is None:
         return None
-    return NightlyBackups(url, _backup_directory(args, url), at, zone, SystemClock(), keep=args.backup_keep).start()
+    # On the soak's accelerated clock a minute of polling would be hours of hall time.
+    poll_seconds = 0.2 if args.clock_file else 60.0
+    return NightlyBackups(url, _backup_directory(args, url), at, zone, clock, keep=args.backup_keep).start(poll_seconds)
+
+
+def _server_clock(args: argparse.Namespace) -> Clock:
+    """The system clock (held steady through NTP steps back), or the soak's accelerated one."""
+    from hall.clock import FileClock, SteadyClock, SystemClock
+    from server.runner import _clock_stepped_back
+
+    return SteadyClock(FileClock(Path(args.clock_file)) if args.clock_file else SystemClock(), _clock_stepped_back)
 
 
 def cmd_server(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
-    from server.limits import Limits, raise_open_file_limit, uvicorn_settings
+    from server.limits import Limits, limit_malloc_arenas, raise_open_file_limit, uvicorn_settings
+
+    limit_malloc_arenas()  # before any thread: see server/limits.py (found by the 30-day soak)
     from server.runner import (
         PublicOnly,
         default_database_url,
@@ -156,7 +168,8 @@ def cmd_server(args: argparse.Namespace) -> int:
             f"plain HTTP on {args.host}, trusting that a TLS reverse proxy is in front; make sure devices reach it only through the proxy",
             warning=True,
         )
-    hall = prepare_hall(url, _config(args.config))
+    clock = _server_clock(args)
+    hall = prepare_hall(url, _config(args.config), clock=clock)
     public_url = hall.store.snapshot(hall.hall_id)["hall"].get("public_url", "") or hall.config.public_url
     tls = None
     if use_tls:
@@ -179,7 +192,7 @@ def cmd_server(args: argparse.Namespace) -> int:
     if warning is not None and not args.public_port:
         _say(*warning, warning=True)
     scheme = "https" if tls else "http"
-    nightly = _nightly_backups(args, url, hall.config.hours.zone)
+    nightly = _nightly_backups(args, url, hall.config.hours.zone, clock)
     backup_line = f"backup={nightly.at:%H:%M}->{nightly.directory}" if nightly else "backup=off"
     started = f"hallq server: {hall.config.name_zh} on {scheme}://{args.host}:{args.port}  database={hall.engines.write.dialect.name}  {backup_line}"
     print(started, flush=True)
@@ -383,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     server.add_argument("--backup-dir", help="default: backups/ beside a SQLite database, the hallq data directory for PostgreSQL")
     server.add_argument("--backup-keep", type=int, default=14, help="nightly backups kept / 备份保留份数")
+    server.add_argument(
+        "--clock-file", help="hall time from this file, written by the soak (hallq bench soak); never on a real hall / 浸泡测试用的加速时钟"
+    )
     server.set_defaults(func=cmd_server)
 
     db = sub.add_parser("db", help="database maintenance / 数据库维护")
@@ -440,12 +456,15 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(func=cmd_seed_history)
 
     bench = sub.add_parser("bench", help="benchmarks that print figures / 性能测试")
-    bench.add_argument("what", choices=["server", "kiosk", "display", "reports", "advisor", "city", "booking"])
+    bench.add_argument("what", choices=["server", "kiosk", "display", "reports", "advisor", "city", "booking", "soak"])
     bench.add_argument(
         "--database", help="postgresql://... to bench PostgreSQL (default: SQLite in a temp dir, then PostgreSQL if initdb is found)"
     )
     bench.add_argument("--quick", action="store_true", help="smaller run, for CI")
     bench.add_argument("--workers", type=int, default=1, help="server: worker processes for the PostgreSQL run / PostgreSQL 服务进程数")
+    from workbench.soak.conductor import add_arguments as add_soak_arguments
+
+    add_soak_arguments(bench)
     bench.set_defaults(func=cmd_bench)
     return parser
 

@@ -73,3 +73,15 @@ def test_a_damaged_backup_is_refused(env: HallEnv, tmp_path: Path) -> None:
     # The live database was not touched.
     with sqlite3.connect(env.hall.engines.url.removeprefix("sqlite:///")) as live:
         assert live.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_backup_leaves_nothing_behind_but_itself(env: HallEnv, tmp_path: Path) -> None:
+    """Found by the month-long soak: each night left hallq-….db.partial-wal and -shm beside the
+    backup (the copy was in WAL mode and its connections were never closed), which retention never
+    removed. A backup is now one self-contained file in rollback-journal mode, and its record."""
+    directory = tmp_path / "backups"
+    taken = [backups.backup(env.hall.engines.url, directory, env.clock.now() + timedelta(days=day), keep=2) for day in range(4)]
+    kept = {Path(r.path).name for r in taken[-2:]}
+    assert {p.name for p in directory.iterdir()} == kept | {name.replace(".db", ".json") for name in kept}
+    with sqlite3.connect(f"file:{taken[-1].path}?mode=ro", uri=True) as copy:
+        assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"

@@ -113,3 +113,20 @@ def test_rollover_happens_once(env: HallEnv) -> None:
     env.issue("A")
     env.issue("A")
     assert env.event_kinds().count("day_rolled") == 2  # the fixture's first day and this one
+
+
+def test_rollover_forgets_idempotency_records_older_than_two_days(env: HallEnv) -> None:
+    """Found by the month-long soak: every keyed request's record (with its whole response) was
+    kept for ever, half of the database's daily growth. A retry comes within minutes."""
+    from datetime import timedelta
+
+    from db.models import IdempotencyRecord
+
+    first = env.store.issue_ticket(env.kiosk, "A", idempotency_key="monday")
+    env.clock.set(NEXT_MORNING)
+    env.store.issue_ticket(env.kiosk, "A", idempotency_key="tuesday")
+    assert {r.key for r in env.rows(IdempotencyRecord)} == {"monday", "tuesday"}  # a retry over a night still works
+    assert env.store.issue_ticket(env.kiosk, "A", idempotency_key="monday") == first
+    env.clock.set(NEXT_MORNING + timedelta(days=2))
+    env.store.issue_ticket(env.kiosk, "A", idempotency_key="thursday")
+    assert {r.key for r in env.rows(IdempotencyRecord)} == {"tuesday", "thursday"}  # Monday's is past the two days
