@@ -50,7 +50,7 @@ def client(url: str, index: int) -> httpx.Client:
 def two_servers(pg_cluster: PgCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Hall, list[str], Path]]:
     sent = tmp_path / "sent.jsonl"
     monkeypatch.setenv(SENT_FILE_VARIABLE, str(sent))
-    url = pg_cluster.create_database(unique_name("booking"))
+    url = pg_cluster.create_database(unique_name("booking_two_processes"))  # tests/db names its databases booking_N
     hall = prepare_hall(url, fast_household_desk())
     servers = [ServerProcess(url, log_path=tmp_path / f"server-{name}.log") for name in "AB"]
     try:
