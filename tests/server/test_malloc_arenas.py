@@ -16,8 +16,12 @@ sys.path.insert(0, {root!r})
 from server.limits import limit_malloc_arenas
 capped = {capped} and limit_malloc_arenas()
 
+together = threading.Barrier(8)
+
 def work():
+    together.wait()  # all eight alive at once: a thread that has ended hands its arena on, even on a busy machine
     kept = [bytes(4096) for _ in range(2000)]  # above pymalloc's size: glibc malloc, in this thread's arena
+    together.wait()  # ... and all holding their memory at once
     del kept
 
 threads = [threading.Thread(target=work) for _ in range(8)]

@@ -55,7 +55,7 @@ class Floor:
                 self.stop_event.wait(0.01)
                 continue
             try:
-                client.issue(rng.choice(series), source="guide_desk")
+                client.issue(rng.choice(series))  # the hall's other kiosks (a kiosk may only issue as one)
                 next_due += self.ticket_interval
             except ApiError as error:
                 if error.code == "hall_not_taking_walk_ins":
