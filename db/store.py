@@ -376,6 +376,9 @@ class GroupCommitWriter:
     commit-order numbering because they are numbered inside the one transaction, in order."""
 
     MAX_GROUP = 64
+    # The writer thread ends after this long without work (and starts again on the next queued
+    # write), so a store nobody uses any more holds no thread, and through it no engine or file.
+    IDLE_SECONDS = 5.0
 
     def __init__(self, store: StoreCore) -> None:
         self._store = store
@@ -440,7 +443,17 @@ class GroupCommitWriter:
 
     def _serve(self) -> None:
         while True:
-            group = [self._queue.get()]
+            try:
+                group = [self._queue.get(timeout=self.IDLE_SECONDS)]
+            except queue.Empty:
+                with self._mutex:
+                    # Every queued job was counted in _waiting before it was queued, so none
+                    # can be stranded: a newcomer either sees this thread gone and starts one,
+                    # or counted itself first and keeps this one serving.
+                    if self._waiting == 0:
+                        self._thread = None
+                        return
+                continue
             with self._busy:
                 while len(group) < self.MAX_GROUP:
                     try:

@@ -190,3 +190,18 @@ def test_submit_is_for_sqlite_only(hall_env: HallEnv) -> None:
         assert future is None  # every caller writes on its own thread there
     else:
         assert future is not None and future.result(10)["number"] == "A001"
+
+
+def test_an_idle_writer_thread_ends_and_the_next_queued_write_starts_one(env: HallEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store nobody writes to holds no thread (and through it no engine): the test suite made
+    hundreds of stores, and every one kept its writer thread for the life of the process."""
+    writer = _writer(env)
+    monkeypatch.setattr(GroupCommitWriter, "IDLE_SECONDS", 0.05)
+    first, _ = _run_as_a_group(env, [lambda: env.store.issue_ticket(env.kiosk, "A") for _ in range(2)])
+    thread = writer._thread
+    assert thread is not None
+    thread.join(timeout=5)
+    assert not thread.is_alive() and writer._thread is None
+    again, _ = _run_as_a_group(env, [lambda: env.store.issue_ticket(env.kiosk, "A") for _ in range(3)])
+    numbers = [ticket["number"] for ticket in first + again]
+    assert len(set(numbers)) == 5, numbers
