@@ -2,10 +2,54 @@
 
 from __future__ import annotations
 
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
+
+from hall.clock import FakeClock
+from server.runner import Hall, ServerThread, prepare_hall
+from ui.theme import apply_theme
+
+# The screenshots' hall morning: a Tuesday at 10:00 Beijing time, so every run draws the same.
+SCREENSHOT_MORNING = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)
+
+
+@dataclass
+class ScreenshotHall:
+    """What a screenshot tool drives: the Qt app, the folder to write to, the hall's fake clock,
+    the prepared hall and its server on a loopback port."""
+
+    app: QApplication
+    out: Path
+    clock: FakeClock
+    hall: Hall
+    server: ServerThread
+
+
+@contextmanager
+def screenshot_hall(argv: list[str] | None) -> Iterator[ScreenshotHall]:
+    """A themed app and a hall server in-process on a throwaway database, stopped afterwards.
+    ``argv``'s first item is the output folder (``docs`` by default)."""
+    out = Path((argv or sys.argv[1:] or ["docs"])[0])
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    apply_theme(app)  # type: ignore[arg-type]
+    clock = FakeClock(SCREENSHOT_MORNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        hall = prepare_hall(f"sqlite:///{tmp}/hall.db", clock=clock, synchronous="NORMAL")
+        server = ServerThread(hall.store, poll_seconds=0.2).start()
+        try:
+            yield ScreenshotHall(app, out, clock, hall, server)  # type: ignore[arg-type]
+        finally:
+            server.stop()
+            hall.engines.dispose()
 
 
 def wait_until(app: QApplication, condition: Callable[[], bool], seconds: float = 10.0) -> None:
