@@ -3,6 +3,7 @@ aborts without a report on a machine with no display."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 
@@ -64,3 +65,14 @@ def logging_left_as_found() -> Iterator[None]:
     root.setLevel(level)
     for name, library_level in library_levels.items():
         logging.getLogger(name).setLevel(library_level)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def leftovers_collected_on_the_main_thread() -> Iterator[None]:
+    """Collect a test module's reference cycles (Qt widgets, speech engines, stores) on the main
+    thread as the module ends. Left to the collector, they are freed whenever a later test's
+    allocations trigger it, on whichever thread that is — a server or worker thread deleting a
+    Qt object it does not own. Two full runs segfaulted a few tests after the heavy attack tests,
+    with no Python thread marked current; collecting here puts such frees in a known place."""
+    yield
+    gc.collect()
