@@ -27,6 +27,7 @@ from sqlalchemy import Table, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from db.models import Appointment, BookingSlot, Category, Hall, Item, WindowCategory
+from db.no_shows import check_not_suspended
 from db.security import mask_name, mask_phone
 from db.store import StoreCore
 from db.unit_of_work import UnitOfWork
@@ -242,6 +243,7 @@ class BookingOps(StoreCore):
             slot = find_slot(uow.hours, booking, day, start)
             check_bookable(uow.hours, booking, slot, uow.now)
             hashed = phone_hash(self._phone_key(uow), phone)
+            check_not_suspended(uow.session, hall_id, booking, hashed, uow.today)  # 爽约 (db.no_shows)
             self._check_limits(uow, booking, hashed, category.id, day, exclude_id=None)
             capacity, taken = self._places(uow, category, booking, slot)
             if taken >= capacity:
@@ -263,26 +265,10 @@ class BookingOps(StoreCore):
                     retry_after=60,
                 )
             token, code = secrets.token_urlsafe(18), new_verify_code()
-            uow.session.add(
-                Appointment(
-                    hall_id=hall_id,
-                    code=self._unused_code(uow),
-                    category_id=category.id,
-                    item_code=item.code,
-                    slot_at=slot.start,
-                    slot_minutes=int((slot.end - slot.start).total_seconds() // 60),
-                    business_day=day,
-                    name_masked=mask_name(name),
-                    contact_masked=mask_phone(phone),
-                    channel="online",
-                    status=PENDING,
-                    phone_hash=hashed,
-                    request_token=token,
-                    verify_hash=verify_hash(token, code),
-                    verify_expires_at=uow.now + timedelta(minutes=booking.verify_minutes),
-                    created_at=uow.now,
-                )
-            )
+            row = self._new_booking(uow, category, item, slot, name, phone, hashed, channel="online", status=PENDING)
+            row.request_token, row.verify_hash = token, verify_hash(token, code)
+            row.verify_expires_at = uow.now + timedelta(minutes=booking.verify_minutes)
+            uow.session.add(row)
             uow.session.flush()
             return {"request": token, "phone": phone, "verify_code": code, "minutes": booking.verify_minutes}
 
@@ -402,6 +388,26 @@ class BookingOps(StoreCore):
             uow.session.flush()
             self.forget_settings(hall.id)
         return str(key)
+
+    def _new_booking(
+        self, uow: UnitOfWork, category: Category, item: Item, slot: SlotTime, name: str, phone: str, hashed: str, channel: str, status: str
+    ) -> Appointment:
+        """A booking row with only the masked name and number (and the number's keyed hash)."""
+        return Appointment(
+            hall_id=uow.hall_id,
+            code=self._unused_code(uow),
+            category_id=category.id,
+            item_code=item.code,
+            slot_at=slot.start,
+            slot_minutes=int((slot.end - slot.start).total_seconds() // 60),
+            business_day=slot.start.date(),
+            name_masked=mask_name(name),
+            contact_masked=mask_phone(phone),
+            channel=channel,
+            status=status,
+            phone_hash=hashed,
+            created_at=uow.now,
+        )
 
     def _own_booking(self, session: Session, hall: Hall, code: str, phone: str, lock: bool = False) -> Appointment:
         key = (hall.booking or {}).get(PHONE_KEY)

@@ -17,6 +17,7 @@ from db.hall_store import HallStore
 from db.models import AuditEntry, Category, Clerk, ClerkSession, Hall, Item, Window
 from db.security import hash_pin
 from db.sessions import end_clerk_sessions
+from db.settings_booking import check_holiday_dates, edit_booking_privacy
 from db.unit_of_work import UnitOfWork
 from hall.config import RulesConfig, parse_config
 from hall.numbering import SERIES_PATTERN
@@ -43,6 +44,7 @@ class ConfigStore(HallStore):
     def update_hall(self, actor: Actor, changes: dict[str, Any]) -> dict[str, Any]:
         # Validate hours and rules with the same parser the config file goes through.
         parse_config({"hall": {"code": "x", "name_zh": "x"}, "hours": changes.get("hours", {}), "rules": changes.get("rules", {})})
+        check_holiday_dates(changes.get("hours", {}))
 
         def work(uow: UnitOfWork) -> dict[str, Any]:
             hall = uow.hall
@@ -57,6 +59,7 @@ class ConfigStore(HallStore):
                 # Who changed a rule, from what to what: a recall limit or a promise deadline decides citizens' cases.
                 detail["rules"] = _changed(hall.rules, changes["rules"], RULE_DEFAULTS)
                 hall.rules = {**hall.rules, **changes["rules"]}
+            edit_booking_privacy(uow.session, hall, changes, detail)  # 预约 and 个人信息 settings (db.settings_booking)
             self._audit(uow, actor, "hall_settings", detail)
             return {"updated": sorted(changes)}
 

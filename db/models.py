@@ -90,6 +90,7 @@ class Hall(Base):
     booking: Mapped[dict[str, Any]] = mapped_column(default=dict)
     address_zh: Mapped[str] = mapped_column(String(200), default="", server_default="")
     address_en: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    privacy: Mapped[dict[str, Any]] = mapped_column(default=dict)  # [privacy] (hall.privacy) as JSON (0017)
 
 
 class Category(Base):
@@ -526,3 +527,17 @@ class CityLink(Base):
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), primary_key=True)
     acked_seq: Mapped[int] = mapped_column(Integer, default=0)
     acked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class BookingNoShow(Base):
+    """A counted 爽约 (hall.no_shows): the number's keyed hash and the day, nothing else; kept only
+    as long as the suspension rule can count it (db.retention), then deleted (0017)."""
+
+    __tablename__ = "booking_no_shows"
+    __table_args__ = (Index("no_shows_by_phone", "hall_id", "phone_hash", "business_day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), unique=True)  # counted once
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    business_day: Mapped[date] = mapped_column(Date)
+    counted_at: Mapped[datetime]

@@ -10,6 +10,8 @@ from datetime import timedelta
 from sqlalchemy import delete, or_, select, update
 
 from db.models import Hall, IdempotencyRecord, Pause, Service, Ticket, Window
+from db.no_shows import count_no_shows
+from db.retention import erase_personal_data
 from db.sessions import end_clerk_sessions
 from db.unit_of_work import UnitOfWork
 from hall.tickets import TicketStatus
@@ -50,3 +52,6 @@ def roll_over(uow: UnitOfWork) -> None:
     uow.emit("day_rolled", business_day=uow.today.isoformat(), expired=len(stale_ids))
     end_clerk_sessions(uow, "rollover")
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < uow.now - IDEMPOTENCY_KEEP))
+    # Daily housekeeping of issue 17: 爽约 counted, personal fields past the retention period erased.
+    count_no_shows(uow)
+    erase_personal_data(uow)

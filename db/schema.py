@@ -110,6 +110,7 @@ def import_hall(engines: Engines, config: HallConfig) -> int:
             event_seq=0,
             demo=config.demo,
             booking=config.booking.as_json(),
+            privacy=config.privacy.as_json(),
             address_zh=config.address_zh,
             address_en=config.address_en,
         )

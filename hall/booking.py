@@ -69,6 +69,10 @@ def parse_booking(table: dict[str, Any], known_series: tuple[str, ...] = ()) -> 
         bookings_only_staffing=float(_number(table, "bookings_only_staffing", defaults.bookings_only_staffing, 0.0, 1.0, integer=False)),
         verify_minutes=_number(table, "verify_minutes", defaults.verify_minutes, 1, 60, integer=True),
         verify_attempts=_number(table, "verify_attempts", defaults.verify_attempts, 1, 20, integer=True),
+        no_show_after_minutes=_number(table, "no_show_after_minutes", defaults.no_show_after_minutes, 0, 240, integer=True),
+        no_show_limit=_number(table, "no_show_limit", defaults.no_show_limit, 1, 50, integer=True),
+        no_show_window_days=_number(table, "no_show_window_days", defaults.no_show_window_days, 1, 365, integer=True),
+        suspend_days=_number(table, "suspend_days", defaults.suspend_days, 0, 365, integer=True),
     )
 
 

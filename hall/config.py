@@ -143,6 +143,12 @@ class BookingConfig:
     bookings_only_staffing: float = 0.5  # share of a category's windows staffed in bookings-only hours
     verify_minutes: int = 10  # a verification code lasts this long
     verify_attempts: int = 5  # wrong verification codes before the request is void
+    # 爽约 (hall.no_shows): a booking not checked in this long after its slot ends is a no-show;
+    # no_show_limit of them within no_show_window_days suspend the number for suspend_days.
+    no_show_after_minutes: int = 30
+    no_show_limit: int = 3
+    no_show_window_days: int = 90
+    suspend_days: int = 30
 
     def share_for(self, series: str) -> float:
         return self.shares.get(series, self.share)
@@ -157,7 +163,21 @@ class BookingConfig:
             "bookings_only_staffing": self.bookings_only_staffing,
             "verify_minutes": self.verify_minutes,
             "verify_attempts": self.verify_attempts,
+            "no_show_after_minutes": self.no_show_after_minutes,
+            "no_show_limit": self.no_show_limit,
+            "no_show_window_days": self.no_show_window_days,
+            "suspend_days": self.suspend_days,
         }
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    """The ``[privacy]`` table (个人信息保护法): personal fields are erased after retention_days."""
+
+    retention_days: int = 30
+
+    def as_json(self) -> dict[str, Any]:
+        return {"retention_days": self.retention_days}
 
 
 @dataclass(frozen=True)
@@ -198,6 +218,7 @@ class HallConfig:
     booking: BookingConfig = field(default_factory=BookingConfig)  # 预约: slots and limits (hall.booking)
     address_zh: str = ""  # shown on booking confirmations
     address_en: str = ""
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)  # [privacy] (hall.privacy)
     # The sample hall of the demo and the tests ([hall] demo = true): its clerks' PINs are their
     # staff numbers, which hall.pins refuses in every other hall.
     demo: bool = False
@@ -329,6 +350,7 @@ def _lunch_turn(text: str, where: str) -> str:
 def parse_config(data: dict[str, Any]) -> HallConfig:
     """Validate a decoded TOML document into a :class:`HallConfig`."""
     from hall.booking import parse_booking  # hall.booking builds on this module's types
+    from hall.privacy import parse_privacy
 
     hall = _require(data, "hall", "", dict)
     categories: list[CategoryConfig] = []
@@ -448,6 +470,7 @@ def parse_config(data: dict[str, Any]) -> HallConfig:
         address_zh=_optional(hall, "address_zh", "hall", str, "")[:200],
         address_en=_optional(hall, "address_en", "hall", str, "")[:200],
         demo=demo,
+        privacy=parse_privacy(data.get("privacy", {})),
     )
 
 

@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from db.attendance import AttendanceQueries
+from db.booking_staff import BookingStaffOps
 from db.common import Actor
 from db.config_ops import ConfigStore
 from db.cross_training import CrossTrainingCache
@@ -46,6 +47,7 @@ from hall.text import Bilingual, HallRuleError
 from hall.tickets import TicketSource
 from server import schemas as s
 from server.booking.routes import booking_router
+from server.booking.staff_routes import staff_booking_router
 from server.booking.verification import LogVerificationSender, VerificationSender
 from server.events import CLOSE_BAD_AFTER, CLOSE_RESUME, RESUME_REASON, EventHub
 from server.exports import ExportFile, export_ratings, export_report, monthly_dimensions, monthly_report_pdf
@@ -710,6 +712,8 @@ def create_app(
     # ------------------------------------------------------------------ booking pages (public, /b)
 
     app.include_router(booking_router(store, verification or LogVerificationSender.from_environment()))
+    # the manager's 预约 tab (calendar, settings, 电话预约): manager role only
+    app.include_router(staff_booking_router(BookingStaffOps(store), roles("manager")))
 
     # ------------------------------------------------------------------ event stream
 

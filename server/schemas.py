@@ -173,6 +173,8 @@ class HallSettingsRequest(Strict):
     notices: list[Annotated[str, Field(max_length=300)]] | None = Field(default=None, max_length=50)
     hours: dict[str, Any] | None = None
     rules: dict[str, Any] | None = None
+    booking: dict[str, Any] | None = None  # [booking]: capacity share, days ahead, per-week limit, no-show rule
+    privacy: dict[str, Any] | None = None  # [privacy]: retention_days
 
 
 class CategoryEdit(Strict):
