@@ -1,6 +1,6 @@
 """爽约 records and the hall's privacy settings (issue 17 points 3 and 5)
 
-Revision ID: 0017
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-05 14:30:00
 
@@ -15,7 +15,7 @@ from alembic import op
 
 from db.models import UTCDateTime
 
-revision = "0017"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
