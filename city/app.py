@@ -3,6 +3,12 @@
 POST /city/api/ingest   a hall's batch of events (city/ingest.py); the hall is the one its
                         client certificate names, and a body naming another hall is refused 403
 GET  /city/api/halls    every hall's counts, link state and lag (a city console certificate)
+GET  /city/api/halls/{code}           one hall's read-only live view (city/live.py)
+GET  /city/api/report?start&end&by    a city report (city/reports.py), the hall report's JSON rows
+GET  /city/api/rankings?start&end     halls ranked by 满意率, mean wait, follow-ups on time
+GET  /city/api/ratings?start&end&format=csv|xlsx|json   the 好差评 export for the provincial platform
+GET  /city/api/report.{csv,xlsx}?start&end&by           a city report as the manager exports it
+Every read needs a console certificate: a hall's certificate reads nothing, not even its own hall.
 Errors are JSON ``{"error": code, "message": {"zh": ..., "en": ...}}`` like the hall server's.
 """
 
@@ -22,9 +28,11 @@ from sqlalchemy import exc as sa_exc
 from starlette.concurrency import run_in_threadpool
 
 from city.ingest import IngestRefused, WireEvent, ingest, refused
+from city.live import hall_live
 from city.overview import halls_overview
 from city.peers import Peer, peer_of
 from city.pki import CONSOLE_UNIT, HALL_UNIT
+from city.read_api import add_read_routes
 from hall.text import HallRuleError
 
 log = logging.getLogger(__name__)
@@ -114,5 +122,12 @@ def create_city_app(engine: Engine, now: Callable[[], datetime] = lambda: dateti
     async def halls(request: Request) -> dict[str, Any]:
         peer(request, CONSOLE_UNIT)
         return {"halls": await run_in_threadpool(halls_overview, engine, now())}
+
+    add_read_routes(app, engine, now, lambda request: peer(request, CONSOLE_UNIT))
+
+    @app.get("/city/api/halls/{code}")
+    async def one_hall(request: Request, code: str) -> dict[str, Any]:
+        peer(request, CONSOLE_UNIT)
+        return await run_in_threadpool(hall_live, engine, code[:64], now())
 
     return app

@@ -155,6 +155,7 @@ class Materialiser:
                 ended_at=at,
                 outcome=str(data.get("outcome") or ""),
                 item_code=str(item.get("code") or ""),
+                department=str(data.get("department") or "")[:100],
             )
         elif kind == "service_rated" and isinstance(service_id, int):
             self.ratings[service_id] = {
@@ -166,7 +167,10 @@ class Materialiser:
                 "rated_at": at,
             }
             if isinstance(data.get("followup"), int):
-                self.followup(data["followup"], "open", at)
+                deadline = data.get("followup_deadline")
+                self.followup(
+                    data["followup"], "open", at, service_id=service_id, deadline=date.fromisoformat(deadline) if isinstance(deadline, str) else None
+                )
         elif kind == "followup_changed" and isinstance(data.get("followup"), int):
             self.followup(data["followup"], str(data.get("status") or "open"), at)
         elif kind == "window_paused" and isinstance(data.get("window"), int):
@@ -202,6 +206,7 @@ class Materialiser:
             "hall": self.hall,
             "ticket_id": brief["id"],
             "number": str(brief.get("number") or ""),
+            "public_id": str(brief.get("public_id") or "")[:40],
             "series": str(brief.get("series") or ""),
             "business_day": date.fromisoformat(brief["business_day"]),
             "status": str(brief.get("status") or ""),
@@ -225,12 +230,15 @@ class Materialiser:
                 "ended_at": None,
                 "outcome": None,
                 "item_code": None,
+                "department": None,
             },
         )
         row.update({key: value for key, value in values.items() if value is not None})
 
-    def followup(self, followup_id: int, status: str, at: datetime) -> None:
-        statement = insert(CityFollowUp).values(hall=self.hall, followup_id=followup_id, status=status[:12], changed_at=at)
+    def followup(self, followup_id: int, status: str, at: datetime, service_id: int | None = None, deadline: date | None = None) -> None:
+        statement = insert(CityFollowUp).values(
+            hall=self.hall, followup_id=followup_id, status=status[:12], changed_at=at, service_id=service_id, deadline=deadline
+        )
         self.connection.execute(
             statement.on_conflict_do_update(index_elements=["hall", "followup_id"], set_={"status": status[:12], "changed_at": at})
         )
@@ -271,8 +279,11 @@ class Materialiser:
             old = CityService.__table__.c
             # A batch may hold only a service's start or only its end: keep what the other batch wrote.
             merged = {name: func.coalesce(statement.excluded[name], old[name]) for name in ("window", "started_at", "ended_at")}
-            merged |= {name: func.coalesce(func.nullif(statement.excluded[name], ""), old[name]) for name in ("outcome", "item_code")}
-            rows = [{**row, "outcome": row["outcome"] or "", "item_code": row["item_code"] or ""} for row in self.services.values()]
+            merged |= {name: func.coalesce(func.nullif(statement.excluded[name], ""), old[name]) for name in ("outcome", "item_code", "department")}
+            rows = [
+                {**row, "outcome": row["outcome"] or "", "item_code": row["item_code"] or "", "department": row["department"] or ""}
+                for row in self.services.values()
+            ]
             self.connection.execute(statement.on_conflict_do_update(index_elements=["hall", "service_id"], set_=merged), rows)
         if self.ratings:
             statement = insert(CityRating)

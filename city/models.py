@@ -64,6 +64,7 @@ class CityTicket(CityBase):
     hall: Mapped[str] = mapped_column(String(64), primary_key=True)
     ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     number: Mapped[str] = mapped_column(String(10))
+    public_id: Mapped[str] = mapped_column(String(40), default="")  # the case number of the 好差评 export
     series: Mapped[str] = mapped_column(String(2))
     business_day: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10))
@@ -85,6 +86,7 @@ class CityService(CityBase):
     ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
     outcome: Mapped[str] = mapped_column(String(12), default="")
     item_code: Mapped[str] = mapped_column(String(32), default="")
+    department: Mapped[str] = mapped_column(String(100), default="")
 
 
 class CityRating(CityBase):
@@ -102,6 +104,8 @@ class CityFollowUp(CityBase):
     hall: Mapped[str] = mapped_column(String(64), primary_key=True)
     followup_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     status: Mapped[str] = mapped_column(String(12))
+    service_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # the 差评's service
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
     changed_at: Mapped[datetime]
 
 
@@ -127,3 +131,15 @@ class CityDeviceFault(CityBase):
     message_zh: Mapped[str] = mapped_column(Text, default="")
     message_en: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime]
+
+
+class CityHallProfile(CityBase):
+    """What the city operator says about a hall (``hallq city hall set``): its name, district and
+    address. Halls are grouped by district in the console and the reports."""
+
+    __tablename__ = "city_hall_profiles"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    district: Mapped[str] = mapped_column(String(60), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime]

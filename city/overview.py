@@ -7,7 +7,18 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from city.models import CityDeviceFault, CityFollowUp, CityHall, CityPause, CityRating, CityRevocation, CityService, CityTicket
+from city.live import logged_in_windows, oldest_waiting, paused_windows
+from city.models import (
+    CityDeviceFault,
+    CityFollowUp,
+    CityHall,
+    CityHallProfile,
+    CityPause,
+    CityRating,
+    CityRevocation,
+    CityService,
+    CityTicket,
+)
 
 LINK_DOWN_AFTER_SECONDS = 30.0  # three missed heartbeats (server/city_link.py sends one every 10 s when idle)
 
@@ -39,6 +50,8 @@ def halls_overview(engine: Engine, now: datetime) -> list[dict[str, Any]]:
         )
         pauses = _counts(connection, select(CityPause.hall, func.count()).where(CityPause.ended_at.is_(None)).group_by(CityPause.hall))
         faults = _counts(connection, select(CityDeviceFault.hall, func.count()).group_by(CityDeviceFault.hall))
+        known = {row.code: row for row in connection.execute(select(CityHallProfile))}
+        staffed, paused, oldest = logged_in_windows(connection), paused_windows(connection), oldest_waiting(connection)
     overview = []
     for hall in halls:
         silent = (now - hall.last_contact_at).total_seconds()
@@ -61,6 +74,28 @@ def halls_overview(engine: Engine, now: datetime) -> list[dict[str, Any]]:
                 "open_followups": followups.get(hall.code, 0),
                 "open_pauses": pauses.get(hall.code, 0),
                 "device_faults": faults.get(hall.code, 0),
+                **_profile_and_now(hall.code, known, staffed, paused, oldest, now),
             }
         )
+    seen = {hall.code for hall in halls}
+    for code in sorted(set(known) - seen):  # set up by the operator, never heard from
+        overview.append({"hall": code, "link": "never", **_profile_and_now(code, known, staffed, paused, oldest, now)})
     return overview
+
+
+def _profile_and_now(
+    code: str,
+    known: dict[str, Any],
+    staffed: dict[str, set[int]],
+    paused: dict[str, set[int]],
+    oldest: dict[str, datetime],
+    now: datetime,
+) -> dict[str, Any]:
+    profile = known.get(code)
+    first = oldest.get(code)
+    return {
+        "name": profile.name if profile else "",
+        "district": profile.district if profile else "",
+        "staffed_windows": len(staffed.get(code, set()) - paused.get(code, set())),
+        "longest_wait_minutes": round(max(0.0, (now - first).total_seconds()) / 60, 1) if first else 0.0,
+    }

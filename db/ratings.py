@@ -121,6 +121,7 @@ class RatingOps(StoreCore):
                 level=rating.level,
                 bad=bool(rating_level and rating_level.is_bad),
                 followup=followup["id"] if followup else None,  # the city links 差评 follow-ups to ratings
+                followup_deadline=followup["deadline"] if followup else None,  # the city's on-time figures
             )
             return {"rating_id": rating.id, "service_id": service.id, "level": rating.level, "followup": followup}
 

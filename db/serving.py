@@ -203,6 +203,7 @@ class ServingOps(CallingOps):
                 service_id=service.id,
                 outcome=outcome_value.value,
                 item=result["item"],
+                department=window.department or category.department,  # the city's reports by department
             )
             return result
 
