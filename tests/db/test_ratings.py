@@ -35,7 +35,7 @@ def test_rating_is_stored_against_the_service(env: HallEnv) -> None:
     event = env.events()[-1]
     # the event tells screens what happened, never who rated
     assert event["kind"] == "service_rated"
-    assert event["data"] == {"window": 2, "service_id": service_id, "level": "very_satisfied", "bad": False, "followup": None}
+    assert event["data"] == {"window": 2, "service_id": service_id, "level": "very_satisfied", "bad": False, "followup": None, "followup_deadline": None}
 
 
 def test_one_rating_per_service(env: HallEnv) -> None:
