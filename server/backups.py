@@ -20,6 +20,7 @@ from db import backup as backups
 from db.engine import private_directory
 from hall.clock import Clock
 from hall.text import HallRuleError
+from server.limits import trim_malloc
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class NightlyBackups:
             return False
         self.run_now()
         self._due = self.next_run(now)
+        trim_malloc()  # the night's peak (the copy, the day's caches) is free now: hand it back
         return True
 
     def status(self) -> dict[str, Any]:

@@ -372,28 +372,48 @@ def raise_open_file_limit(wanted: int = 65536) -> int:
 
 
 SERVER_MALLOC_ARENAS = 2
-M_ARENA_MAX = -8  # glibc's mallopt() parameter number
+# A fixed threshold: glibc otherwise raises it (up to 32 MB) each time a large mmapped block is
+# freed, after which the night's large blocks (the backup's, a year's report) stay in the heap.
+SERVER_MMAP_THRESHOLD = 1 << 20
+M_ARENA_MAX = -8  # glibc's mallopt() parameter numbers
+M_MMAP_THRESHOLD = -3
 
 
-def limit_malloc_arenas(arenas: int = SERVER_MALLOC_ARENAS) -> bool:
-    """Caps glibc's malloc arenas for the server process; returns whether the cap is in force.
-
-    glibc gives each thread that allocates its own arena (up to 8 per core) and keeps what is
-    freed in it. The server's request threads allocate mostly in C (SQLite's page caches and
-    statements), so its RSS climbed for weeks while Python's own heap stayed at ~13 MB
-    (tracemalloc): the 30-day soak measured 222 MB on day 1, 660 MB on day 10, 751 MB on day 30,
-    still +4.7 MB a day. With two arenas (MALLOC_ARENA_MAX=2) a 6-day soak at 300 tickets a day
-    stayed at 210-230 MB, where without it had reached 440-550 MB. Called before
-    the server starts its threads; elsewhere than glibc (musl, macOS) it does nothing."""
+def _glibc() -> Any | None:
     import ctypes
     import ctypes.util
 
     name = ctypes.util.find_library("c")
     if name is None:
-        return False
+        return None
     try:
         libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") else None
+
+
+def limit_malloc_arenas(arenas: int = SERVER_MALLOC_ARENAS, mmap_threshold: int = SERVER_MMAP_THRESHOLD) -> bool:
+    """Caps glibc's malloc arenas for the server process and fixes its mmap threshold; returns
+    whether both are in force.
+
+    glibc gives each thread that allocates its own arena (up to 8 per core) and keeps what is
+    freed in it. The server's request threads allocate mostly in C (SQLite's page caches and
+    statements), so its RSS climbed for weeks while Python's own heap stayed at ~13 MB
+    (tracemalloc). With two arenas the month's RSS levelled off; blocks of a megabyte and more
+    are mmapped and go back to the system when freed. Called before the server starts its
+    threads; elsewhere than glibc (musl, macOS) it does nothing."""
+    libc = _glibc()
+    if libc is None:
         return False
-    return bool(mallopt(M_ARENA_MAX, arenas))
+    return bool(libc.mallopt(M_ARENA_MAX, arenas)) and bool(libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold))
+
+
+def trim_malloc() -> bool:
+    """Gives the free pages of every malloc arena back to the system (glibc's malloc_trim);
+    the server calls it after the nightly backup, when the day's peak has been freed. Returns
+    whether anything was released."""
+    libc = _glibc()
+    if libc is None or not hasattr(libc, "malloc_trim"):
+        return False
+    return bool(libc.malloc_trim(0))

@@ -95,6 +95,7 @@ def test_sqlite_pragmas(engines: Engines) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+        assert connection.exec_driver_sql("PRAGMA soft_heap_limit").scalar() == 24 << 20  # the pool's caches together
 
 
 def test_hours_and_rules_survive_the_database(sample_hall: HallConfig) -> None:

@@ -48,3 +48,54 @@ def arenas(tmp_path: Path, capped: bool) -> int:
 def test_allocating_threads_share_at_most_two_arenas(tmp_path: Path) -> None:
     assert arenas(tmp_path, capped=False) > 2  # each thread its own arena: what the soak's server grew in
     assert arenas(tmp_path, capped=True) <= 2
+
+
+THRESHOLD_PROGRAM = """
+import ctypes, sys
+sys.path.insert(0, {root!r})
+from server.limits import limit_malloc_arenas
+fixed = {fixed} and limit_malloc_arenas()
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+libc.mallinfo2.restype = MallInfo2
+libc.free(libc.malloc(4 << 20))  # unfixed, glibc now raises its mmap threshold to 4 MB
+blocks = [libc.malloc(2 << 20) for _ in range(20)]
+held = libc.mallinfo2()
+for block in blocks:
+    libc.free(block)
+print(fixed, held.hblkhd >> 20, held.arena >> 20)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mmap threshold")
+def test_freed_megabyte_blocks_go_back_to_the_system() -> None:
+    """The night's large blocks (40 MB of 2 MB blocks here) stay in the heap once glibc has raised
+    its threshold, unless the server has fixed it at 1 MB."""
+
+    def where(fixed: bool) -> tuple[int, int]:
+        """MB mmapped (each given back on free) and MB in the heap while the blocks are held."""
+        program = THRESHOLD_PROGRAM.format(root=str(Path(__file__).resolve().parents[2]), fixed=fixed)
+        result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True)
+        said, mapped, heap = result.stdout.split()
+        assert said == str(fixed)
+        return int(mapped), int(heap)
+
+    mapped, heap = where(fixed=False)
+    assert mapped < 20 and heap >= 40
+    mapped, heap = where(fixed=True)
+    assert mapped >= 40 and heap < 20
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
+def test_trim_gives_free_heap_back() -> None:
+    from server.limits import trim_malloc
+
+    kept = [bytes(4096) for _ in range(20000)]  # 80 MB of glibc blocks in this thread's arena
+    del kept
+    assert trim_malloc() is True

@@ -1,7 +1,10 @@
 """Does anything grow without bound? A verdict per series of the soak, and the day table.
 
-Each series is a value per hall day. Its growth is the least-squares slope per day over the first
-``BASELINE_DAYS`` days and over the days after them (the last 20 of a 30-day soak).
+Each series is a value per hall day. Its growth is the Theil–Sen slope per day (the median of the
+slopes between every two days) over the first ``BASELINE_DAYS`` days and over the days after them
+(the last 20 of a 30-day soak). The median, not least squares: a busy night's peak that falls back
+the next day (the server's RSS after a big report) is not growth, while a floor that keeps rising
+is; least squares let three peaks in the last days decide the verdict.
 
 - **Bounded** series — the RSS of every process, the WAL, the log files (capped by rotation):
   after the first days they must level off. One grows without bound when its slope over the last
@@ -24,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from statistics import median
 
 from workbench.soak.measure import MB, DayRecord
 
@@ -75,13 +79,9 @@ class Verdict:
 
 
 def slope(values: Sequence[float]) -> float:
-    """Least-squares growth per step (0 for fewer than two points)."""
-    n = len(values)
-    if n < 2:
-        return 0.0
-    mean_x, mean_y = (n - 1) / 2, sum(values) / n
-    spread = sum((x - mean_x) ** 2 for x in range(n))
-    return sum((x - mean_x) * (y - mean_y) for x, y in enumerate(values)) / spread
+    """Theil–Sen growth per step: the median of the pairwise slopes (0 for fewer than two points)."""
+    pairs = [(values[j] - values[i]) / (j - i) for i in range(len(values)) for j in range(i + 1, len(values))]
+    return median(pairs) if pairs else 0.0
 
 
 def judge(series: Series) -> Verdict:
