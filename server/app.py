@@ -365,8 +365,9 @@ def create_app(
         return await write(lambda: store.check_in_by_card(actor, person, key))
 
     @app.get("/api/kiosk/id-key")
-    def id_key(actor: Kiosk) -> dict[str, Any]:
-        """The hall's key for ID hashes: a kiosk hashes a card with it, so the number never leaves the kiosk."""
+    def id_key(actor: Annotated[Actor, Depends(roles("kiosk"))]) -> dict[str, Any]:
+        """The hall's key for ID hashes: a kiosk hashes a card with it, so the number never leaves the kiosk.
+        Kiosk tokens only (not even the manager's): whoever holds the key can test guessed numbers."""
         return store.identity_key(actor)
 
     # ------------------------------------------------------------------ windows (counter actions)
