@@ -460,7 +460,9 @@ class PageBuilder:
         if ticket.get("priority_reason"):
             left.addWidget(self.label(self.t(f"绿色通道：{flow.priority_name(ticket['priority_reason'])}", f"Priority lane: {flow.priority_name(ticket['priority_reason'])}"), 22, True, self.colors.success))
         if ticket.get("appointment_at"):
-            left.addWidget(self.label(self.t("预约签到成功", "Appointment checked in"), 22, True, self.colors.success))
+            slot = (ticket.get("booking") or {}).get("slot", "")  # the booking's slot (预约时段), when the server gave it
+            done = self.t(f"预约签到成功 · 预约时段 {slot}", f"Appointment checked in · slot {slot}") if slot else self.t("预约签到成功", "Appointment checked in")
+            left.addWidget(self.label(done, 22, True, self.colors.success))
         if (ticket.get("booking") or {}).get("late") and flow.message is not None:  # a late booking became a walk-in
             left.addWidget(self.label(self.text(flow.message), 22, True, self.colors.alert_text))
         ahead = int(ticket.get("people_ahead") or 0)
