@@ -21,7 +21,8 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QWindow
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QWindow
+from PySide6.QtWidgets import QWidget
 
 from hall.text import HallRuleError
 from hardware.idcard import Health, IdCard, IdCardReader, open_idcard_reader
@@ -112,3 +113,20 @@ class ScannerFilter(QObject):
         if text and text.isprintable():
             self.detector.key(text, now)
         return False
+
+
+DEMO_SWIPE_KEYS = {"F2": 123, "F3": 124}  # the demo's two made-up citizens (hardware.idcard.fakes.sample_card)
+
+
+def add_swipe_keys(window: QWidget) -> list[QShortcut]:
+    """The demo's hand on the fake reader: F2 and F3 lay one of two made-up cards on it (``idcard:fake:`` only)."""
+    reader = getattr(window, "card_reader", None)
+    if not isinstance(reader, CardReaderBridge) or reader.reader.fake_device is None:
+        return []
+    shortcuts = []
+    for key, seq in DEMO_SWIPE_KEYS.items():
+        shortcut = QShortcut(QKeySequence(key), window)
+        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        shortcut.activated.connect(lambda seq=seq: reader.swipe_sample(seq))
+        shortcuts.append(shortcut)
+    return shortcuts

@@ -39,25 +39,29 @@ START = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)  # Tue 10:00 in the hall
 BOOKED_CARD, WALK_IN_CARD = 7, 123
 
 
+def staffed_hall(work: Path, clock: FakeClock) -> tuple[Any, ServerThread, str, str]:
+    """The sample hall served in this process, a few people waiting, every window's clerk logged in;
+    returns the hall, its server, a kiosk token and the hall's ID key."""
+    hall = prepare_hall(f"sqlite:///{work / 'hall.db'}", clock=clock)
+    server = ServerThread(hall.store).start()
+    kiosk = HallClient(server.url, hall.store.enroll_device(None, hall.hall_id, "kiosk", "k1")["token"])
+    for series in "AAACCCCCCDD":
+        kiosk.issue(series)
+    for number in range(1, 20):
+        counter = hall.store.enroll_device(None, hall.hall_id, "counter", f"c{number}", number)["token"]
+        HallClient(server.url, counter).login(str(1000 + number), str(1000 + number))
+    return hall, server, str(kiosk.token), kiosk.id_key()
+
+
 def main(argv: list[str] | None = None) -> int:
     from kiosk.app import create_window
 
     out = Path((argv or sys.argv[1:] or ["docs"])[0])
     out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
     work = Path(tempfile.mkdtemp(prefix="hallq-idcard-shots-"))
     clock = FakeClock(START)
-    hall = prepare_hall(f"sqlite:///{work / 'hall.db'}", clock=clock)
-    server = ServerThread(hall.store).start()
-    token = hall.store.enroll_device(None, hall.hall_id, "kiosk", "k1")["token"]
-    seeder = HallClient(server.url, token)
-    for series, count in (("A", 3), ("C", 6), ("D", 2)):
-        for _ in range(count):
-            seeder.issue(series)
-    for number in range(1, 20):
-        counter = hall.store.enroll_device(None, hall.hall_id, "counter", f"c{number}", number)["token"]
-        HallClient(server.url, counter).login(str(1000 + number), str(1000 + number))
-    key = seeder.id_key()
+    hall, server, token, key = staffed_hall(work, clock)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
     manager = Actor(hall_id=hall.hall_id, role="manager", name="截图")
     number = sample_card(BOOKED_CARD).id_number
     hall.store.add_appointment(manager, "C", clock.now() + timedelta(minutes=20), person=Person(id_hash(key, number), mask_id(number)))

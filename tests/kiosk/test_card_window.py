@@ -103,3 +103,15 @@ def test_slow_typing_is_not_a_scan(qtbot: Any, make_kiosk: Any, hall_server: Hal
     type_into_window(window, "2345", delay_ms=250)              # a person at a keyboard: keys go on as typed
     assert scans == [] and window.flow.step is Step.CHECK_IN and window.flow.code == "2345"
     assert window.flow.message is not None                     # Enter reached the page: "enter the 10-character code"
+
+
+def test_the_demos_swipe_keys_read_a_made_up_card(qtbot: Any, make_kiosk: Any) -> None:
+    from kiosk.card_reader import add_swipe_keys
+
+    window = ready(qtbot, make_kiosk)
+    keys = add_swipe_keys(window)
+    assert [k.key().toString() for k in keys] == ["F2", "F3"]
+    keys[1].activated.emit()
+    qtbot.waitUntil(lambda: window.flow.holder is not None and not window.flow.in_flight, timeout=TIMEOUT)
+    assert window.flow.holder.id_masked == mask_id(sample_card(124).id_number)
+    assert add_swipe_keys(make_kiosk()) == []   # no reader: no keys
