@@ -119,13 +119,11 @@ def test_bad_card_data_is_a_bilingual_422_and_changes_nothing(hall: HallServer, 
     headers = {"Authorization": f"Bearer {kiosk.token}"}
     for path, extra in (("/api/appointments/check-in-by-card", {}), ("/api/tickets", {"series": "A"})):
         answer = httpx.post(f"{hall.url}{path}", json={**extra, **body}, headers=headers, timeout=30)
-        if answer.status_code == 413:   # the 1 MB body: refused by the size limit before it is read
-            assert "zh" in answer.text or "太大" in answer.text or answer.text
-            continue
         if path == "/api/tickets" and body == {"id_hash": "", "id_masked": ""}:
             assert answer.status_code == 201   # no card read: an ordinary walk-in
             continue
-        assert answer.status_code == 422, (path, body, answer.text[:200])
+        too_big = len(body["id_hash"]) > 1000   # the 1 MB body: the size limit may refuse it first (413)
+        assert answer.status_code == 422 or (too_big and answer.status_code == 413), (path, answer.status_code, answer.text[:200])
         detail = answer.json()
         text = str(detail)
         assert any("\u4e00" <= ch <= "\u9fff" for ch in text) and any(ch.isascii() and ch.isalpha() for ch in text)
