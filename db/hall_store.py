@@ -4,6 +4,7 @@ The operations are grouped by what they touch, one mixin on :class:`db.store.Sto
 module; this class composes them so callers (the server, the tests, the tools) see one API:
 
 - :mod:`db.issuing`           issue a ticket, reprint, appointments and check-in, a citizen's ticket status
+- :mod:`db.card_checkin`      check-in by ID card (一人一号 in :mod:`db.identity`)
 - :mod:`db.booking`           citizens' bookings: slots and places left, verified requests, view, cancel, move
 - :mod:`db.calling`           call next, call a number, recall, no-show, requeue
 - :mod:`db.serving`           start, finish, transfer, park, call back, parked tickets
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 from db.booking import BookingOps
 from db.calling import CallingOps
+from db.card_checkin import CardCheckInOps
 from db.devices import DeviceOps
 from db.issuing import IssuingOps
 from db.ratings import RatingOps
@@ -32,5 +34,5 @@ from db.snapshot import SnapshotOps
 from db.windows_clerks import WindowsClerksOps
 
 
-class HallStore(IssuingOps, ServingOps, CallingOps, WindowsClerksOps, RosterOps, DeviceOps, RatingOps, SnapshotOps, BookingOps):
+class HallStore(CardCheckInOps, IssuingOps, ServingOps, CallingOps, WindowsClerksOps, RosterOps, DeviceOps, RatingOps, SnapshotOps, BookingOps):
     """Every hall operation; each public method is one transaction (see :mod:`db.store`)."""

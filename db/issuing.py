@@ -27,6 +27,7 @@ from db.common import (
     ticket_for_update,
 )
 from db.fast_sql import run
+from db.identity import IdentityOps, Person
 from db.models import Appointment, AuditEntry, Category, DayCounter, Hall, Item, Ticket, Window
 from db.security import mask_name, mask_phone
 from db.unit_of_work import UnitOfWork
@@ -50,7 +51,7 @@ CATEGORY_BY_SERIES = select(
 INSERT_TICKET = insert(TICKETS).returning(*TICKETS.c)
 
 
-class IssuingOps(WaitEstimates):
+class IssuingOps(WaitEstimates, IdentityOps):
     """Tickets issued (kiosk, counter, appointment check-in), reprinted and looked up by citizens."""
 
     def issue_ticket(
@@ -63,18 +64,22 @@ class IssuingOps(WaitEstimates):
         idempotency_key: str | None = None,
         _appointment: Appointment | None = None,
         assist: str = "",
+        person: Person | None = None,
     ) -> dict[str, Any]:
         """Take a number. Never capped (限号 is forbidden): the only refusals are a closed hall,
         an unknown category or item, and a walk-in on an appointments-only day. A guide desk's
-        ticket keeps who issued it and its 代办/帮办 mark (``assist``)."""
+        ticket keeps who issued it and its 代办/帮办 mark (``assist``). A ``person`` (an ID card read at
+        the kiosk) holds one waiting ticket per category (一人一号, db.identity)."""
         items = list(items or [])
         if source in {s.value for s in TicketSource} and not may_claim_source(actor.role, source):
             raise HallRuleError("source_not_yours", "此终端不能以该渠道取号", f"a {actor.role} may not issue {source} tickets", 403)
         payload = {"op": "issue", "series": series, "items": items, "priority": priority_reason, "source": source, "assist": assist}
+        if person is not None:
+            payload["person"] = person.id_hash
         issued_by = actor.name if source == TicketSource.GUIDE_DESK.value else ""
 
         def work(uow: UnitOfWork) -> dict[str, Any]:
-            return self._issue(uow, series, items, priority_reason, source, None, assist, issued_by)
+            return self._issue(uow, series, items, priority_reason, source, None, assist, issued_by, person)
 
         return self.write(actor.hall_id, work, idempotency(actor, idempotency_key, payload))
 
@@ -88,6 +93,7 @@ class IssuingOps(WaitEstimates):
         appointment: Appointment | None,
         assist: str = "",
         issued_by: str = "",
+        person: Person | None = None,
     ) -> dict[str, Any]:
         connection = uow.connection
         state = hall_state(uow.hours, uow.now)
@@ -112,6 +118,8 @@ class IssuingOps(WaitEstimates):
                 raise HallRuleError(
                     "unknown_item", f"该业务下没有事项 {unknown[0][:32]}", f"no item {unknown[0][:32]} in this category", 404
                 )
+        if person is not None:
+            self._check_one_per_person(uow, category.id, person)
         number = self._next_number(uow, series)
         ticket = run(
             connection, INSERT_TICKET,
@@ -137,6 +145,8 @@ class IssuingOps(WaitEstimates):
                 "transfer_count": 0,
                 "note": "",
                 "print_count": 0,
+                "id_hash": person.id_hash if person else "",
+                "id_masked": person.id_masked if person else "",
             },
         ).one()
         position = self._position(connection, ticket, category.expected_service_minutes)
@@ -215,9 +225,11 @@ class IssuingOps(WaitEstimates):
             return data
 
     def add_appointment(
-        self, actor: Actor, series: str, slot_at: datetime, name: str = "", phone: str = "", item_code: str = "", channel: str = "online"
+        self, actor: Actor, series: str, slot_at: datetime, name: str = "", phone: str = "", item_code: str = "", channel: str = "online",
+        person: Person | None = None,
     ) -> dict[str, Any]:
-        """预约 as data: only masked contact details are stored."""
+        """预约 as data: only masked contact details are stored; with ``person`` (the citizen's ID
+        card read at the guide desk) the booking can be checked in by that card (db.card_checkin)."""
 
         def work(uow: UnitOfWork) -> dict[str, Any]:
             check_appointment_slot(uow.hours, slot_at, uow.now)
@@ -234,6 +246,7 @@ class IssuingOps(WaitEstimates):
                 name_masked=mask_name(name),
                 contact_masked=mask_phone(phone),
                 channel=channel,
+                id_hash=person.id_hash if person else "",
             )
             uow.session.add(row)
             uow.session.flush()
@@ -250,9 +263,10 @@ class IssuingOps(WaitEstimates):
 
         return self.write(actor.hall_id, work)
 
-    def check_in(self, actor: Actor, code: str, idempotency_key: str | None = None) -> dict[str, Any]:
-        """Appointment check-in at the kiosk issues a ticket that is called when its slot is due."""
-        payload = {"op": "check_in", "code": code}
+    def check_in(self, actor: Actor, code: str, idempotency_key: str | None = None, person: Person | None = None) -> dict[str, Any]:
+        """Appointment check-in at the kiosk issues a ticket that is called when its slot is due.
+        A ``person`` (the card read at check-in, 刷身份证) is kept on the booking and the ticket."""
+        payload = {"op": "check_in", "code": code, "person": person.id_hash if person else ""}
         # Typed as printed ("ABCDE FGHJK") or scanned; older 6-digit codes stay as they are.
         code = "".join(ch for ch in code if ch not in " -").upper()
 
@@ -277,15 +291,30 @@ class IssuingOps(WaitEstimates):
                     "the appointment is for another day",
                     409,
                 )
-            category = uow.session.get(Category, row.category_id)
-            assert category is not None
-            result = self._issue(uow, category.series, [row.item_code] if row.item_code else [], None, TicketSource.APPOINTMENT.value, row)
-            row.ticket_id, row.checked_in_at = result["id"], uow.now
-            local = row.slot_at.astimezone(uow.hours.zone)
-            end = local + timedelta(minutes=row.slot_minutes) if row.slot_minutes else None
-            # For the slip: the booking and its slot ("预约 ABCDE FGHJK 09:00-09:30").
-            result["booking"] = {"code": row.code, "slot": f"{local:%H:%M}" + (f"-{end:%H:%M}" if end else ""), "date": local.date().isoformat()}
-            return result
+            if person is not None:
+                row.id_hash = person.id_hash
+            return self._check_in_booking(uow, row, person, late=False)
 
         return self.write(actor.hall_id, work, idempotency(actor, idempotency_key, payload))
 
+    def _check_in_booking(self, uow: UnitOfWork, row: Appointment, person: Person | None, late: bool) -> dict[str, Any]:
+        """The ticket of a booking checked in today: an appointment ticket, or (``late``) a walk-in."""
+        category = uow.session.get(Category, row.category_id)
+        assert category is not None
+        items = [row.item_code] if row.item_code else []
+        if late:
+            result = self._issue(uow, category.series, items, None, TicketSource.KIOSK.value, None, person=person)
+        else:
+            result = self._issue(uow, category.series, items, None, TicketSource.APPOINTMENT.value, row, person=person)
+        row.ticket_id, row.checked_in_at = result["id"], uow.now
+        local = row.slot_at.astimezone(uow.hours.zone)
+        end = local + timedelta(minutes=row.slot_minutes) if row.slot_minutes else None
+        # For the slip: the booking and its slot ("预约 ABCDE FGHJK 09:00-09:30").
+        result["booking"] = {
+            "code": row.code,
+            "slot": f"{local:%H:%M}" + (f"-{end:%H:%M}" if end else ""),
+            "date": local.date().isoformat(),
+        }
+        if late:
+            result["booking"]["late"] = True   # too late for its slot: a walk-in number instead
+        return result

@@ -283,6 +283,8 @@ class Appointment(Base):
     verify_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime | None] = mapped_column(nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # 0016: the holder's ID card, as the hall's keyed hash only (hall.identity), when the booking carries one
+    id_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class BookingSlot(Base):
@@ -312,6 +314,7 @@ class Ticket(Base):
         # The few waiting tickets with an appointment: call-next looks for a due one in each of the
         # window's categories at every call, and without this index read the category's whole queue.
         Index("tickets_due_appointments", "hall_id", "category_id", "appointment_at", **_partial(DUE_APPOINTMENT_WHERE)),
+        Index("tickets_by_person", "hall_id", "id_hash", "category_id", "status", **_partial("id_hash <> ''")),  # 一人一号 (0016)
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
@@ -339,6 +342,9 @@ class Ticket(Base):
     called_at: Mapped[datetime | None] = mapped_column(nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     print_count: Mapped[int] = mapped_column(Integer, default=0)
+    # 0016: 一人一号 — the holder's ID card as the hall's keyed hash and a masked form, never the number
+    id_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    id_masked: Mapped[str] = mapped_column(String(18), default="", server_default="")
 
 
 class Service(Base):

@@ -6,8 +6,9 @@ each erasure is one UPDATE whose WHERE also asks that something is left to erase
 changes nothing and reports zeros. What is erased, for rows about a day before the cut-off:
 
 - bookings (appointments): the masked name and number, the number's keyed hash, a pending
-  request's token and code hash;
-- tickets: the clerk's note and the priority reason (the priority flag stays);
+  request's token and code hash, the holder's ID hash (0016);
+- tickets: the clerk's note and the priority reason (the priority flag stays), the holder's ID
+  hash and masked number (一人一号, 0016);
 - services: the clerk's note;
 - closed 差评 follow-ups: the 回访 contact number, the notes and the citizen's view; their calls'
   results (open follow-ups keep theirs until they are closed: the hall still has to call back);
@@ -50,15 +51,20 @@ def erase_personal_data(uow: UnitOfWork) -> dict[str, int]:
                     Appointment.phone_hash != "",
                     Appointment.request_token.is_not(None),
                     Appointment.verify_hash != "",
+                    Appointment.id_hash != "",
                 ),
             )
-            .values(name_masked="", contact_masked="", phone_hash="", request_token=None, verify_hash="")
+            .values(name_masked="", contact_masked="", phone_hash="", request_token=None, verify_hash="", id_hash="")
             .execution_options(synchronize_session=False)
         ),
         "tickets": changed(
             update(Ticket)
-            .where(Ticket.hall_id == hall_id, Ticket.business_day < cutoff_day, or_(Ticket.note != "", Ticket.priority_reason != ""))
-            .values(note="", priority_reason="")
+            .where(
+                Ticket.hall_id == hall_id,
+                Ticket.business_day < cutoff_day,
+                or_(Ticket.note != "", Ticket.priority_reason != "", Ticket.id_hash != "", Ticket.id_masked != ""),
+            )
+            .values(note="", priority_reason="", id_hash="", id_masked="")
             .execution_options(synchronize_session=False)
         ),
         "services": changed(

@@ -73,7 +73,17 @@ def parse_booking(table: dict[str, Any], known_series: tuple[str, ...] = ()) -> 
         no_show_limit=_number(table, "no_show_limit", defaults.no_show_limit, 1, 50, integer=True),
         no_show_window_days=_number(table, "no_show_window_days", defaults.no_show_window_days, 1, 365, integer=True),
         suspend_days=_number(table, "suspend_days", defaults.suspend_days, 0, 365, integer=True),
+        early_minutes=_number(table, "early_minutes", defaults.early_minutes, 0, 480, integer=True),
+        late_minutes=_number(table, "late_minutes", defaults.late_minutes, 0, 480, integer=True),
+        one_ticket_per_person=_flag(table, "one_ticket_per_person", defaults.one_ticket_per_person),
     )
+
+
+def _flag(table: dict[str, Any], key: str, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"booking.{key}", "应为 true 或 false", "should be true or false")
+    return value
 
 
 def booking_from_json(data: dict[str, Any] | None) -> BookingConfig:

@@ -149,6 +149,9 @@ class BookingConfig:
     no_show_limit: int = 3
     no_show_window_days: int = 90
     suspend_days: int = 30
+    early_minutes: int = 60  # a booking is checked in from this long before its slot (hall.identity_rules)
+    late_minutes: int = 30  # ... until this long after its start; later, the citizen gets a walk-in number
+    one_ticket_per_person: bool = True  # 一人一号: one waiting ticket per ID card and category
 
     def share_for(self, series: str) -> float:
         return self.shares.get(series, self.share)
@@ -167,6 +170,9 @@ class BookingConfig:
             "no_show_limit": self.no_show_limit,
             "no_show_window_days": self.no_show_window_days,
             "suspend_days": self.suspend_days,
+            "early_minutes": self.early_minutes,
+            "late_minutes": self.late_minutes,
+            "one_ticket_per_person": self.one_ticket_per_person,
         }
 
 

@@ -30,6 +30,7 @@ class Component(StrEnum):
     RATER = "rater"         # serial rating keypad (pad)
     VOICE = "voice"         # the display's speech
     LED = "led"             # the display's LED strip line
+    IDCARD = "idcard"       # the kiosk's 二代身份证 reader (hardware.idcard)
 
 
 class Condition(StrEnum):
@@ -54,6 +55,7 @@ COMPONENT_NAMES: dict[Component, Bilingual] = {
     Component.RATER: Bilingual("评价器", "rating keypad"),
     Component.VOICE: Bilingual("语音播报", "voice"),
     Component.LED: Bilingual("窗口条屏", "LED strips"),
+    Component.IDCARD: Bilingual("身份证阅读器", "ID card reader"),
 }
 
 CONDITION_TEXT: dict[Condition, Bilingual] = {

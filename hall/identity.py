@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import date
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from hall.text import HallRuleError
 
@@ -80,3 +81,19 @@ def is_id_hash(text: str) -> bool:
 def is_masked_id(text: str) -> bool:
     """What may be stored as the masked form: 18 characters, digits only at the ends."""
     return len(text) == ID_LENGTH and text[4:14] == "*" * 10 and (text[:4] + text[14:17]).isdigit() and text[17] in "0123456789X"
+
+
+class Arrival(StrEnum):
+    EARLY = "early"
+    ON_TIME = "on_time"
+    LATE = "late"
+
+
+def arrival(slot_at: datetime, now: datetime, early_minutes: int, late_minutes: int) -> Arrival:
+    """Where ``now`` falls against a booking's slot: checked in from ``early_minutes`` before its
+    start to ``late_minutes`` after; later than that the citizen takes a walk-in number."""
+    if now < slot_at - timedelta(minutes=early_minutes):
+        return Arrival.EARLY
+    if now > slot_at + timedelta(minutes=late_minutes):
+        return Arrival.LATE
+    return Arrival.ON_TIME

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from hardware.printer import open_printer
 from hardware.speech import open_announcer
 from hardware.speech.channel import SpeakerChannel, default_channel_dir
+from kiosk.card_reader import CardReaderBridge, ScannerFilter
 from kiosk.flow import KioskFlow
 from kiosk.guidance import GuidanceSpeaker
 from kiosk.window import KioskWindow
@@ -41,6 +42,7 @@ def create_window(
     voice_url: str | None = None,
     speaker_lock: Path | str | None = None,
     player: Player | None = None,
+    idcard_url: str | None = None,
 ) -> QWidget:
     """A ready kiosk window (not shown yet: call ``show()``). Needs a QApplication; never runs Qt's loop.
 
@@ -49,6 +51,8 @@ def create_window(
     ``voice_url`` (``tts://``, ``silent://``, ``record://DIR``, like the display's; None: no 读给我听)
     gives the spoken guidance; ``speaker_lock`` is the directory of the PC's speaker locks it shares
     with a hall display on the same PC (hardware.speech.channel); ``player`` replaces the audio output.
+    ``idcard_url`` (``idcard:serial:/dev/ttyUSB0``, ``idcard:fake:``; None: no reader) opens the ID card
+    reader; a QR scanner that types like a keyboard is always listened for (kiosk.card_reader).
     """
     app = QApplication.instance()
     if isinstance(app, QApplication):
@@ -73,6 +77,12 @@ def create_window(
         window.setCursor(Qt.CursorShape.BlankCursor)  # a touch screen has no pointer to show
     # The printer's health reaches the manager's device list by the heartbeat (at once on a change);
     # the kiosk keeps issuing on screen meanwhile.
+    if idcard_url:
+        window.attach_card_reader(CardReaderBridge(idcard_url, parent=window))
+    scanner = ScannerFilter(parent=window)
+    if isinstance(app, QApplication):
+        app.installEventFilter(scanner)
+    window.attach_scanner(scanner)
     heartbeat = Heartbeat(lambda: connection.client, window.device_states, parent=window)
     window.attach_heartbeat(heartbeat)
     heartbeat.start()
@@ -89,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--printer", default=DEFAULT_PRINTER_URL, help="printer URL: usb://VID:PID, tcp://host:9100, dummy://, preview://DIR ..."
     )
+    parser.add_argument("--idcard", default="", help="ID card reader URL: idcard:serial:/dev/ttyUSB0?baud=115200, idcard:fake: ('' = none)")
     parser.add_argument("--portrait", action="store_true", help="1080×1920 portrait screen")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument("--language", choices=("zh", "en"), default="zh")
@@ -108,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         portrait=True if args.portrait else None,
         voice_url=args.voice or None,
         speaker_lock=args.speaker_lock or None,
+        idcard_url=args.idcard or None,
     )
     window.show()
     return app.exec()

@@ -36,6 +36,7 @@ from typing import Any
 
 from hall.booking import CODE_ALPHABET, CODE_LENGTH
 from hall.tickets import PRIORITY_REASONS
+from kiosk.card import BAD_QR_TEXT, CHECKING_TEXT, LATE_TEXT, CardHolder, booking_code_from_scan, walk_in_text
 from kiosk.texts import (
     BROWSE_NOW_TEXT,
     BROWSE_TILE_TEXT,
@@ -76,19 +77,23 @@ class PrintState(StrEnum):
 class Request:
     """What the window must send. ``key`` is the idempotency key: the same for every retry."""
 
-    kind: str  # "issue" | "check_in"
+    kind: str  # "issue" | "check_in" | "card_check_in"
     key: str
     series: str = ""
     items: tuple[str, ...] = ()
     priority_reason: str | None = None
     code: str = ""
     created_at: float = 0.0
+    holder: CardHolder | None = None  # the ID card read at this kiosk (kiosk.card): hash and mask only
 
     def call(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
         """``(method, args, kwargs)`` for :class:`server.client.HallClient`."""
+        card = {"id_hash": self.holder.id_hash, "id_masked": self.holder.id_masked} if self.holder else {}
+        if self.kind == "card_check_in":
+            return "check_in_by_card", (card["id_hash"], card["id_masked"]), {"key": self.key}
         if self.kind == "check_in":
-            return "check_in", (self.code,), {"key": self.key}
-        return "issue", (self.series,), {"items": list(self.items), "priority_reason": self.priority_reason, "source": "kiosk", "key": self.key}
+            return "check_in", (self.code,), {"key": self.key, **card}
+        return "issue", (self.series,), {"items": list(self.items), "priority_reason": self.priority_reason, "source": "kiosk", "key": self.key, **card}
 
 
 
@@ -128,6 +133,7 @@ class KioskFlow:
     browsing: bool = False  # closed hours: items and materials only, nothing issues
     done_at: float = 0.0
     last_touch: float = 0.0
+    holder: CardHolder | None = None  # 一人一号: the card read for this citizen, until their ticket or the session ends
 
     def __post_init__(self) -> None:
         self.last_touch = self.now()
@@ -282,6 +288,7 @@ class KioskFlow:
         self.go_home()
         self.large_text = self.high_contrast = False
         self.choice_offset = 0
+        self.holder = None
 
     def first_choice(self) -> int:
         """Large mode: the index of the first choice on screen for the current step."""
@@ -391,6 +398,7 @@ class KioskFlow:
             items=(self.item_code,) if self.item_code else (),
             priority_reason=self.priority_reason,
             created_at=self.now(),
+            holder=self.holder,
         )
 
     def confirm(self) -> Request | None:
@@ -446,10 +454,44 @@ class KioskFlow:
             self.message = Text(f"请输入 {CODE_LENGTH} 位预约码", f"Enter the {CODE_LENGTH}-character booking code")
             return None
         if self.pending is None or self.pending.kind != "check_in" or self.pending.code != self.code:
-            self.pending = Request("check_in", self.new_key(), code=self.code, created_at=self.now())
+            self.pending = Request("check_in", self.new_key(), code=self.code, created_at=self.now(), holder=self.holder)
         self.in_flight = True
         self.message = None
         return self.pending
+
+    # ID card and QR scanner (kiosk.card) ------------------------------
+
+    def card_read(self, holder: CardHolder) -> Request | None:
+        """A card was read: check in the holder's booking of today, or ``None`` while busy or offline.
+        From any page but a ticket being made or printed: a card starts a new citizen's turn."""
+        self.touch()
+        if self.in_flight or not self.online or self.step in (Step.ISSUING, Step.PRINTING, Step.PAUSED):
+            return None
+        self.go_home()
+        self.holder = holder
+        self.step = Step.CHECK_IN
+        self.message = CHECKING_TEXT
+        self.pending = Request("card_check_in", self.new_key(), created_at=self.now(), holder=holder)
+        self.in_flight = True
+        return self.pending
+
+    def scanned(self, text: str) -> Request | None:
+        """A scanner burst (a booking's QR) from any page: its check-in request, or ``None``."""
+        self.touch()
+        if self.in_flight or not self.online or self.step in (Step.ISSUING, Step.PRINTING, Step.PAUSED):
+            return None
+        code = booking_code_from_scan(text)
+        holder = self.holder
+        self.go_home()
+        self.holder = holder
+        if code is None:
+            self.message = BAD_QR_TEXT
+            return None
+        self.start_check_in()
+        if self.step is not Step.CHECK_IN:
+            return None
+        self.code = code
+        return self.submit_code()
 
     # ------------------------------------------------------------------ results
 
@@ -458,16 +500,25 @@ class KioskFlow:
         self.in_flight = False
         self.pending = None
         self.ticket = ticket
-        self.message = None
+        self.message = LATE_TEXT if (ticket.get("booking") or {}).get("late") else None
+        self.holder = None  # the next number needs the card again
         self.step = Step.PRINTING
         self.print_state = PrintState.PRINTING
         self.print_fault = None
         self.touch()
 
-    def issue_refused(self, message: Text) -> None:
-        """The server answered with a rule error (4xx): nothing was issued; say why, stay on the page."""
+    def issue_refused(self, message: Text, code: str = "") -> None:
+        """The server answered with a rule error (4xx): nothing was issued; say why, stay on the page.
+        A card check-in without a booking today (or too early) goes home to take a number with the card."""
         self.in_flight = False
         self.message = message
+        if self.pending is not None and self.pending.kind == "card_check_in":
+            self.pending = None
+            self.step = Step.HOME
+            if code == "no_booking_today" and self.holder is not None:
+                self.message = walk_in_text(self.holder)
+            self.touch()
+            return
         if self.step is Step.ISSUING:
             self.step = Step.CONFIRM
         if self.pending is not None and self.pending.kind == "check_in":
@@ -551,7 +602,7 @@ class KioskFlow:
         """Called about once a second; returns True when the kiosk went back to home."""
         if self.in_flight or self.step in (Step.HOME, Step.PAUSED, Step.PRINTING):
             if self.step is Step.HOME and self.now() - self.last_touch > self.IDLE_SECONDS:
-                changed = bool(self.priority_reason or self.large_text or self.high_contrast or self.first_choice())
+                changed = bool(self.priority_reason or self.large_text or self.high_contrast or self.first_choice() or self.holder)
                 if changed:
                     self.end_session()
                 return changed

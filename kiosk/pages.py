@@ -460,7 +460,11 @@ class PageBuilder:
         if ticket.get("priority_reason"):
             left.addWidget(self.label(self.t(f"绿色通道：{flow.priority_name(ticket['priority_reason'])}", f"Priority lane: {flow.priority_name(ticket['priority_reason'])}"), 22, True, self.colors.success))
         if ticket.get("appointment_at"):
-            left.addWidget(self.label(self.t("预约签到成功", "Appointment checked in"), 22, True, self.colors.success))
+            slot = (ticket.get("booking") or {}).get("slot", "")  # the booking's slot (预约时段), when the server gave it
+            done = self.t(f"预约签到成功 · 预约时段 {slot}", f"Appointment checked in · slot {slot}") if slot else self.t("预约签到成功", "Appointment checked in")
+            left.addWidget(self.label(done, 22, True, self.colors.success))
+        if (ticket.get("booking") or {}).get("late") and flow.message is not None:  # a late booking became a walk-in
+            left.addWidget(self.label(self.text(flow.message), 22, True, self.colors.alert_text))
         ahead = int(ticket.get("people_ahead") or 0)
         minutes = ticket.get("estimated_wait_minutes")
         left.addWidget(self.label(self.t(f"前面还有 {ahead} 人", f"{ahead} people ahead of you"), 26))
@@ -524,7 +528,10 @@ class PageBuilder:
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(14)
-        self.title(self.t("预约签到：请输入或扫描 6 位预约码", "Appointment check-in: enter or scan your 6-digit code"), layout, 28)
+        if flow.pending is not None and flow.pending.kind == "card_check_in" and flow.holder is not None:  # 刷身份证 (kiosk.card)
+            self.title(self.t(f"身份证签到：{flow.holder.id_masked}", f"ID card check-in: {flow.holder.id_masked}"), layout, 28)
+        else:
+            self.title(self.t(f"预约签到：请输入或扫描 {CODE_LENGTH} 位预约码", f"Appointment check-in: enter or scan your {CODE_LENGTH}-character code"), layout, 28)
         shown = " ".join(flow.code.ljust(CODE_LENGTH, "_"))
         code = self.label(shown, 54, bold=True, color=self.colors.title, wrap=False)
         code.setObjectName("code")

@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
 
 from hardware.printer import FaultKind, PrinterFault, PrinterStatus, Readiness, TicketPrinter
 from hardware.printer.status import printer_health
+from kiosk.card import CardHolder
+from kiosk.card_reader import CardReaderBridge, ScannerFilter
 from kiosk.flow import KioskFlow, Request, Step, Text
 from kiosk.guidance import GuidanceSpeaker
 from kiosk.pages import PageBuilder
@@ -94,6 +96,8 @@ class KioskWindow(QWidget):
         self._slip_fault: FaultKind | None = None  # a failed slip, held until the manager has heard of it
         self._slip_fault_beats: list[DeviceStates] = []
         self._poll_busy = False
+        self.card_reader: CardReaderBridge | None = None  # the ID card reader, when the kiosk has one
+        self.scanner: ScannerFilter | None = None  # the QR scanner's key filter on the application
 
         self.page_builder = PageBuilder(self.flow, self._intent, self._confirm, self._submit_code, self._reprint)
 
@@ -335,7 +339,7 @@ class KioskWindow(QWidget):
             self.flow.went_offline()
             self._probe_timer.start()
         else:
-            self.flow.issue_refused(Text(error.zh or "取号失败，请重试", error.en or "could not issue a ticket; please retry"))
+            self.flow.issue_refused(Text(error.zh or "取号失败，请重试", error.en or "could not issue a ticket; please retry"), error.code)
             if error.code == "hall_not_taking_walk_ins":
                 self.refresh_snapshot()
         self.render()
@@ -418,6 +422,7 @@ class KioskWindow(QWidget):
             if request is not None:
                 self._send(request)
             self.refresh_snapshot()
+            self._fetch_id_key()
         else:
             self.flow.went_offline()
             self._probe_timer.start()
@@ -447,10 +452,10 @@ class KioskWindow(QWidget):
         self.devices_changed.connect(heartbeat.changed)
 
     def device_states(self) -> DeviceStates:
-        """The kiosk's devices for the heartbeat: the printer, once it has answered."""
-        if self.printer_health is None:
-            return {}
-        states = {"printer": dict(self.printer_health)}
+        """The kiosk's devices for the heartbeat: the printer, once it has answered; the ID card reader."""
+        states = {"printer": dict(self.printer_health)} if self.printer_health is not None else {}
+        if self.card_reader is not None:
+            states["idcard"] = self.card_reader.health_state()
         if self._slip_fault is not None:
             self._slip_fault_beats.append(states)  # the very dict the heartbeat sends and, once accepted, keeps
             del self._slip_fault_beats[:-50]
@@ -498,14 +503,52 @@ class KioskWindow(QWidget):
             self.printer_health = health
             self.devices_changed.emit()
 
+    # ------------------------------------------------------------------ ID card and QR scanner (kiosk.card_reader)
+
+    def attach_card_reader(self, reader: CardReaderBridge) -> None:
+        """Cards read become check-ins (or a walk-in under 一人一号); the hall key is fetched now."""
+        self.card_reader = reader
+        reader.holder_read.connect(self.card_read)
+        reader.card_refused.connect(self._card_refused)
+        reader.key_wanted.connect(self._fetch_id_key)
+        self._fetch_id_key()
+
+    def attach_scanner(self, scanner: ScannerFilter) -> None:
+        self.scanner = scanner
+        scanner.scanned.connect(self.scanned)
+
+    def _fetch_id_key(self) -> None:
+        reader = self.card_reader
+        if reader is None or reader.has_key or self._closed:
+            return
+        self.connection.call("id_key", on_done=reader.set_key, on_error=lambda _error: None)
+
+    def card_read(self, holder: CardHolder) -> None:
+        self._render_and_send(self.flow.card_read(holder))
+
+    def _card_refused(self, message: Text) -> None:
+        if self.flow.step in (Step.HOME, Step.CHECK_IN, Step.CONFIRM) and not self.flow.in_flight:
+            self.flow.message = message
+            self.render()
+
+    def scanned(self, text: str) -> None:
+        self._render_and_send(self.flow.scanned(text))
+
+    def _render_and_send(self, request: Request | None) -> None:
+        self.render()
+        if request is not None:
+            self._send(request)
+
     # ------------------------------------------------------------------ Qt events
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """A barcode scanner types the booking code and Enter, like a keyboard."""
         text = event.text()
         if text and text.isascii() and text.isalnum():
+            before = (self.flow.step, self.flow.code)
             self.flow.key_digit(text)
-            self.render()
+            if (self.flow.step, self.flow.code) != before:  # a scanner's burst on another page changes nothing: no redraw per key
+                self.render()
         elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._submit_code()
         elif event.key() == Qt.Key.Key_Backspace:
@@ -538,6 +581,8 @@ class KioskWindow(QWidget):
             self.heartbeat.stop()
         if self.events is not None:
             self.events.stop()
+        if self.card_reader is not None:
+            self.card_reader.stop()
         self.print_pool.waitForDone(5000)
 
     def closeEvent(self, event: Any) -> None:

@@ -35,6 +35,7 @@ from db.common import Actor
 from db.config_ops import ConfigStore
 from db.cross_training import CrossTrainingCache
 from db.forecasts import ProfileCache, forecast_day
+from db.identity import Person
 from db.models import Hall as HallRow
 from db.photos import PhotoOps
 from db.planning import planning_state
@@ -312,7 +313,8 @@ def create_app(
 
     @app.post("/api/tickets", status_code=201)
     async def issue(body: s.IssueRequest, actor: Kiosk, key: IdempotencyKey = None) -> dict[str, Any]:
-        return await write(lambda: store.issue_ticket(actor, body.series, body.items, body.priority_reason, body.source, key))
+        person = Person.of(body.id_hash, body.id_masked)
+        return await write(lambda: store.issue_ticket(actor, body.series, body.items, body.priority_reason, body.source, key, person=person))
 
     @app.get("/api/tickets/find")
     def find_ticket(number: s.NumberText, actor: Annotated[Actor, Depends(roles("clerk", "manager", "guide"))]) -> dict[str, Any]:
@@ -354,7 +356,19 @@ def create_app(
 
     @app.post("/api/appointments/check-in", status_code=201)
     async def check_in(body: s.CheckInRequest, actor: Kiosk, key: IdempotencyKey = None) -> dict[str, Any]:
-        return await write(lambda: store.check_in(actor, body.code, key))
+        return await write(lambda: store.check_in(actor, body.code, key, Person.of(body.id_hash, body.id_masked)))
+
+    @app.post("/api/appointments/check-in-by-card", status_code=201)
+    async def check_in_by_card(body: s.CardCheckInRequest, actor: Kiosk, key: IdempotencyKey = None) -> dict[str, Any]:
+        """刷身份证签到: today's booking of the card's holder (404 no_booking_today: take a number)."""
+        person = Person.required(body.id_hash, body.id_masked)
+        return await write(lambda: store.check_in_by_card(actor, person, key))
+
+    @app.get("/api/kiosk/id-key")
+    def id_key(actor: Annotated[Actor, Depends(roles("kiosk"))]) -> dict[str, Any]:
+        """The hall's key for ID hashes: a kiosk hashes a card with it, so the number never leaves the kiosk.
+        Kiosk tokens only (not even the manager's): whoever holds the key can test guessed numbers."""
+        return store.identity_key(actor)
 
     # ------------------------------------------------------------------ windows (counter actions)
 

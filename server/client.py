@@ -191,9 +191,12 @@ class HallClient:
         return self.request("GET", "/api/me")
 
     def issue(
-        self, series: str, items: list[str] | None = None, priority_reason: str | None = None, source: str = "kiosk", key: str | None = None
+        self, series: str, items: list[str] | None = None, priority_reason: str | None = None, source: str = "kiosk", key: str | None = None,
+        id_hash: str = "", id_masked: str = "",
     ) -> dict[str, Any]:
-        body = {"series": series, "items": items or [], "priority_reason": priority_reason, "source": source}
+        body: dict[str, Any] = {"series": series, "items": items or [], "priority_reason": priority_reason, "source": source}
+        if id_hash or id_masked:
+            body.update(id_hash=id_hash, id_masked=id_masked)
         return self.request("POST", "/api/tickets", body, key or self.new_key())
 
     def guide_issue(
@@ -221,8 +224,18 @@ class HallClient:
     def requeue(self, ticket_id: int) -> dict[str, Any]:
         return self.request("POST", f"/api/tickets/{ticket_id}/requeue")
 
-    def check_in(self, code: str, key: str | None = None) -> dict[str, Any]:
-        return self.request("POST", "/api/appointments/check-in", {"code": code}, key or self.new_key())
+    def check_in(self, code: str, key: str | None = None, id_hash: str = "", id_masked: str = "") -> dict[str, Any]:
+        body = {"code": code, "id_hash": id_hash, "id_masked": id_masked}
+        return self.request("POST", "/api/appointments/check-in", body, key or self.new_key())
+
+    def check_in_by_card(self, id_hash: str, id_masked: str, key: str | None = None) -> dict[str, Any]:
+        """刷身份证签到; 404 ``no_booking_today`` when the holder has no booking to check in today."""
+        body = {"id_hash": id_hash, "id_masked": id_masked}
+        return self.request("POST", "/api/appointments/check-in-by-card", body, key or self.new_key())
+
+    def id_key(self) -> str:
+        """The hall's key for ID hashes (kiosk): hash a card with hall.identity.id_hash."""
+        return str(self.request("GET", "/api/kiosk/id-key")["key"])
 
     def add_appointment(self, series: str, slot_at: str, name: str = "", phone: str = "", item_code: str = "") -> dict[str, Any]:
         return self.request(

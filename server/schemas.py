@@ -13,6 +13,9 @@ Short = Annotated[str, Field(max_length=100)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]  # a name shown on screens: never empty (spaces are stripped first)
 Code = Annotated[str, Field(min_length=1, max_length=32)]
 Series = Annotated[str, Field(min_length=1, max_length=2, pattern=r"^[A-Z]{1,2}$")]
+# An ID card read at a kiosk: the hall's keyed hash (64 hex) and the masked number, never the number (hall.identity).
+IdHash = Annotated[str, Field(max_length=64, pattern=r"^([0-9a-f]{64})?$")]
+IdMasked = Annotated[str, Field(max_length=18, pattern=r"^([0-9]{4}\*{10}[0-9]{3}[0-9X])?$")]
 NumberText = Annotated[str, Field(min_length=2, max_length=10)]  # a ticket number as printed, e.g. A023
 Note = Annotated[str, Field(max_length=200)]
 
@@ -42,6 +45,8 @@ class IssueRequest(Strict):
     items: list[Code] = Field(default_factory=list, max_length=20)
     priority_reason: Annotated[str, Field(max_length=20)] | None = None
     source: Annotated[str, Field(max_length=16)] = "kiosk"
+    id_hash: IdHash = ""  # 一人一号: the card read at the kiosk (db.identity)
+    id_masked: IdMasked = ""
 
 
 class GuideIssueRequest(Strict):
@@ -65,6 +70,15 @@ class GuideAppointmentRequest(Strict):
 
 class CheckInRequest(Strict):
     code: Annotated[str, Field(min_length=4, max_length=16, pattern=r"^[0-9A-Za-z]+$")]
+    id_hash: IdHash = ""  # 刷身份证 at check-in: the card is kept on the booking and the ticket
+    id_masked: IdMasked = ""
+
+
+class CardCheckInRequest(Strict):
+    """Check-in by ID card (db.card_checkin)."""
+
+    id_hash: IdHash
+    id_masked: IdMasked
 
 
 class AppointmentRequest(Strict):

@@ -279,8 +279,13 @@ def run_demo(args: argparse.Namespace) -> int:
             enroll(None, hall.hall_id, "kiosk", "自助取号机1")["token"],
             printer_url=f"preview://{previews}",
             voice_url="tts://",  # 读给我听, sharing the speaker with the hall display (calls go first)
+            idcard_url="idcard:fake:",  # a simulated 二代身份证 reader: F2 / F3 on the kiosk lay a made-up card on it
         )
+        from kiosk.card_reader import add_swipe_keys
+
+        add_swipe_keys(windows["kiosk"])
         print(f"  kiosk ticket previews: {previews}")
+        print("  kiosk ID card reader (simulated): press F2 or F3 on the kiosk to read one of two made-up cards / 按 F2、F3 模拟刷身份证")
     if (counter := _program("counter")) is not None:
         for number in DEMO_COUNTER_WINDOWS:
             windows[f"counter-{number}"] = counter.create_window(

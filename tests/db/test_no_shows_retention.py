@@ -79,7 +79,8 @@ def test_personal_fields_older_than_the_retention_limit_are_erased_and_statistic
     old = book(env, TUE)
     ticket = env.issue("A")
     with env.hall.engines.write.begin() as connection:
-        connection.execute(update(Ticket).where(Ticket.id == ticket["id"]).values(note="身份证 110101199003074514 电话 13812345678"))
+        connection.execute(update(Ticket).where(Ticket.id == ticket["id"]).values(note="身份证 110101199003074514 电话 13812345678", id_hash="a" * 64, id_masked="3701**********1234"))
+        connection.execute(update(Appointment).where(Appointment.code == old).values(id_hash="b" * 64))
     newer_day = TUE + timedelta(days=29)  # a Monday
     env.clock.set(at(newer_day, 10))
     newer = book(env, newer_day, phone="13900001111")
@@ -91,6 +92,7 @@ def test_personal_fields_older_than_the_retention_limit_are_erased_and_statistic
     rows = {r.code: r for r in env.rows(Appointment)}
     gone = rows[old]
     assert (gone.name_masked, gone.contact_masked, gone.phone_hash, gone.verify_hash, gone.request_token) == ("", "", "", "", None)
+    assert gone.id_hash == "" and (env.ticket(ticket["id"]).id_hash, env.ticket(ticket["id"]).id_masked) == ("", "")  # 一人一号's card
     assert gone.slot_at == at(TUE, 14) and gone.item_code == "C02"  # the booking still counts in the figures
     kept = rows[newer]
     assert kept.name_masked == "张*" and kept.contact_masked == "139****1111" and kept.phone_hash
