@@ -313,11 +313,11 @@ def spaced_code(code: str) -> str:
 
 
 def booking_answer(made: Mapping[str, Any]) -> tuple[str, str]:
-    """(headline, details) after a phone booking: the code to read out, then what was booked."""
+    """(code, details) after a phone booking: the code to read out (grouped), then what was booked."""
     item = made.get("item") or {}
     details = (
         f"{made.get('date', '')} {made.get('weekday_zh', '')} {made.get('slot', '')} · {item.get('code', '')} {item.get('name_zh', '')}\n"
         f"{made.get('name', '')} · {made.get('phone', '')}（号码已隐去 masked）\n"
         "请告知来电人：在预约时段凭预约码到大厅取号。  Tell the caller: check in at the hall with this code during the slot."
     )
-    return f"预约码 Booking code：{spaced_code(str(made.get('code', '')))}", details
+    return spaced_code(str(made.get("code", ""))), details

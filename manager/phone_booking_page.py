@@ -2,7 +2,8 @@
 
 Item → day → slot (each with the places left, from the same lists the /b page offers) → the
 caller's name and mobile number → 预约 (Enter in any field submits). The answer is the booking
-code, in large type and grouped in fives, to read to the caller. The server applies every rule
+code, in large type and grouped in fives, to read to the caller; the typed name and number are
+then cleared (the answer shows them masked). The server applies every rule
 (places left, one booking per category and day, the weekly limit, a 爽约 suspension) and its
 refusal is shown in Chinese and English; the form's choices and words are
 :mod:`manager.bookings_text`.
@@ -90,20 +91,28 @@ class PhoneBookingPage(QWidget):
         self.message = QLabel(wordWrap=True)
         self.message.setFont(theme.font(12, True))
         form.addRow(self.message)
-        root.addWidget(box, 3)
+        left = QVBoxLayout()
+        left.addWidget(box)
+        left.addStretch(1)
+        root.addLayout(left, 3)
 
         answer = QGroupBox("请读给来电人  Read to the caller")
         a = QVBoxLayout(answer)
+        code_title = QLabel("预约码  Booking code")
+        code_title.setFont(theme.font(13, True))
+        a.addWidget(code_title)
         self.code_label = QLabel("—")
-        self.code_label.setFont(theme.font(26, True))
+        self.code_label.setFont(theme.font(30, True))
         self.code_label.setStyleSheet(f"color: {theme.BLUE_DARK};")
         self.code_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details_label = QLabel(wordWrap=True)
         self.details_label.setFont(theme.font(12))
         a.addWidget(self.code_label)
         a.addWidget(self.details_label)
-        a.addStretch(1)
-        root.addWidget(answer, 2)
+        right = QVBoxLayout()
+        right.addWidget(answer)
+        right.addStretch(1)
+        root.addLayout(right, 2)
 
         QWidget.setTabOrder(self.item_box, self.day_box)
         QWidget.setTabOrder(self.day_box, self.slot_box)
@@ -188,9 +197,11 @@ class PhoneBookingPage(QWidget):
         self._busy = False
         self.submit_button.setEnabled(True)
         self.last = made
-        headline, details = booking_answer(made)
-        self.code_label.setText(headline)
+        code, details = booking_answer(made)
+        self.code_label.setText(code)
         self.details_label.setText(details)
+        self.name_edit.clear()  # the caller's number stays on screen only masked
+        self.phone_edit.clear()
         self._say(True, "预约成功，请把预约码读给来电人", "Booked: read the code to the caller")
         self._load_slots()  # the slot shows one place fewer
         self.booked.emit(made)

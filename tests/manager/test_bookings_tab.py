@@ -111,7 +111,10 @@ def test_a_phone_booking_through_the_form_takes_a_place_and_a_refusal_is_shown(q
     listed = manager.bookings_day(date(2026, 11, 18))
     assert [(b["code"], b["channel"], b["phone"]) for b in listed] == [(code, "phone", "138****5678")]
 
+    assert form.name_edit.text() == "" and form.phone_edit.text() == ""  # only the masked number stays on screen
     # the same number again that day and category: refused by the server, in both languages
+    form.name_edit.setText("李四")
+    form.phone_edit.setText(PHONE)
     form.choose("C02", "2026-11-18", "14:30")
     with qtbot.waitSignal(form.refused, timeout=10_000):
         form.submit()

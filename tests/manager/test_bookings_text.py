@@ -133,5 +133,5 @@ def test_the_phone_forms_choices_and_answer() -> None:
     headline, details = booking_answer(
         {"code": "ABCDEFGHJK", "date": "2026-11-18", "weekday_zh": "周三", "slot": "14:30-15:00", "name": "张*", "phone": "138****5678", "item": {"code": "C02", "name_zh": "抵押登记"}}
     )
-    assert headline == "预约码 Booking code：ABCDE FGHJK"
+    assert headline == "ABCDE FGHJK"
     assert "2026-11-18 周三 14:30-15:00 · C02 抵押登记" in details and "138****5678" in details
