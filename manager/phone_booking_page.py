@@ -203,14 +203,14 @@ class PhoneBookingPage(QWidget):
         self.name_edit.clear()  # the caller's number stays on screen only masked
         self.phone_edit.clear()
         self._say(True, "预约成功，请把预约码读给来电人", "Booked: read the code to the caller")
-        self._load_slots()  # the slot shows one place fewer
+        self._load_days()  # the day and the slot show one place fewer
         self.booked.emit(made)
 
     def _refused(self, error: ApiError) -> None:
         self._busy = False
         self.submit_button.setEnabled(True)
         self._say(False, f"未能预约：{error.zh}", f"Not booked: {error.en}")
-        self._load_slots()
+        self._load_days()
         self.refused.emit(error.code)
 
     def next_caller(self) -> None:

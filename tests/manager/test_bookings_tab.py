@@ -108,6 +108,8 @@ def test_a_phone_booking_through_the_form_takes_a_place_and_a_refusal_is_shown(q
     slots = manager.booking_slots("C02", date(2026, 11, 18))["slots"]
     assert next(s for s in slots if s["start"] == "14:00")["left"] == 2
     wait_for(qtbot, lambda: "余 2 个 left" in form.slot_box.currentText())
+    left = next(d["left"] for d in manager.booking_days("C02")["days"] if d["date"] == "2026-11-18")
+    assert form.day_box.currentData() == "2026-11-18" and f"余 {left} 个 left" in form.day_box.currentText()
     listed = manager.bookings_day(date(2026, 11, 18))
     assert [(b["code"], b["channel"], b["phone"]) for b in listed] == [(code, "phone", "138****5678")]
 
