@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QTableWidget, QTableWidgetItem, QWidget
 
 from server.client import ApiError, Download
 from ui.worker import run_in_background
@@ -54,3 +54,15 @@ class SavesDownloads:
     def _export_failed(self, error: ApiError) -> None:
         self._say(False, f"导出失败：{error.zh}", f"Export failed: {error.en}", both=True)
         self.query_failed.emit(error.code)
+
+
+def ask_save_path(parent: QWidget, title: str, name: str, filters: str, chosen: Callable[[Path], None]) -> QFileDialog:
+    """An open (non-blocking) save dialog proposing ``name``; ``chosen`` gets the path picked."""
+    dialog = QFileDialog(parent, title, name, filters)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)  # the same everywhere, and testable
+    dialog.selectFile(name)
+    dialog.fileSelected.connect(lambda selected: chosen(Path(selected)))
+    dialog.finished.connect(dialog.deleteLater)
+    dialog.open()
+    return dialog

@@ -32,6 +32,7 @@ from manager.advice import IdleTracker, advise_hall, snapshot_now
 from manager.alerts_tab import AlertsTab
 from manager.attendance_view import AttendanceView
 from manager.audit_tab import AuditTab
+from manager.bookings_tab import BookingsTab
 from manager.console_text import hall_zone, short_time
 from manager.device_watch import DEVICE_POLL_SECONDS, ServerClock
 from manager.devices_tab import DevicesTab
@@ -51,6 +52,7 @@ from ui.heartbeat import Heartbeat
 DEVICE_EVENTS = ("device_health", "device_enrolled", "device_revoked", "device_alert")
 # Who is on duty changed: a login or logout anywhere, a 签退, the manager's roster edit.
 ROSTER_EVENTS = ("roster_changed", "clerk_logged_in", "clerk_logged_out")
+BOOKING_EVENTS = ("appointment_added", "appointment_cancelled", "appointment_moved")  # a check-in shows on the next refresh
 
 
 class ManagerWindow(QWidget):
@@ -121,6 +123,7 @@ class ManagerWindow(QWidget):
         self.staffing_page = StaffingTab(conn)
         self.roster_page = RosterTab(self.actions)
         self.attendance_page = AttendanceView(conn)
+        self.bookings_page = BookingsTab(conn)  # 预约: calendar, 电话预约, settings
         # (page, Chinese, English): labels read "实时 Live"; where the window is too narrow for all of
         # them (a 1280-px screen), Chinese only, the English in each tab's tooltip.
         self._tab_names: list[tuple[QWidget, str, str]] = [
@@ -136,6 +139,7 @@ class ManagerWindow(QWidget):
             (self.staffing_page, "排班建议", "Staffing"),
             (self.reports_page, "统计报表", "Reports"),
             (self.attendance_page, "考勤", "Attendance"),
+            (self.bookings_page, "预约", "Bookings"),
         ]
         self._alert_count = 0
         for page, zh, en in self._tab_names:
@@ -200,6 +204,8 @@ class ManagerWindow(QWidget):
             return
         if kind == "followup_changed":
             self.followups_page.load_followups()
+        elif kind in BOOKING_EVENTS and self.tabs.currentWidget() is self.bookings_page:
+            self.bookings_page.bookings_changed()
         elif kind in ROSTER_EVENTS:
             self.roster_page.load_roster()
         elif kind in DEVICE_EVENTS:
@@ -231,6 +237,8 @@ class ManagerWindow(QWidget):
             self.attendance_page.query()  # first visit: today
         elif widget is self.staffing_page and self.staffing_page.plan is None:
             self.staffing_page.load()  # first visit: today's plan
+        elif widget is self.bookings_page:
+            self.bookings_page.load()
 
     def _say(self, ok: bool, text: str) -> None:
         colour = theme.GREEN if ok else theme.RED
@@ -271,6 +279,7 @@ class ManagerWindow(QWidget):
         self._show_devices()
         self.settings_page.show_snapshot(snapshot)
         self.reports_page.set_hall(snapshot)
+        self.bookings_page.set_hall(snapshot)
         if hall.get("business_day"):
             self.staffing_page.set_today(date.fromisoformat(hall["business_day"]), hall.get("name_zh", ""))
             self.attendance_page.set_today(date.fromisoformat(hall["business_day"]))

@@ -472,6 +472,36 @@ class HallClient:
         """The printable monthly report (PDF)."""
         return self._download("/api/reports/monthly.pdf", {"month": f"{year:04d}-{month:02d}"}, f"monthly-{year:04d}-{month:02d}.pdf")
 
+    # ------------------------------------------------------------------ 预约, the manager's side (server/booking/staff_routes.py)
+
+    def bookings_calendar(self, start: date, days: int) -> dict[str, Any]:
+        """Per day, slot and category: booked / capacity, fill rate, checked in, no-shows."""
+        return dict(self._get("/api/bookings/calendar", {"start": start.isoformat(), "days": days}).json())
+
+    def bookings_day(self, day: date) -> list[dict[str, Any]]:
+        """A day's bookings, names and numbers masked."""
+        return list(self._get("/api/bookings/day", {"day": day.isoformat()}).json())
+
+    def export_bookings_day(self, day: date) -> Download:
+        return self._download("/api/bookings/day.csv", {"day": day.isoformat()}, f"bookings-{day}.csv")
+
+    def bookings_settings(self) -> dict[str, Any]:
+        return dict(self._get("/api/bookings/settings", {}).json())
+
+    def booking_items(self) -> dict[str, Any]:
+        return dict(self._get("/api/bookings/items", {}).json())
+
+    def booking_days(self, item: str) -> dict[str, Any]:
+        return dict(self._get("/api/bookings/days", {"item": item}).json())
+
+    def booking_slots(self, item: str, day: date) -> dict[str, Any]:
+        return dict(self._get("/api/bookings/slots", {"item": item, "day": day.isoformat()}).json())
+
+    def phone_booking(self, item: str, day: date, start: str, name: str, phone: str) -> dict[str, Any]:
+        """电话预约: booked at once for the citizen on the line; the answer carries the booking code."""
+        body = {"item": item, "day": day.isoformat(), "start": start, "name": name, "phone": phone}
+        return dict(self.request("POST", "/api/bookings/phone", body))
+
     def events_after(self, after: int, timeout: float = 5.0, until: int | None = None) -> Iterator[dict[str, Any]]:
         """Read the event stream (blocking) from ``after``; ends after ``timeout`` s of silence."""
         from websockets.sync.client import connect
