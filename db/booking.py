@@ -27,6 +27,7 @@ from sqlalchemy import Table, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from db.models import Appointment, BookingSlot, Category, Hall, Item, WindowCategory
+from db.notifications import add_contact, queue_booking
 from db.security import mask_name, mask_phone
 from db.store import StoreCore
 from db.unit_of_work import UnitOfWork
@@ -263,27 +264,28 @@ class BookingOps(StoreCore):
                     retry_after=60,
                 )
             token, code = secrets.token_urlsafe(18), new_verify_code()
-            uow.session.add(
-                Appointment(
-                    hall_id=hall_id,
-                    code=self._unused_code(uow),
-                    category_id=category.id,
-                    item_code=item.code,
-                    slot_at=slot.start,
-                    slot_minutes=int((slot.end - slot.start).total_seconds() // 60),
-                    business_day=day,
-                    name_masked=mask_name(name),
-                    contact_masked=mask_phone(phone),
-                    channel="online",
-                    status=PENDING,
-                    phone_hash=hashed,
-                    request_token=token,
-                    verify_hash=verify_hash(token, code),
-                    verify_expires_at=uow.now + timedelta(minutes=booking.verify_minutes),
-                    created_at=uow.now,
-                )
+            appointment = Appointment(
+                hall_id=hall_id,
+                code=self._unused_code(uow),
+                category_id=category.id,
+                item_code=item.code,
+                slot_at=slot.start,
+                slot_minutes=int((slot.end - slot.start).total_seconds() // 60),
+                business_day=day,
+                name_masked=mask_name(name),
+                contact_masked=mask_phone(phone),
+                channel="online",
+                status=PENDING,
+                phone_hash=hashed,
+                request_token=token,
+                verify_hash=verify_hash(token, code),
+                verify_expires_at=uow.now + timedelta(minutes=booking.verify_minutes),
+                created_at=uow.now,
             )
+            uow.session.add(appointment)
             uow.session.flush()
+            # The number for the booking's messages (db.notifications): kept in clear only until the code expires unless verified.
+            add_contact(uow, phone, hashed, appointment.verify_expires_at or uow.now, appointment_id=appointment.id)
             return {"request": token, "phone": phone, "verify_code": code, "minutes": booking.verify_minutes}
 
         return self.write(hall_id, work)
@@ -330,7 +332,9 @@ class BookingOps(StoreCore):
             uow.session.flush()
             # No code, name or phone in the event: the stream reaches displays.
             uow.emit("appointment_added", series=category.series, slot_at=row.slot_at.isoformat(), channel="online")
-            return self._booking_view(uow.session, hall, uow.hours, row)
+            view = self._booking_view(uow.session, hall, uow.hours, row)
+            queue_booking(uow, row, view, "confirmed")
+            return view
 
         result = self.write(hall_id, work)
         if isinstance(result, HallRuleError):
@@ -349,6 +353,9 @@ class BookingOps(StoreCore):
                 row.status, row.cancelled_at = CANCELLED, uow.now
                 category = uow.session.get(Category, row.category_id)
                 uow.emit("appointment_cancelled", series=category.series if category else "", slot_at=row.slot_at.isoformat())
+                view = self._booking_view(uow.session, uow.hall, uow.hours, row)
+                queue_booking(uow, row, view, "cancelled")
+                return view
             return self._booking_view(uow.session, uow.hall, uow.hours, row)
 
         return self.write(hall_id, work)
@@ -380,7 +387,9 @@ class BookingOps(StoreCore):
             row.slot_minutes = int((slot.end - slot.start).total_seconds() // 60)
             uow.session.flush()
             uow.emit("appointment_moved", series=category.series, slot_at=row.slot_at.isoformat())
-            return self._booking_view(uow.session, hall, uow.hours, row)
+            view = self._booking_view(uow.session, hall, uow.hours, row)
+            queue_booking(uow, row, view, "moved")
+            return view
 
         return self.write(hall_id, work)
 
