@@ -80,7 +80,8 @@ def test_kiosk_number_gets_soon_then_called_once_each(env: HallEnv) -> None:
     env.store.call_next(clerk, 2)  # A001 called: 3 ahead of A005 (A002-A004)
     assert [(m.kind, m.params) for m in messages(env)] == [("soon", {"number": mine["number"], "ahead": "3"})]
     for _ in range(4):
-        env.store.finish(clerk, 2, "done")
+        env.store.start(clerk, 2)
+        env.store.finish(clerk, 2, "immediate")
         env.store.call_next(clerk, 2)
     kinds = [m.kind for m in messages(env)]
     assert kinds == ["soon", "called"]  # one 即将到号 however many calls pass, one 请到 N 号窗口
