@@ -55,6 +55,7 @@ from hall.text import HallRuleError
 NOTIFICATIONS = Notification.__table__
 CONTACTS = NotifyContact.__table__
 TICKETS = Ticket.__table__
+PHONE_KEY = "_phone_key"  # db.booking.PHONE_KEY (not imported: db.booking imports this module)
 NOTIFY_KEY = "_notify_key"  # in halls.booking: the key of contact hashes when no booking key exists yet
 LEASE_SECONDS = 60.0
 
@@ -79,8 +80,6 @@ class Outgoing:
 
 def contact_hash(uow: UnitOfWork, phone: str) -> str:
     """The hall's keyed hash of a number (db.booking's key, so a booking's and a kiosk's agree)."""
-    from db.booking import PHONE_KEY  # db.booking queues messages through this module
-
     hall = uow.hall
     key = (hall.booking or {}).get(PHONE_KEY) or (hall.booking or {}).get(NOTIFY_KEY)
     if not key:
