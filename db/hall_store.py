@@ -25,6 +25,7 @@ from db.booking import BookingOps
 from db.calling import CallingOps
 from db.devices import DeviceOps
 from db.issuing import IssuingOps
+from db.notifications import NotificationOps
 from db.ratings import RatingOps
 from db.roster import RosterOps
 from db.serving import ServingOps
@@ -32,5 +33,5 @@ from db.snapshot import SnapshotOps
 from db.windows_clerks import WindowsClerksOps
 
 
-class HallStore(IssuingOps, ServingOps, CallingOps, WindowsClerksOps, RosterOps, DeviceOps, RatingOps, SnapshotOps, BookingOps):
+class HallStore(IssuingOps, ServingOps, CallingOps, WindowsClerksOps, RosterOps, DeviceOps, RatingOps, SnapshotOps, BookingOps, NotificationOps):
     """Every hall operation; each public method is one transaction (see :mod:`db.store`)."""
