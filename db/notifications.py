@@ -201,7 +201,7 @@ def queue_after_call(uow: UnitOfWork, ticket: Any, window_number: int) -> None:
                 uow,
                 contact,
                 "called",
-                f"ticket:{ticket.id}:called:{window_number}:{ticket.recall_count if hasattr(ticket, 'recall_count') else 0}",
+                f"ticket:{ticket.id}:called:{window_number}:{ticket.recall_count or 0}",
                 {"number": contact.display_number, "window": str(window_number)},
             )
             continue
@@ -232,6 +232,28 @@ def _people_ahead(uow: UnitOfWork, ticket_id: int) -> int:
         )
     ).scalar_one()
     return int(ahead)
+
+
+def _erase_if_done(uow: UnitOfWork, message_id: int) -> None:
+    """After a message is sent or given up: its number in clear is blanked when nothing more will
+    be sent to it, i.e. it was a ticket's last message (叫号) or the contact's time is over
+    (a cancelled booking, the last reminder), and none of its messages is still open."""
+    connection = uow.connection
+    row = connection.execute(
+        select(NOTIFICATIONS.c.contact_id, NOTIFICATIONS.c.kind, CONTACTS.c.keep_until)
+        .join(CONTACTS, CONTACTS.c.id == NOTIFICATIONS.c.contact_id)
+        .where(NOTIFICATIONS.c.id == message_id)
+    ).first()
+    if row is None:
+        return
+    called_done = select(NOTIFICATIONS.c.id).where(
+        NOTIFICATIONS.c.contact_id == row.contact_id, NOTIFICATIONS.c.kind == "called", NOTIFICATIONS.c.status.notin_(OPEN_STATUSES)
+    )
+    if row.keep_until > uow.now and connection.execute(called_done.limit(1)).first() is None:
+        return
+    still_open = select(NOTIFICATIONS.c.id).where(NOTIFICATIONS.c.contact_id == row.contact_id, NOTIFICATIONS.c.status.in_(OPEN_STATUSES))
+    if connection.execute(still_open.limit(1)).first() is None:
+        connection.execute(update(CONTACTS).where(CONTACTS.c.id == row.contact_id).values(phone_clear="", keep_until=uow.now))
 
 
 # --------------------------------------------------------------------------- the sender's and the console's operations
@@ -311,6 +333,8 @@ class NotificationOps(StoreCore):
                 .where(NOTIFICATIONS.c.id == message_id, NOTIFICATIONS.c.claimed_by == owner, NOTIFICATIONS.c.status.in_(OPEN_STATUSES))
                 .values(status=SENT, sent_at=uow.now, attempts=NOTIFICATIONS.c.attempts + 1, claimed_by="", last_error="")
             )
+            if done.rowcount:
+                _erase_if_done(uow, message_id)
             return bool(done.rowcount)
 
         return self.write(hall_id, work)
@@ -338,6 +362,8 @@ class NotificationOps(StoreCore):
                     next_try_at=uow.now + timedelta(seconds=backoff_seconds(attempts)),
                 )
             )
+            if status == GIVEN_UP:
+                _erase_if_done(uow, message_id)
             return status
 
         return self.write(hall_id, work)
@@ -436,7 +462,11 @@ class NotificationOps(StoreCore):
                     keep_until,
                 )
                 uow.session.flush()
-            return {"ticket_id": ticket_id, "phone": mask_phone(phone)}
+            contact = contact_of(uow.session, ticket_id=ticket_id)
+            ahead = _people_ahead(uow, ticket_id)
+            if contact is not None and ahead <= SOON_AHEAD:  # already close: 即将到号 at once, not at the next call
+                queue_message(uow, contact, "soon", f"ticket:{ticket_id}:soon", {"number": ticket.display_number, "ahead": str(ahead)})
+            return {"ticket_id": ticket_id, "phone": mask_phone(phone), "ahead": ahead}
 
         return self.write(hall_id, work)
 
@@ -452,4 +482,13 @@ class NotificationOps(StoreCore):
         return self.write(hall_id, work)
 
 
-__all__ = ["NotificationOps", "Outgoing", "add_contact", "cancel_open", "contact_of", "queue_after_call", "queue_booking", "queue_message"]
+__all__ = [
+    "NotificationOps",
+    "Outgoing",
+    "add_contact",
+    "cancel_open",
+    "contact_of",
+    "queue_after_call",
+    "queue_booking",
+    "queue_message",
+]

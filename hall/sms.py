@@ -76,11 +76,14 @@ class SmsSettings:
     provider_templates: dict[str, str] = field(default_factory=dict)  # kind -> provider's template id
     sign: str = ""  # 短信签名; the hall's name when empty
     max_attempts: int = MAX_ATTEMPTS
+    url: str = ""  # the gateway (server.notify.gateways): log:..., http(s)://...; "" = nothing is sent
+    key: str = ""  # the provider's key (Authorization: Bearer); never shown or logged
 
 
 def parse_sms(table: dict[str, object]) -> SmsSettings:
-    """The ``[sms]`` table of a hall's config: ``templates`` (kind -> text), ``template_ids``
-    (kind -> provider template id), ``sign``, ``max_attempts``. Unknown kinds or fields are refused."""
+    """The ``[sms]`` table of the server's SMS file (``HALLQ_SMS_CONFIG``): ``url`` and ``key`` of
+    the gateway, ``templates`` (kind -> text), ``template_ids`` (kind -> provider template id),
+    ``sign``, ``max_attempts``. Unknown kinds or fields are refused."""
     templates = dict(DEFAULT_TEMPLATES)
     raw = table.get("templates", {})
     if not isinstance(raw, dict):
@@ -98,8 +101,13 @@ def parse_sms(table: dict[str, object]) -> SmsSettings:
     attempts = table.get("max_attempts", MAX_ATTEMPTS)
     if not isinstance(attempts, int) or isinstance(attempts, bool) or not 1 <= attempts <= 50:
         raise HallRuleError("bad_sms", "max_attempts 应为 1-50", "max_attempts should be 1-50", 422)
-    sign = table.get("sign", "")
-    return SmsSettings(templates, dict(ids), str(sign)[:20], attempts)
+    unknown_fields = set(table) - {"templates", "template_ids", "sign", "max_attempts", "url", "key"}
+    if unknown_fields:
+        raise HallRuleError("bad_sms", f"[sms] 未知设置 {sorted(unknown_fields)}", f"[sms] unknown settings {sorted(unknown_fields)}", 422)
+    sign, url, key = table.get("sign", ""), table.get("url", ""), table.get("key", "")
+    if not all(isinstance(v, str) for v in (sign, url, key)):
+        raise HallRuleError("bad_sms", "[sms] sign、url、key 应为文字", "[sms] sign, url and key should be strings", 422)
+    return SmsSettings(templates, dict(ids), str(sign)[:20], attempts, str(url), str(key))
 
 
 def render(settings: SmsSettings, kind: str, hall_name: str, params: dict[str, str]) -> str:

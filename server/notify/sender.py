@@ -12,13 +12,16 @@ A gateway that fails or hangs slows only this thread: hall operations only queue
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from db.notifications import NotificationOps, Outgoing
-from hall.sms import SmsSettings, render
+from hall.sms import SmsSettings, parse_sms, render
 from server.notify.gateways import GatewayError, Sms, SmsGateway
 
 log = logging.getLogger(__name__)
@@ -124,13 +127,30 @@ class NotifySender:
             self.stats.lost_claims += 1
 
 
-def sender_from_environment(store: NotificationOps) -> NotifySender | None:
-    """A sender on the gateway named by ``HALLQ_SMS_URL`` (key ``HALLQ_SMS_KEY``); None when unset."""
-    import os
+CONFIG_VARIABLE = "HALLQ_SMS_CONFIG"
 
-    from server.notify.gateways import KEY_VARIABLE, URL_VARIABLE, gateway_from_url
 
-    url = os.environ.get(URL_VARIABLE, "")
-    if not url:
+def sms_settings_from_environment(environ: Mapping[str, str] | None = None) -> SmsSettings:
+    """The ``[sms]`` table of the TOML file named by ``HALLQ_SMS_CONFIG`` (hall.sms.parse_sms),
+    with ``HALLQ_SMS_URL`` / ``HALLQ_SMS_KEY`` taking precedence when set."""
+    from server.notify.gateways import KEY_VARIABLE, URL_VARIABLE
+
+    environ = os.environ if environ is None else environ
+    settings = SmsSettings()
+    path = environ.get(CONFIG_VARIABLE, "")
+    if path:
+        with open(path, "rb") as source:
+            settings = parse_sms(tomllib.load(source).get("sms", {}))
+    url, key = environ.get(URL_VARIABLE, "") or settings.url, environ.get(KEY_VARIABLE, "") or settings.key
+    return replace(settings, url=url, key=key)
+
+
+def sender_from_environment(store: NotificationOps, environ: Mapping[str, str] | None = None) -> NotifySender | None:
+    """A sender on the gateway of :func:`sms_settings_from_environment`; None when no URL is set
+    (messages then wait in the outbox, and the daily retention erases their numbers)."""
+    from server.notify.gateways import gateway_from_url
+
+    settings = sms_settings_from_environment(environ)
+    if not settings.url:
         return None
-    return NotifySender(store, gateway_from_url(url, os.environ.get(KEY_VARIABLE, "")))
+    return NotifySender(store, gateway_from_url(settings.url, settings.key), settings)
