@@ -1,0 +1,73 @@
+"""The 短信 API over real HTTP: a kiosk gives a ticket's number (bad numbers refused, nothing
+changes), the manager lists the day's outbox (masked numbers only) and resends a given-up message;
+other roles are refused."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from db.models import Notification, NotifyContact
+from hall.sms import SmsSettings
+from server.client import ApiError
+from server.notify.gateways import GatewayError, Sms
+from server.notify.sender import NotifySender
+from tests.server.conftest import HallServer
+
+PHONE = "13912345678"
+
+
+class Refusing:
+    def __init__(self) -> None:
+        self.refuse = True
+        self.taken: list[Sms] = []
+
+    def send(self, sms: Sms) -> None:
+        if self.refuse:
+            raise GatewayError("HTTP 500")
+        self.taken.append(sms)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_kiosk_number_manager_list_and_resend(hall_server: HallServer) -> None:
+    kiosk = hall_server.kiosk()
+    tickets = [kiosk.issue("A") for _ in range(2)]
+    for bad in ("12345", "<script>alert(1)</script>", "1" * 41, "+1 650 555 0100"):
+        with pytest.raises(ApiError) as refused:
+            kiosk.notify_phone(tickets[1]["id"], bad)
+        assert 400 <= refused.value.status < 500 and refused.value.zh and refused.value.en
+    with hall_server.engines.write.connect() as connection:
+        assert connection.execute(select(NotifyContact.id)).first() is None  # refused input changed nothing
+    signed = kiosk.notify_phone(tickets[1]["id"], PHONE)
+    assert signed["phone"] == "139****5678" and signed["ahead"] == 1
+    with pytest.raises(ApiError) as not_manager:
+        kiosk.notifications()
+    assert not_manager.value.status == 403
+    with pytest.raises(ApiError) as not_kiosk:
+        hall_server.display().notify_phone(tickets[1]["id"], PHONE)
+    assert not_kiosk.value.status == 403
+    with pytest.raises(ApiError) as counter_lists:
+        hall_server.counter(2).notifications()
+    assert counter_lists.value.status == 403
+
+    gateway = Refusing()
+    sender = NotifySender(hall_server.store, gateway, SmsSettings(max_attempts=1), erase_every=3600)
+    sender._last_erase = 1e18  # only what this test drives
+    assert sender.run_once() == 1
+    (row,) = hall_server.manager.notifications()
+    assert (row["kind"], row["status"], row["phone"], row["attempts"], row["last_error"]) == ("soon", "given_up", "139****5678", 1, "HTTP 500")
+    assert PHONE not in str(row)
+    with hall_server.engines.write.connect() as connection:
+        assert connection.execute(select(NotifyContact.phone_clear)).scalar_one() == PHONE  # the ticket's 叫号 is still to come
+    resent = hall_server.manager.resend_notification(row["id"])
+    assert resent == {"id": row["id"], "status": "pending"}
+    with pytest.raises(ApiError) as again:
+        hall_server.manager.resend_notification(row["id"])
+    assert again.value.status == 409 and again.value.code == "not_given_up"
+    with pytest.raises(ApiError) as missing:
+        hall_server.manager.resend_notification(999999)
+    assert missing.value.status == 404
+    gateway.refuse = False
+    assert sender.run_once() == 1 and [s.phone for s in gateway.taken] == [PHONE]
+    with hall_server.engines.write.connect() as connection:
+        assert connection.execute(select(Notification.status)).scalar_one() == "sent"
