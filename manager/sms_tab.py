@@ -70,7 +70,9 @@ class SmsTab(QWidget):
         self.table = make_table(HEADERS)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
-        note = QLabel("手机号码仅显示掩码；号码明文在其最后一条短信发出或放弃后即删除。Numbers are masked; the clear number is erased once its last message is sent or given up.")
+        note = QLabel(
+            "手机号码仅显示掩码；号码明文在其最后一条短信发出或放弃后即删除。Numbers are masked; the clear number is erased once its last message is sent or given up."
+        )
         note.setWordWrap(True)
         note.setStyleSheet(f"color: {theme.GREY};")
         layout.addWidget(note)

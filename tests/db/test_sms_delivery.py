@@ -133,7 +133,11 @@ def test_a_provider_that_fails_then_recovers_gets_every_message_exactly_once(hal
             up = timed_calls(env, clerk, 2, 10)
             env.advance(hours=60)  # every reminder comes due
             sender.wake()
-            wait_until(lambda: all(m.status == "sent" for m in outbox(env)), 20, lambda: [(m.kind, m.status, m.attempts, m.last_error, m.next_try_at) for m in outbox(env) if m.status != "sent"])
+            wait_until(
+                lambda: all(m.status == "sent" for m in outbox(env)),
+                20,
+                lambda: [(m.kind, m.status, m.attempts, m.last_error, m.next_try_at) for m in outbox(env) if m.status != "sent"],
+            )
         finally:
             sender.stop()
             gateway.close()

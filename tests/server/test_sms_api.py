@@ -4,6 +4,10 @@ other roles are refused."""
 
 from __future__ import annotations
 
+import json
+import time
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 
@@ -55,7 +59,13 @@ def test_kiosk_number_manager_list_and_resend(hall_server: HallServer) -> None:
     sender._last_erase = 1e18  # only what this test drives
     assert sender.run_once() == 1
     (row,) = hall_server.manager.notifications()
-    assert (row["kind"], row["status"], row["phone"], row["attempts"], row["last_error"]) == ("soon", "given_up", "139****5678", 1, "HTTP 500")
+    assert (row["kind"], row["status"], row["phone"], row["attempts"], row["last_error"]) == (
+        "soon",
+        "given_up",
+        "139****5678",
+        1,
+        "HTTP 500",
+    )
     assert PHONE not in str(row)
     with hall_server.engines.write.connect() as connection:
         assert connection.execute(select(NotifyContact.phone_clear)).scalar_one() == PHONE  # the ticket's 叫号 is still to come
@@ -71,3 +81,30 @@ def test_kiosk_number_manager_list_and_resend(hall_server: HallServer) -> None:
     assert sender.run_once() == 1 and [s.phone for s in gateway.taken] == [PHONE]
     with hall_server.engines.write.connect() as connection:
         assert connection.execute(select(Notification.status)).scalar_one() == "sent"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_server_sends_through_the_log_gateway_its_environment_names(db_url: str, backend: str, tmp_path: Any, monkeypatch: Any) -> None:
+    """What ``make demo`` does: HALLQ_SMS_URL=log://file; the running server's own sender thread
+    writes each message there (masked number), woken by the commit that queued it."""
+    log_file = tmp_path / "sms.jsonl"
+    monkeypatch.setenv("HALLQ_SMS_URL", f"log://{log_file}")
+    server = HallServer(db_url, backend, poll_seconds=0.2)
+    try:
+        kiosk = server.kiosk()
+        tickets = [kiosk.issue("A") for _ in range(2)]
+        kiosk.notify_phone(tickets[1]["id"], PHONE)
+        clerk = server.clerk(2)
+        clerk.call_next(2)
+        clerk.start(2)
+        clerk.finish(2, "immediate")
+        clerk.call_next(2)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (not log_file.exists() or log_file.read_text(encoding="utf-8").count("\n") < 2):
+            time.sleep(0.1)
+        lines = [json.loads(line) for line in log_file.read_text(encoding="utf-8").splitlines()]
+        assert [line["kind"] for line in lines] == ["soon", "called"]
+        assert lines[1]["text"] == f"【{server.hall.config.name_zh}】请{tickets[1]['number']}号到2号窗口办理。"
+        assert all(line["phone"] == "139****5678" for line in lines) and PHONE not in log_file.read_text(encoding="utf-8")
+    finally:
+        server.close()
