@@ -78,10 +78,16 @@ class PhoneDialog(QDialog):
         self.setObjectName("phone-dialog")
         self.setWindowTitle(self.t("短信提醒", "SMS alert"))
         self.setModal(True)
+        self.setFixedWidth(760)  # a kiosk's touch keypad: big keys, the same size whatever the text
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 24, 32, 24)
         layout.setSpacing(14)
-        title = QLabel(self.t("短信提醒（可选）：输入手机号，前面还有 3 人和叫号时发短信给您", "SMS alert (optional): enter your mobile number for a text when 3 are ahead and when called"))
+        title = QLabel(
+            self.t(
+                "短信提醒（可选）：输入手机号，前面还有 3 人和叫号时发短信给您",
+                "SMS alert (optional): enter your mobile number for a text when 3 are ahead and when called",
+            )
+        )
         title.setWordWrap(True)
         title.setStyleSheet("font-size: 26px; font-weight: bold;")
         layout.addWidget(title)
@@ -128,12 +134,17 @@ class PhoneDialog(QDialog):
 
     def render(self) -> None:
         entry = self.entry
-        self.number.setText(self.t(f"已登记 {entry.done}", f"registered {entry.done}") if entry.done else entry.shown())
+        self.number.setText(f"✓ {entry.done}" if entry.done else entry.shown())
         if entry.error is not None:
             self.message.setText(self.t(*entry.error))
             self.message.setStyleSheet("font-size: 22px; color: #c0392b;")
         elif entry.done:
-            self.message.setText(self.t("将在即将到号和叫号时发短信，号码用后即删除", "You will get a text when 3 are ahead and when called; the number is deleted after use"))
+            self.message.setText(
+                self.t(
+                    "已登记。将在即将到号和叫号时发短信，号码用后即删除",
+                    "Registered: a text when 3 are ahead and when called; the number is deleted after use",
+                )
+            )
             self.message.setStyleSheet("font-size: 22px; color: #1e8449;")
         else:
             self.message.setText(self.t("号码仅用于本次叫号提醒", "Used only for this ticket's alerts"))
@@ -142,7 +153,9 @@ class PhoneDialog(QDialog):
         for key in self.keys:
             key.setEnabled(not busy)
         self.ok.setEnabled(not entry.sending and (bool(entry.done) or len(entry.digits) == 11))
-        self.ok.setText(self.t("完成", "Done") if entry.done else self.t("正在提交…", "Sending…") if entry.sending else self.t("确定", "OK"))
+        self.ok.setText(
+            self.t("完成", "Done") if entry.done else self.t("正在提交…", "Sending…") if entry.sending else self.t("确定", "OK")
+        )
         self.cancel.setVisible(not entry.done)
 
     def submit(self) -> None:

@@ -60,7 +60,7 @@ def test_the_ticket_page_takes_a_number_for_sms_alerts(qtbot: Any, make_kiosk: A
     assert dialog.findChild(QLabel, "phone-number").text() == "139 1234 5678"
     press("phone-ok")
     qtbot.waitUntil(lambda: dialog.entry.done == "139****5678", timeout=TIMEOUT)
-    assert "139****5678" in dialog.findChild(QLabel, "phone-number").text() and dialog.entry.digits == ""
+    assert dialog.findChild(QLabel, "phone-number").text() == "✓ 139****5678" and dialog.entry.digits == ""
     with hall_server.hall.engines.write.connect() as connection:
         (row,) = connection.execute(select(NotifyContact)).all()
     assert row.ticket_id == window.flow.ticket["id"] and row.phone_masked == "139****5678" and len(row.phone_hash) == 64
