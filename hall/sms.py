@@ -51,6 +51,7 @@ DEFAULT_TEMPLATES: dict[str, str] = {
     "remind_hour": "【{hall}】提醒：您 {slot} 预约的{item}一小时后开始，请准时到厅取号。",
     "soon": "【{hall}】您的{number}号前面还有{ahead}人，即将到号，请回到大厅等候。",
     "called": "【{hall}】请{number}号到{window}号窗口办理。",
+    "verify": "【{hall}】您的预约验证码是{code}，{minutes}分钟内有效，请勿告诉他人。",
 }
 KINDS = tuple(DEFAULT_TEMPLATES)
 REMINDERS = ("remind_day", "remind_hour")
@@ -62,6 +63,7 @@ KIND_TEXT = {
     "remind_hour": ("一小时前提醒", "hour-before reminder"),
     "soon": ("即将到号", "turn coming"),
     "called": ("叫号", "called"),
+    "verify": ("预约验证码", "booking code"),  # sent at once, not through the outbox (server.notify.verification)
 }
 MAX_TEXT = 120  # characters: a long message costs several SMS and reads badly on a phone
 _FIELD = re.compile(r"{(\w+)}")

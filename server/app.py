@@ -54,6 +54,7 @@ from server.exports import ExportFile, export_ratings, export_report, monthly_di
 from server.exports.attendance import export_attendance
 from server.limits import Limits, LimitsMiddleware
 from server.notify.sender import NotifySender, sender_from_environment
+from server.notify.verification import GatewayVerificationSender
 from server.outage import RETRY_AFTER_SECONDS, OutageLog, OutageWatch, StorageFaultLog, is_outage
 from server.shaping import shape_event, shape_snapshot, shape_ticket
 
@@ -736,6 +737,8 @@ def create_app(
 
     # ------------------------------------------------------------------ booking pages (public, /b)
 
+    if verification is None and sms is not None:  # codes through the hall's SMS gateway, at once
+        verification = GatewayVerificationSender(sms.gateway, sms.settings)
     app.include_router(booking_router(store, verification or LogVerificationSender.from_environment()))
     # the manager's 预约 tab (calendar, settings, 电话预约): manager role only
     app.include_router(staff_booking_router(BookingStaffOps(store), roles("manager")))

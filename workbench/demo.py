@@ -261,8 +261,8 @@ def run_demo(args: argparse.Namespace) -> int:
     manager_token = enroll(None, hall.hall_id, "manager", "管理端（演示）")["token"]
     print(f"hallq demo: server {server.url}  database {database}")
     print(f"  phone page of any ticket: {server.url}/t/<public id on the ticket>; API docs: {server.url}/docs")
-    print(f"  手机预约 / citizen bookings: {server.url}/b (verification codes go to the log in the demo)")
-    print(f"  短信 / text messages (log only, not sent): {os.environ['HALLQ_SMS_URL'].removeprefix('log://')}")
+    print(f"  手机预约 / citizen bookings: {server.url}/b")
+    print(f"  短信 / text messages and booking codes (log only, not sent): {os.environ['HALLQ_SMS_URL'].removeprefix('log://')}")
     print(f"  manager token: {manager_token}")
     simulation = SimulatedHall(server.url, hall.store, hall.hall_id, DEMO_COUNTER_WINDOWS)
     simulation.start()

@@ -16,6 +16,7 @@ from hall.sms import SmsSettings
 from server.client import ApiError
 from server.notify.gateways import GatewayError, Sms
 from server.notify.sender import NotifySender
+from server.notify.verification import GatewayVerificationSender
 from tests.server.conftest import HallServer
 
 PHONE = "13912345678"
@@ -108,3 +109,25 @@ def test_the_server_sends_through_the_log_gateway_its_environment_names(db_url: 
         assert all(line["phone"] == "139****5678" for line in lines) and PHONE not in log_file.read_text(encoding="utf-8")
     finally:
         server.close()
+
+
+def test_booking_codes_go_through_the_gateway_and_a_failure_is_a_clear_503() -> None:
+    class Recording:
+        def __init__(self) -> None:
+            self.fail = False
+            self.sent: list[Sms] = []
+
+        def send(self, sms: Sms) -> None:
+            if self.fail:
+                raise GatewayError("HTTP 500")
+            self.sent.append(sms)
+
+    gateway = Recording()
+    sender = GatewayVerificationSender(gateway, SmsSettings(sign="示范县政务"))
+    sender.send(PHONE, "123456", 10)
+    (sms,) = gateway.sent
+    assert sms.phone == PHONE and sms.kind == "verify"
+    assert sms.text == "【示范县政务】您的预约验证码是123456，10分钟内有效，请勿告诉他人。"
+    gateway.fail = True
+    with pytest.raises(RuntimeError):  # server.booking.routes turns any failure into 503 send_failed
+        sender.send(PHONE, "654321", 10)
