@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Appointment, BookingSlot, Category, Hall, Item, WindowCategory
 from db.no_shows import check_not_suspended
+from db.notifications import add_contact, queue_booking
 from db.security import mask_name, mask_phone
 from db.store import StoreCore
 from db.unit_of_work import UnitOfWork
@@ -270,6 +271,8 @@ class BookingOps(StoreCore):
             row.verify_expires_at = uow.now + timedelta(minutes=booking.verify_minutes)
             uow.session.add(row)
             uow.session.flush()
+            # The number for the booking's messages (db.notifications): kept in clear only until the code expires unless verified.
+            add_contact(uow, phone, hashed, row.verify_expires_at or uow.now, appointment_id=row.id)
             return {"request": token, "phone": phone, "verify_code": code, "minutes": booking.verify_minutes}
 
         return self.write(hall_id, work)
@@ -316,7 +319,9 @@ class BookingOps(StoreCore):
             uow.session.flush()
             # No code, name or phone in the event: the stream reaches displays.
             uow.emit("appointment_added", series=category.series, slot_at=row.slot_at.isoformat(), channel="online")
-            return self._booking_view(uow.session, hall, uow.hours, row)
+            view = self._booking_view(uow.session, hall, uow.hours, row)
+            queue_booking(uow, row, view, "confirmed")
+            return view
 
         result = self.write(hall_id, work)
         if isinstance(result, HallRuleError):
@@ -335,6 +340,9 @@ class BookingOps(StoreCore):
                 row.status, row.cancelled_at = CANCELLED, uow.now
                 category = uow.session.get(Category, row.category_id)
                 uow.emit("appointment_cancelled", series=category.series if category else "", slot_at=row.slot_at.isoformat())
+                view = self._booking_view(uow.session, uow.hall, uow.hours, row)
+                queue_booking(uow, row, view, "cancelled")
+                return view
             return self._booking_view(uow.session, uow.hall, uow.hours, row)
 
         return self.write(hall_id, work)
@@ -366,7 +374,9 @@ class BookingOps(StoreCore):
             row.slot_minutes = int((slot.end - slot.start).total_seconds() // 60)
             uow.session.flush()
             uow.emit("appointment_moved", series=category.series, slot_at=row.slot_at.isoformat())
-            return self._booking_view(uow.session, hall, uow.hours, row)
+            view = self._booking_view(uow.session, hall, uow.hours, row)
+            queue_booking(uow, row, view, "moved")
+            return view
 
         return self.write(hall_id, work)
 

@@ -21,6 +21,7 @@ from db.common import Actor
 from db.hall_store import HallStore
 from db.models import Appointment, AuditEntry, Category
 from db.no_shows import NO_SHOW, check_not_suspended, count_no_shows, hall_booking
+from db.notifications import add_contact, queue_booking
 from db.retention import erase_personal_data
 from db.unit_of_work import UnitOfWork
 from hall.booking import check_bookable, day_slots, find_slot, normalize_name, normalize_phone
@@ -78,7 +79,9 @@ class BookingStaffOps:
                         capacity = next((cap for s, cap, _t in slots_by_category[c.id] if s.start == slot.start), 0)
                         cell = counts.get((c.id, slot.start), {"booked": 0, "checked_in": 0, "no_show": 0})
                         cells.append({"series": c.series, "capacity": capacity, **cell, "fill": _fill(cell["booked"], capacity)})
-                    slot_rows.append({"start": f"{slot.start:%H:%M}", "label": slot.label, "bookings_only": slot.bookings_only, "cells": cells})
+                    slot_rows.append(
+                        {"start": f"{slot.start:%H:%M}", "label": slot.label, "bookings_only": slot.bookings_only, "cells": cells}
+                    )
                 total_booked = sum(cell["booked"] for s in slot_rows for cell in s["cells"])
                 total_capacity = sum(cell["capacity"] for s in slot_rows for cell in s["cells"])
                 out_days.append(
@@ -160,7 +163,10 @@ class BookingStaffOps:
             detail = {"code": row.code, "item": item.code, "slot": f"{day.isoformat()} {slot.label}", "phone": row.contact_masked}
             uow.session.add(AuditEntry(hall_id=uow.hall_id, actor=actor.label, action="phone_booking", detail=detail, created_at=uow.now))
             uow.emit("appointment_added", series=category.series, slot_at=row.slot_at.isoformat(), channel=PHONE_CHANNEL)
-            return store._booking_view(uow.session, uow.hall, uow.hours, row)
+            view = store._booking_view(uow.session, uow.hall, uow.hours, row)
+            add_contact(uow, phone, hashed, uow.now, appointment_id=row.id)  # 短信: confirmation and reminders
+            queue_booking(uow, row, view, "confirmed")
+            return view
 
         return store.write(actor.hall_id, work)
 

@@ -42,6 +42,7 @@ from db.common import (
 )
 from db.fast_sql import run
 from db.models import AuditEntry, Category, ClerkSession, Ticket, Window
+from db.notifications import queue_after_call
 from db.unit_of_work import UnitOfWork
 from db.waits import WaitEstimates
 from hall.calendar import business_day
@@ -319,6 +320,7 @@ class CallingOps(WaitEstimates):
         brief = ticket_brief(ticket, category, window)
         brief["waited_minutes"] = round(waited / 60.0, 1)
         uow.emit("ticket_called", ticket=brief, window=window.number, recall=0)
+        queue_after_call(uow, ticket, window.number)  # 短信: queued only, sent later (db.notifications)
         return {"ticket": brief, "window": window.number}
 
     def _clerk_at(self, session: Session, window_id: int) -> int | None:

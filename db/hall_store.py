@@ -27,6 +27,7 @@ from db.calling import CallingOps
 from db.card_checkin import CardCheckInOps
 from db.devices import DeviceOps
 from db.issuing import IssuingOps
+from db.notifications import NotificationOps
 from db.ratings import RatingOps
 from db.roster import RosterOps
 from db.serving import ServingOps
@@ -34,5 +35,17 @@ from db.snapshot import SnapshotOps
 from db.windows_clerks import WindowsClerksOps
 
 
-class HallStore(CardCheckInOps, IssuingOps, ServingOps, CallingOps, WindowsClerksOps, RosterOps, DeviceOps, RatingOps, SnapshotOps, BookingOps):
+class HallStore(
+    CardCheckInOps,
+    IssuingOps,
+    ServingOps,
+    CallingOps,
+    WindowsClerksOps,
+    RosterOps,
+    DeviceOps,
+    RatingOps,
+    SnapshotOps,
+    BookingOps,
+    NotificationOps,
+):
     """Every hall operation; each public method is one transaction (see :mod:`db.store`)."""

@@ -547,3 +547,47 @@ class BookingNoShow(Base):
     phone_hash: Mapped[str] = mapped_column(String(64))
     business_day: Mapped[date] = mapped_column(Date)
     counted_at: Mapped[datetime]
+
+
+class NotifyContact(Base):
+    """A mobile number a citizen gave for messages (a booking's, or a ticket's at the kiosk).
+    Kept as the hall's keyed hash and a masked form; the number in clear only until
+    ``keep_until`` and no message of it is left to send (db.notifications erases it) (0017)."""
+
+    __tablename__ = "notify_contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    phone_masked: Mapped[str] = mapped_column(String(20))
+    phone_clear: Mapped[str] = mapped_column(String(20), default="", info=POSSIBLY_PERSONAL)  # "" once erased
+    keep_until: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """One text message in the outbox (hall.sms): written in the transaction of what causes it,
+    sent later by server.notify outside any hall transaction (0017)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("hall_id", "dedupe_key", name="one_message_per_event"),
+        Index("notifications_due", "status", "next_try_at"),
+        Index("notifications_by_day", "hall_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("notify_contacts.id"))
+    phone_masked: Mapped[str] = mapped_column(String(20))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    dedupe_key: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # hall.sms: pending, sent, failed, given_up, cancelled
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    next_try_at: Mapped[datetime]  # also the lease: a claimed message's next try is the lease's end
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str] = mapped_column(String(32), default="")
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)

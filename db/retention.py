@@ -23,6 +23,7 @@ from sqlalchemy import delete, or_, select, update
 
 from db.models import Appointment, BookingNoShow, FollowUp, FollowUpCall, Service, Ticket
 from db.no_shows import hall_booking
+from db.sms_retention import erase_expired_contacts
 from db.unit_of_work import UnitOfWork
 from hall.no_shows import keep_no_shows_after
 from hall.privacy import erase_before, privacy_from_json
@@ -97,6 +98,7 @@ def erase_personal_data(uow: UnitOfWork) -> dict[str, int]:
         .where(BookingNoShow.hall_id == hall_id, BookingNoShow.business_day < keep_no_shows_after(hall_booking(uow.hall), uow.today))
         .execution_options(synchronize_session=False)
     )
+    counts["sms_numbers"] = erase_expired_contacts(uow, cutoff)  # 短信 contacts (db.notifications)
     if any(counts.values()):
         uow.emit("personal_data_erased", before=cutoff_day.isoformat(), **counts)
     return counts

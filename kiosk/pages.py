@@ -72,6 +72,7 @@ class PageBuilder:
         self.category_buttons: dict[str, QPushButton] = {}
         self.spoken: list[str] = []  # the page's title and choices, in order, for 读给我听
         self.large = LargePages(self)
+        self.sms_signup: Callable[[], None] | None = None  # 短信提醒 (kiosk.phone_entry), set by the window
 
     def build(self, step: Step, portrait: bool) -> QWidget:
         """A new page for ``step``; the confirm, reprint and category buttons are the new page's."""
@@ -515,6 +516,10 @@ class PageBuilder:
         reprint.setVisible(flow.can_reprint or flow.print_state is PrintState.PRINTING)
         self.reprint_button = reprint
         row.addWidget(reprint, 1)
+        if self.sms_signup is not None and ticket.get("id") and ticket.get("status", "waiting") == "waiting":
+            sms = self.button(self.t("短信提醒", "SMS alert"), self.sms_signup, "secondary")
+            sms.setObjectName("sms-signup")
+            row.addWidget(sms, 1)
         finish = self.button(self.t("完成", "Done"), self.intent(flow.end_session))
         finish.setObjectName("finish")
         finish.setEnabled(flow.step is Step.DONE)

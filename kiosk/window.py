@@ -37,6 +37,7 @@ from kiosk.flow import KioskFlow, Request, Step, Text
 from kiosk.guidance import GuidanceSpeaker
 from kiosk.pages import PageBuilder
 from kiosk.palette import palette_for
+from kiosk.phone_entry import PhoneDialog, PhoneEntry
 from server.client import ApiError, Offline
 from ui import theme
 from ui.connection import ServerConnection
@@ -100,6 +101,8 @@ class KioskWindow(QWidget):
         self.scanner: ScannerFilter | None = None  # the QR scanner's key filter on the application
 
         self.page_builder = PageBuilder(self.flow, self._intent, self._confirm, self._submit_code, self._reprint)
+        self.page_builder.sms_signup = self._open_sms_signup
+        self.phone_dialog: PhoneDialog | None = None
 
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
@@ -323,6 +326,19 @@ class KioskWindow(QWidget):
         self.render()
         if request is not None:
             self._send(request)
+
+    def _open_sms_signup(self) -> None:
+        """短信提醒: the big keypad for the ticket on screen (optional; kiosk.phone_entry)."""
+        ticket = self.flow.ticket or {}
+        if not ticket.get("id"):
+            return
+        self.flow.touch()
+
+        def send(phone: str, on_done: Any, on_error: Any) -> None:
+            self.connection.call("notify_phone", int(ticket["id"]), phone, on_done=on_done, on_error=on_error)
+
+        self.phone_dialog = PhoneDialog(PhoneEntry(int(ticket["id"])), send, self.flow.language, self)
+        self.phone_dialog.open()
 
     def _send(self, request: Request) -> None:
         method, args, kwargs = request.call()

@@ -43,6 +43,7 @@ from manager.recommendations_tab import RecommendationsTab
 from manager.reports_view import ReportsView
 from manager.roster_tab import RosterTab
 from manager.settings_tab import SettingsTab
+from manager.sms_tab import SmsTab
 from manager.staffing_tab import StaffingTab
 from ui import theme
 from ui.connection import ServerConnection
@@ -124,6 +125,7 @@ class ManagerWindow(QWidget):
         self.roster_page = RosterTab(self.actions)
         self.attendance_page = AttendanceView(conn)
         self.bookings_page = BookingsTab(conn)  # 预约: calendar, 电话预约, settings
+        self.sms_page = SmsTab(self.actions)
         # (page, Chinese, English): labels read "实时 Live"; where the window is too narrow for all of
         # them (a 1280-px screen), Chinese only, the English in each tab's tooltip.
         self._tab_names: list[tuple[QWidget, str, str]] = [
@@ -140,6 +142,7 @@ class ManagerWindow(QWidget):
             (self.reports_page, "统计报表", "Reports"),
             (self.attendance_page, "考勤", "Attendance"),
             (self.bookings_page, "预约", "Bookings"),
+            (self.sms_page, "短信", "SMS"),
         ]
         self._alert_count = 0
         for page, zh, en in self._tab_names:
@@ -229,6 +232,8 @@ class ManagerWindow(QWidget):
             self.load_devices()
         elif widget is self.audit_page:
             self.audit_page.load_audit()
+        elif widget is self.sms_page:
+            self.sms_page.load_messages()
         elif widget is self.roster_page:
             self.roster_page.load_roster()
         elif widget is self.reports_page and self.reports_page.reports is None:
@@ -269,8 +274,9 @@ class ManagerWindow(QWidget):
         self.advice = advise_hall(snapshot, planning, self.idle) if planning is not None else None
         hall = snapshot.get("hall", {})
         zone = hall_zone(hall)
-        for page in (self.followups_page, self.devices_page, self.audit_page):
+        for page in (self.followups_page, self.devices_page, self.audit_page, self.sms_page):
             page.zone = zone
+        self.sms_page.set_business_day(hall.get("business_day"))
         self.hall_label.setText(f"{hall.get('name_zh', '')}  大厅管理")
         self.status_label.setText(f"营业日 {hall.get('business_day', '')} · 更新于 {short_time(snapshot.get('now'), zone)}")
         self.live_page.show_snapshot(snapshot, self.advice)

@@ -54,6 +54,8 @@ from server.events import CLOSE_BAD_AFTER, CLOSE_RESUME, RESUME_REASON, EventHub
 from server.exports import ExportFile, export_ratings, export_report, monthly_dimensions, monthly_report_pdf
 from server.exports.attendance import export_attendance
 from server.limits import Limits, LimitsMiddleware
+from server.notify.sender import NotifySender, sender_from_environment
+from server.notify.verification import GatewayVerificationSender
 from server.outage import RETRY_AFTER_SECONDS, OutageLog, OutageWatch, StorageFaultLog, is_outage
 from server.shaping import shape_event, shape_snapshot, shape_ticket
 
@@ -87,12 +89,18 @@ def create_app(
     owns_process: bool = False,
     limits: Limits | None = None,
     verification: VerificationSender | None = None,
+    sms: NotifySender | None = None,
 ) -> FastAPI:
     """``owns_process``: the app is what this process is for (``hallq server`` and its workers),
     so it may settle the process-wide garbage collector; an app embedded in a thread (demo, tests)
     leaves the host process's collector alone. ``limits``: body sizes and rate limits, applied
     before routing and authentication (server/limits.py; the connection limits are uvicorn's).
-    ``verification``: sends booking verification codes (default: the log-only fake)."""
+    ``verification``: sends booking verification codes (default: the log-only fake).
+    ``sms``: the text-message sender (server.notify), run while the app runs; default one from
+    ``HALLQ_SMS_URL`` when that is set, else none (messages wait in the outbox)."""
+    sms = sms or sender_from_environment(store)
+    if sms is not None:
+        store.add_commit_listener(lambda _hall, _seq: sms.wake())
     hub = EventHub(store, poll_seconds)
     # PostgreSQL writers at once: each holds the hall row from numbering its events to the COMMIT,
     # so many more only queue for that lock and the GIL, and too few leave the database idle
@@ -105,9 +113,13 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        if sms is not None:
+            sms.start()
         if owns_process:
             settle_garbage_collector()
         yield
+        if sms is not None:
+            await asyncio.to_thread(sms.stop)
         await hub.stop()
         writers.shutdown(wait=True)
 
@@ -723,8 +735,24 @@ def create_app(
         )
         return JSONResponse(jsonable_encoder({k: data[k] for k in allowed if k in data}), headers=public_headers())
 
+    # ------------------------------------------------------------------ text messages (短信)
+
+    @app.get("/api/notifications")
+    def notifications(actor: Manager, day: date | None = None) -> list[dict[str, Any]]:
+        return store.notifications_of_day(actor.hall_id, day)
+
+    @app.post("/api/notifications/{message_id}/resend")
+    def resend_notification(message_id: DbId, actor: Manager) -> dict[str, Any]:
+        return store.resend_notification(actor.hall_id, message_id)
+
+    @app.post("/api/tickets/{ticket_id}/notify-phone")
+    def ticket_notify_phone(ticket_id: DbId, body: s.NotifyPhoneRequest, actor: Kiosk) -> dict[str, Any]:
+        return store.sign_up_ticket(actor.hall_id, ticket_id, body.phone)
+
     # ------------------------------------------------------------------ booking pages (public, /b)
 
+    if verification is None and sms is not None:  # codes through the hall's SMS gateway, at once
+        verification = GatewayVerificationSender(sms.gateway, sms.settings)
     app.include_router(booking_router(store, verification or LogVerificationSender.from_environment()))
     # the manager's 预约 tab (calendar, settings, 电话预约): manager role only
     app.include_router(staff_booking_router(BookingStaffOps(store), roles("manager")))

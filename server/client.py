@@ -379,6 +379,17 @@ class HallClient:
     def audit(self, limit: int = 200) -> list[dict[str, Any]]:
         return self.request("GET", f"/api/audit?limit={limit}")
 
+    def notifications(self, day: date | None = None) -> list[dict[str, Any]]:
+        """短信 outbox of ``day`` (today when None), masked numbers only; manager only."""
+        return self.request("GET", "/api/notifications" + (f"?day={day.isoformat()}" if day else ""))
+
+    def resend_notification(self, message_id: int) -> dict[str, Any]:
+        return self.request("POST", f"/api/notifications/{message_id}/resend")
+
+    def notify_phone(self, ticket_id: int, phone: str) -> dict[str, Any]:
+        """A kiosk: the number a ticket's holder gave for 即将到号 / 叫号 messages."""
+        return self.request("POST", f"/api/tickets/{ticket_id}/notify-phone", {"phone": phone})
+
     def set_clerk_photo(self, staff_no: str, content: bytes, media_type: str = "image/png") -> dict[str, Any]:
         """岗位公示: the clerk's photo (PNG or JPEG bytes), manager only."""
         self._trusted()

@@ -252,3 +252,9 @@ class AlertRequest(Strict):
     kind: Annotated[str, Field(min_length=1, max_length=40)]
     zh: Annotated[str, Field(max_length=300)]
     en: Annotated[str, Field(max_length=300)] = ""
+
+
+class NotifyPhoneRequest(Strict):
+    """A mobile number given at the kiosk for a ticket's 即将到号 / 叫号 messages (server.notify)."""
+
+    phone: Annotated[str, Field(max_length=40)]

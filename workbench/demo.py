@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import importlib
 import logging
+import os
 import random
 import threading
 import time
@@ -249,6 +250,9 @@ def run_demo(args: argparse.Namespace) -> int:
     hall = prepare_hall(database, demo_config(), synchronous="NORMAL")
     seed_demo_history(hall, args.history_days)
     install_demo_avatars(hall)
+    # 短信: the server's sender uses the log-only gateway (server.notify.gateways); nothing leaves the machine
+    sms_log = data / f"sms-{int(time.time())}.jsonl"
+    os.environ.setdefault("HALLQ_SMS_URL", f"log://{sms_log}")
     try:
         server = ServerThread(hall.store, port=8760, poll_seconds=0.5).start()
     except OSError:
@@ -257,7 +261,8 @@ def run_demo(args: argparse.Namespace) -> int:
     manager_token = enroll(None, hall.hall_id, "manager", "管理端（演示）")["token"]
     print(f"hallq demo: server {server.url}  database {database}")
     print(f"  phone page of any ticket: {server.url}/t/<public id on the ticket>; API docs: {server.url}/docs")
-    print(f"  手机预约 / citizen bookings: {server.url}/b (verification codes go to the log in the demo)")
+    print(f"  手机预约 / citizen bookings: {server.url}/b")
+    print(f"  短信 / text messages and booking codes (log only, not sent): {os.environ['HALLQ_SMS_URL'].removeprefix('log://')}")
     print(f"  manager token: {manager_token}")
     simulation = SimulatedHall(server.url, hall.store, hall.hall_id, DEMO_COUNTER_WINDOWS)
     simulation.start()
