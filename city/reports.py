@@ -217,20 +217,25 @@ def city_report(engine: Engine, start: date, end: date, by: CityDimension, today
         return profile.district if profile is not None else ""
 
     def key_of(hall: str, series: str, item: str, department: str) -> str:
-        return {
-            CityDimension.CITY: "",
-            CityDimension.HALL: hall,
-            CityDimension.DISTRICT: district(hall),
-            CityDimension.CATEGORY: series,
-            CityDimension.ITEM: item,
-            CityDimension.DEPARTMENT: department,
-        }[by]
+        # Only the chosen grouping's key is worked out (this runs once per service counted).
+        if by is CityDimension.HALL:
+            return hall
+        if by is CityDimension.DISTRICT:
+            return district(hall)
+        if by is CityDimension.CATEGORY:
+            return series
+        if by is CityDimension.ITEM:
+            return item
+        return department if by is CityDimension.DEPARTMENT else ""
 
     rows: dict[str, Figures] = {}
     total = Figures()
 
     def add(key: str) -> Figures:
-        return rows.setdefault(key, Figures())
+        found = rows.get(key)  # not setdefault(key, Figures()): that builds a Figures per service
+        if found is None:
+            found = rows[key] = Figures()
+        return found
 
     with engine.connect() as connection:
         # A no-show's and a pause's department is its window's, as in the hall: the one its services record.

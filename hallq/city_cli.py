@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cityconsole.options import add_console_arguments
+
 
 def default_city_tls_directory() -> Path:
     from platformdirs import user_data_dir
@@ -50,6 +52,30 @@ def cmd_city_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_city_console(args: argparse.Namespace) -> int:
+    from cityconsole.app import run
+
+    return run(args)
+
+
+def cmd_city_hall(args: argparse.Namespace) -> int:
+    from city.profiles import list_hall_profiles, set_hall_profile
+    from city.runner import prepare_city
+
+    engine = prepare_city(args.database)
+    try:
+        if args.hall_command == "list":
+            for row in list_hall_profiles(engine):
+                print(f"{row['hall']}\t{row['district'] or '-'}\t{row['name'] or '-'}\t{row['address'] or '-'}")
+            return 0
+        fields = {"name": args.name, "district": args.district, "address": args.address}
+        row = set_hall_profile(engine, args.hall, create=args.hall_command == "add", **fields)
+        print(f"大厅 / hall {row['hall']}: {row['name']} · {row['district']} · {row['address']}")
+        return 0
+    finally:
+        engine.dispose()
+
+
 def add_city_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     city = sub.add_parser("city", help="the city server every hall ships its events to / 市级汇聚服务")
     city_sub = city.add_subparsers(dest="city_command", required=True)
@@ -72,3 +98,19 @@ def add_city_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     revoke.add_argument("--reason", default="")
     revoke.add_argument("--undo", action="store_true", help="accept the hall again / 恢复")
     revoke.set_defaults(func=cmd_city_revoke)
+    console = city_sub.add_parser("console", help="the city console (PySide6) / 市级控制台")
+    add_console_arguments(console)
+    console.set_defaults(func=cmd_city_console)
+    hall = city_sub.add_parser("hall", help="a hall's name, district and address / 大厅登记信息")
+    hall_sub = hall.add_subparsers(dest="hall_command", required=True)
+    for name, text in (("add", "set up a hall / 登记大厅"), ("set", "change a hall's profile / 修改大厅信息")):
+        command = hall_sub.add_parser(name, help=text)
+        command.add_argument("hall", help="the hall code (the CN of its certificate)")
+        command.add_argument("--database", required=True)
+        command.add_argument("--name", help="e.g. 城东区政务服务中心")
+        command.add_argument("--district", help="e.g. 城东区")
+        command.add_argument("--address")
+        command.set_defaults(func=cmd_city_hall)
+    listing = hall_sub.add_parser("list", help="every hall's profile / 列出大厅")
+    listing.add_argument("--database", required=True)
+    listing.set_defaults(func=cmd_city_hall)

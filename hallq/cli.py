@@ -456,7 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(func=cmd_seed_history)
 
     bench = sub.add_parser("bench", help="benchmarks that print figures / 性能测试")
-    bench.add_argument("what", choices=["server", "kiosk", "display", "reports", "advisor", "city", "booking", "soak"])
+    bench.add_argument("what", choices=["server", "kiosk", "display", "reports", "advisor", "city", "city_reports", "booking", "soak"])
     bench.add_argument(
         "--database", help="postgresql://... to bench PostgreSQL (default: SQLite in a temp dir, then PostgreSQL if initdb is found)"
     )
