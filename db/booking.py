@@ -114,7 +114,7 @@ class BookingOps(StoreCore):
             categories = session.scalars(
                 select(Category).where(Category.hall_id == hall_id, Category.active).order_by(Category.sort_order, Category.id)
             ).all()
-            items = session.scalars(select(Item).where(Item.hall_id == hall_id).order_by(Item.sort_order, Item.id)).all()
+            items = session.scalars(select(Item).where(Item.hall_id == hall_id, Item.active).order_by(Item.sort_order, Item.id)).all()
             return {
                 "hall": self._hall_info(hall, hours),
                 "categories": [
