@@ -10,16 +10,19 @@ it again before applying.
 
 from __future__ import annotations
 
+import json
+import tomllib
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Engine, Index, Integer, String, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from city.models import CityBase
-from hall.catalogue import KINDS, check_payload
+from city.models import CityBase, CityHall
+from hall.catalogue import CATALOGUE, KINDS, check_payload
 from hall.config import ConfigError
 
 
@@ -134,19 +137,47 @@ def record_report(engine: Engine, hall: str, kind: str, version: int, applied: b
 
 
 def versions_by_hall(engine: Engine) -> list[dict[str, Any]]:
-    """Which hall runs which version of each kind (and what it refused), for the city's people."""
+    """Per hall the city knows (it shipped events, was targeted, or reported) and kind: the
+    version it runs, the newest meant for it, and what it refused, for the city's people."""
     with engine.connect() as connection:
-        newest = dict(connection.execute(select(CityPublication.kind, func.max(CityPublication.version)).group_by(CityPublication.kind)).all())
-        rows = connection.execute(select(CityHallVersion).order_by(CityHallVersion.hall, CityHallVersion.kind)).all()
-    return [
-        {
-            "hall": row.hall,
-            "kind": row.kind,
-            "version": row.version,
-            "newest": int(newest.get(row.kind, 0)),
-            "refused_version": row.refused_version,
-            "refused_message": row.refused_message,
-            "reported_at": row.reported_at.isoformat(),
-        }
-        for row in rows
-    ]
+        halls = set(connection.scalars(select(CityHall.code)))
+        halls |= set(connection.scalars(select(CityHallVersion.hall)))
+        halls |= set(connection.scalars(select(CityPublicationTarget.hall)))
+        reports = {(row.hall, row.kind): row for row in connection.execute(select(CityHallVersion))}
+    rows: list[dict[str, Any]] = []
+    for hall in sorted(halls):
+        offers = newest_for(engine, hall)
+        for kind in KINDS:
+            report, offer = reports.get((hall, kind)), offers[kind]
+            rows.append(
+                {
+                    "hall": hall,
+                    "kind": kind,
+                    "version": int(report.version) if report else 0,
+                    "newest": offer.version if offer else 0,
+                    "refused_version": int(report.refused_version) if report else 0,
+                    "refused_message": report.refused_message if report else "",
+                    "reported_at": report.reported_at.isoformat() if report else None,
+                }
+            )
+    return rows
+
+
+def load_publication(kind: str, path: Path) -> dict[str, Any]:
+    """The payload of a catalogue or notices TOML file, checked: a catalogue file is the
+    ``[[categories]]`` part of a hall configuration (a whole hall file will do: only its
+    categories are taken); a notices file is ``notices = ["...", ...]``."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(str(path), f"无法读取文件：{error.strerror}", f"cannot read the file: {error.strerror}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(str(path), f"不是有效的 TOML 文件：{error}", f"not a valid TOML file: {error}") from None
+    key = "categories" if kind == CATALOGUE else "notices"
+    payload = {key: data.get(key)}
+    try:
+        json.dumps(payload)
+    except (TypeError, ValueError):
+        raise ConfigError(key, "含有日期等无法下发的值", "holds values (such as dates) that cannot be sent") from None
+    check_payload(kind, payload)
+    return payload

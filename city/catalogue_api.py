@@ -16,11 +16,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 
 from city.catalogue import newest_for, record_report, reported, versions_by_hall
 from city.ingest import refused
+from city.models import CityRevocation
 from city.peers import Peer
 from city.pki import CONSOLE_UNIT, HALL_UNIT
 
@@ -30,6 +31,12 @@ class AckIn(BaseModel):
     version: Annotated[int, Field(ge=1, le=2**31 - 1)]
     applied: bool
     message: Annotated[str, Field(max_length=600)] = ""
+
+
+def _not_revoked(engine: Engine, hall: str) -> None:
+    with engine.connect() as connection:
+        if connection.execute(select(CityRevocation.code).where(CityRevocation.code == hall)).first() is not None:
+            raise refused(403, "hall_revoked", f"大厅 {hall} 已被市级注销", f"hall {hall} is revoked by the city")
 
 
 def register_downlink_routes(app: FastAPI, engine: Engine, peer: Callable[[Request, str], Peer], now: Callable[[], datetime]) -> None:
@@ -45,6 +52,7 @@ def register_downlink_routes(app: FastAPI, engine: Engine, peer: Callable[[Reque
             )
 
         def read() -> dict[str, Any]:
+            _not_revoked(engine, own)
             offers = newest_for(engine, own)
             return {"hall": own, **{kind: offer.to_wire() if offer else None for kind, offer in offers.items()}, "reported": reported(engine, own)}
 
@@ -53,6 +61,7 @@ def register_downlink_routes(app: FastAPI, engine: Engine, peer: Callable[[Reque
     @app.post("/city/api/downlink/ack")
     async def acknowledge(request: Request, ack: AckIn) -> dict[str, Any]:
         own = peer(request, HALL_UNIT).name
+        await run_in_threadpool(_not_revoked, engine, own)
         await run_in_threadpool(record_report, engine, own, ack.kind, ack.version, ack.applied, ack.message, now())
         return {"recorded": True}
 

@@ -39,13 +39,16 @@ def _downlink_row(session: Session, hall_id: int, kind: str) -> CityDownlink:
     return row
 
 
-def record_check(store: ConfigStore, hall_id: int, error: str, at: datetime) -> None:
-    """The last poll's outcome (empty error: the city answered)."""
+def record_check(store: ConfigStore, hall_id: int, at: datetime, error: str = "", refused: dict[str, str] | None = None) -> None:
+    """The last poll's outcome: ``error`` when the city did not answer (empty: it did), and per
+    kind the bilingual reason a version was refused (the version running stays)."""
+    refused = refused or {}
 
     def work(uow: UnitOfWork) -> None:
         for kind in KINDS:
             row = _downlink_row(uow.session, hall_id, kind)
-            row.checked_at, row.last_error = at, error[:300]
+            row.checked_at = at
+            row.last_error = (error or refused.get(kind, ""))[:300]
 
     store.write(hall_id, work)
 

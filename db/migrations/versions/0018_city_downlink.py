@@ -1,7 +1,7 @@
 """the catalogue and notices the city sends down, and items the catalogue retired
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-05 14:20:00
 
 ``city_downlink``: per hall and kind (catalogue, notices) the version the hall applied, when, its
