@@ -23,12 +23,13 @@ from hall.catalogue import CATALOGUE, KINDS, NOTICES, parse_catalogue, parse_not
 from hall.config import CategoryConfig
 
 CITY_ACTOR = "市级 city"
+POLL = "poll"  # the city_downlink row of the last poll's outcome (kinds: hall.catalogue.KINDS)
 
 
 def applied_versions(store: ConfigStore, hall_id: int) -> dict[str, int]:
     with store.read() as session:
         rows = session.execute(select(CityDownlink.kind, CityDownlink.version).where(CityDownlink.hall_id == hall_id))
-        return {row.kind: int(row.version) for row in rows}
+        return {row.kind: int(row.version) for row in rows if row.kind in KINDS}
 
 
 def _downlink_row(session: Session, hall_id: int, kind: str) -> CityDownlink:
@@ -40,15 +41,19 @@ def _downlink_row(session: Session, hall_id: int, kind: str) -> CityDownlink:
 
 
 def record_check(store: ConfigStore, hall_id: int, at: datetime, error: str = "", refused: dict[str, str] | None = None) -> None:
-    """The last poll's outcome: ``error`` when the city did not answer (empty: it did), and per
-    kind the bilingual reason a version was refused (the version running stays)."""
+    """The last poll's outcome, on the ``poll`` row: ``error`` when it failed (the city did not
+    answer, or the hall could not store what it sent), empty when it went through. After a poll
+    that went through, each kind's row holds the bilingual reason its newest version was refused
+    (empty: none refused); a failed poll leaves those as they were."""
     refused = refused or {}
 
     def work(uow: UnitOfWork) -> None:
-        for kind in KINDS:
-            row = _downlink_row(uow.session, hall_id, kind)
-            row.checked_at = at
-            row.last_error = (error or refused.get(kind, ""))[:300]
+        poll = _downlink_row(uow.session, hall_id, POLL)
+        poll.checked_at, poll.last_error = at, error[:300]
+        if not error:
+            for kind in KINDS:
+                row = _downlink_row(uow.session, hall_id, kind)
+                row.checked_at, row.last_error = at, refused.get(kind, "")[:300]
 
     store.write(hall_id, work)
 
@@ -158,9 +163,12 @@ def downlink_status(store: ConfigStore, hall_id: int) -> dict[str, Any]:
                 "notices": list(row.payload.get("notices", [])),
             }
             for row in rows
+            if row.kind in KINDS
         }
+        poll = next((row for row in rows if row.kind == POLL), None)
         return {
             "kinds": kinds,
+            "poll": {"checked_at": when(poll.checked_at), "last_error": poll.last_error} if poll else None,
             "configured": bool(rows) or link is not None,
             "acked_seq": link.acked_seq if link else None,
             "acked_at": when(link.acked_at) if link else None,

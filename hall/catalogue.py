@@ -9,9 +9,11 @@ notices are a list of short texts for the display's ticker and the kiosk.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from hall.config import CategoryConfig, ConfigError, parse_config
+from hall.text import Bilingual
 from hall.tickets import MAX_PROMISED_WORKING_DAYS
 
 CATALOGUE, NOTICES = "catalogue", "notices"
@@ -75,3 +77,23 @@ def check_payload(kind: str, payload: Any) -> None:
         parse_notices(payload)
     else:
         raise ConfigError("kind", f"未知的下发类型“{kind}”", f"unknown kind '{kind}'")
+
+
+# The city link polls every 30 s by default: no poll for this long means the link's thread is not
+# running (or the hall server is not): the console says so rather than show an old "up".
+LINK_QUIET_SECONDS = 180
+
+
+def link_state(status: dict[str, Any], now: datetime) -> tuple[str, Bilingual]:
+    """The city link as the manager console shows it, from ``db.city_downlink.downlink_status``:
+    ("off" | "up" | "down" | "quiet", words); the last poll's error is shown beside it."""
+    poll = status.get("poll")
+    if not status.get("configured") or not isinstance(poll, dict) or not poll.get("checked_at"):
+        return "off", Bilingual("未接入市级平台（配置中无 [city]）", "not linked to a city (no [city] in the configuration)")
+    age = (now - datetime.fromisoformat(str(poll["checked_at"]))).total_seconds()
+    if age > LINK_QUIET_SECONDS:
+        minutes = max(1, round(age / 60))
+        return "quiet", Bilingual(f"{minutes} 分钟未与市级联系", f"no contact with the city for {minutes} min")
+    if poll.get("last_error"):
+        return "down", Bilingual("中断（本大厅照常服务，恢复后自动补传）", "down (the hall serves on; it catches up when the link returns)")
+    return "up", Bilingual("连通", "up")

@@ -32,6 +32,7 @@ from manager.advice import IdleTracker, advise_hall, snapshot_now
 from manager.alerts_tab import AlertsTab
 from manager.attendance_view import AttendanceView
 from manager.audit_tab import AuditTab
+from manager.city_tab import CityTab
 from manager.console_text import hall_zone, short_time
 from manager.device_watch import DEVICE_POLL_SECONDS, ServerClock
 from manager.devices_tab import DevicesTab
@@ -121,6 +122,7 @@ class ManagerWindow(QWidget):
         self.staffing_page = StaffingTab(conn)
         self.roster_page = RosterTab(self.actions)
         self.attendance_page = AttendanceView(conn)
+        self.city_page = CityTab(self.actions)  # read-only: what the city sent down, the city link
         # (page, Chinese, English): labels read "实时 Live"; where the window is too narrow for all of
         # them (a 1280-px screen), Chinese only, the English in each tab's tooltip.
         self._tab_names: list[tuple[QWidget, str, str]] = [
@@ -136,6 +138,7 @@ class ManagerWindow(QWidget):
             (self.staffing_page, "排班建议", "Staffing"),
             (self.reports_page, "统计报表", "Reports"),
             (self.attendance_page, "考勤", "Attendance"),
+            (self.city_page, "市级下发", "City"),
         ]
         self._alert_count = 0
         for page, zh, en in self._tab_names:
@@ -225,6 +228,9 @@ class ManagerWindow(QWidget):
             self.audit_page.load_audit()
         elif widget is self.roster_page:
             self.roster_page.load_roster()
+        elif widget is self.city_page:
+            self.city_page.now = self.server_clock.now()
+            self.city_page.load()
         elif widget is self.reports_page and self.reports_page.reports is None:
             self.reports_page.query()  # first visit: this month by category
         elif widget is self.attendance_page and self.attendance_page.data is None:
@@ -261,7 +267,7 @@ class ManagerWindow(QWidget):
         self.advice = advise_hall(snapshot, planning, self.idle) if planning is not None else None
         hall = snapshot.get("hall", {})
         zone = hall_zone(hall)
-        for page in (self.followups_page, self.devices_page, self.audit_page):
+        for page in (self.followups_page, self.devices_page, self.audit_page, self.city_page):
             page.zone = zone
         self.hall_label.setText(f"{hall.get('name_zh', '')}  大厅管理")
         self.status_label.setText(f"营业日 {hall.get('business_day', '')} · 更新于 {short_time(snapshot.get('now'), zone)}")

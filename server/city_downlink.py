@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -141,7 +140,7 @@ class CityDownlinkFetcher:
 
     def _record(self, error: str = "", refused: dict[str, str] | None = None) -> None:
         try:
-            record_check(self.store, self.hall_id, datetime.now(UTC), error, refused)
+            record_check(self.store, self.hall_id, self.store.clock.now(), error, refused)  # the hall's clock, as applied_at
         except (sa_exc.SQLAlchemyError, HallRuleError) as db_error:
             log.warning("could not record the city poll: %s", db_error)
 

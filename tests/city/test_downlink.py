@@ -183,7 +183,7 @@ def test_a_hall_offline_during_publication_catches_up(halls: dict[str, RunningHa
         issued = hall.kiosk.issue("A")  # the hall serves while the city is out of reach
         assert issued["number"]
         status = downlink_status(hall.hall.store, hall.hall.hall_id)
-        wait_for(lambda: downlink_status(hall.hall.store, hall.hall.hall_id)["kinds"]["catalogue"]["last_error"] != "")
+        wait_for(lambda: (downlink_status(hall.hall.store, hall.hall.hall_id)["poll"] or {}).get("last_error", "") != "")
         assert status["kinds"].get("catalogue", {}).get("version", 0) == 0
 
         relay.restore()
@@ -192,7 +192,7 @@ def test_a_hall_offline_during_publication_catches_up(halls: dict[str, RunningHa
         assert entry["version"] == 2 and entry["from_version"] == 0
         with hall.hall.store.read() as session:
             assert session.scalar(select(Item.name_zh).where(Item.code == "A01")) == "企业投资项目备案（新）"
-        wait_for(lambda: downlink_status(hall.hall.store, hall.hall.hall_id)["kinds"]["catalogue"]["last_error"] == "")
+        wait_for(lambda: downlink_status(hall.hall.store, hall.hall.hall_id)["poll"]["last_error"] == "")
         wait_for(lambda: any(r["hall"] == "hall-1" and r["kind"] == "catalogue" and r["version"] == 2 for r in versions_by_hall(city.engine)))
     finally:
         hall.unlink()
@@ -235,7 +235,7 @@ def test_a_failure_mid_apply_leaves_the_hall_as_it_was(
     monkeypatch.setattr(downlink_db, "_deactivate_missing", fail)  # after the items were added and updated
     publish(city.engine, "catalogue", new_catalogue(), ["hall-1"], now())
     hall.link(city.url, pki)
-    wait_for(lambda: "disk pulled" in downlink_status(hall.hall.store, hall.hall.hall_id)["kinds"].get("catalogue", {}).get("last_error", ""))
+    wait_for(lambda: "disk pulled" in (downlink_status(hall.hall.store, hall.hall.hall_id)["poll"] or {}).get("last_error", ""))
     assert hall.items() == items and hall.versions().get("catalogue", 0) == 0 and hall.audit("city_catalogue") == []
     assert hall.shipper is not None and hall.shipper.state.up  # the link lives on
     monkeypatch.undo()
