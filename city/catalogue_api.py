@@ -4,7 +4,8 @@ says which version it runs; the city's people see every hall's versions.
 GET  /city/api/downlink        (hall certificate) {"hall", "catalogue": {version, payload}|null,
                                "notices": ..., "reported": {kind: version}}; ``?hall=`` naming
                                another hall is refused 403: a hall reads its own only
-POST /city/api/downlink/ack    (hall certificate) {"kind", "version", "applied", "message"}
+POST /city/api/downlink/ack    (hall certificate) {"kind", "version", "applied", "message"}; a version
+                               never published to the hall is refused 409
 GET  /city/api/downlink/halls  (console certificate) which hall runs which version
 """
 
@@ -62,6 +63,14 @@ def register_downlink_routes(app: FastAPI, engine: Engine, peer: Callable[[Reque
     async def acknowledge(request: Request, ack: AckIn) -> dict[str, Any]:
         own = peer(request, HALL_UNIT).name
         await run_in_threadpool(_not_revoked, engine, own)
+        offer = (await run_in_threadpool(newest_for, engine, own))[ack.kind]
+        if offer is None or ack.version > offer.version:
+            raise refused(
+                409,
+                "unknown_version",
+                f"没有发给大厅 {own} 的第 {ack.version} 版{ack.kind}",
+                f"no {ack.kind} version {ack.version} was published to hall {own}",
+            )
         await run_in_threadpool(record_report, engine, own, ack.kind, ack.version, ack.applied, ack.message, now())
         return {"recorded": True}
 

@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 import db.city_downlink as downlink_db
 from city.catalogue import CityPublication, publish, versions_by_hall
 from city.runner import CityServerThread, revoke_hall
-from db.city_downlink import applied_versions, downlink_status
+from db.city_downlink import applied_versions, apply_version, downlink_status
 from db.models import AuditEntry, Item
 from hall.config import SAMPLE_HALL_PATH
 from hall.text import HallRuleError
-from server.city_link import CityLinkConfig, CityShipper, start_city_shipper
+from server.city_link import CityLinkConfig, CityShipper, parse_city_link, start_city_shipper
 from server.client import HallClient
 from server.runner import Hall, ServerThread, prepare_hall
 from tests.city.test_shipper import wait_for
@@ -256,6 +256,9 @@ def test_a_hall_reads_its_own_downlink_only(city: CityServerThread, pki: CityPki
     with client(city.url, pki.hall("hall-2"), ca) as hall_2:
         assert hall_2.get("/city/api/downlink").json()["catalogue"]["version"] == 1
         assert hall_2.post("/city/api/downlink/ack", json={"kind": "catalogue", "version": 1, "applied": True}).status_code == 200
+        unknown = hall_2.post("/city/api/downlink/ack", json={"kind": "catalogue", "version": 7, "applied": True})
+        assert unknown.status_code == 409 and unknown.json()["error"] == "unknown_version"
+        assert hall_2.post("/city/api/downlink/ack", json={"kind": "notices", "version": 1, "applied": True}).status_code == 409
     with client(city.url, pki.console(), ca) as console:
         assert console.get("/city/api/downlink").status_code == 403  # a console certificate is no hall
         rows = console.get("/city/api/downlink/halls").json()["halls"]
@@ -285,3 +288,30 @@ def test_hallq_city_publish_and_versions(city: CityServerThread, city_url: str, 
     assert ["hall-1", "catalogue", "0", "1", "待更新", "behind"] in lines and ["hall-2", "notices", "0", "1", "待更新", "behind"] in lines
     with city.engine.connect() as connection:
         assert connection.execute(select(func.max(CityPublication.version)).where(CityPublication.kind == "catalogue")).scalar_one() == 1
+
+
+def test_a_restarted_hall_keeps_the_citys_catalogue(tmp_path: Path) -> None:
+    """The hall's configuration file seeds a new database only: a restart does not undo the city."""
+    url = f"sqlite:///{tmp_path / 'hall.db'}"
+    hall = prepare_hall(url, always_open(), RunningClock(), synchronous="NORMAL")
+    assert apply_version(hall.store, hall.hall_id, "catalogue", 4, new_catalogue()) is not None
+    assert apply_version(hall.store, hall.hall_id, "catalogue", 3, sample_catalogue()) is None  # an older version: nothing
+    hall.engines.dispose()
+    again = prepare_hall(url, always_open(), RunningClock(), synchronous="NORMAL")
+    try:
+        assert applied_versions(again.store, again.hall_id) == {"catalogue": 4}
+        with again.store.read() as session:
+            assert session.scalar(select(Item.active).where(Item.code == "A03")) is False
+            assert session.scalar(select(Item.active).where(Item.code == "A09")) is True
+    finally:
+        again.engines.dispose()
+
+
+def test_the_city_table_takes_a_downlink_interval(tmp_path: Path, pki: CityPki) -> None:
+    files = pki.hall("hall-1")
+    table = {"url": "https://city.example:8770", "cert": str(files.cert), "key": str(files.key), "ca": str(files.ca)}
+    assert parse_city_link(table, tmp_path).downlink_seconds == 30.0
+    assert parse_city_link({**table, "downlink_seconds": 5}, tmp_path).downlink_seconds == 5.0
+    with pytest.raises(HallRuleError) as caught:
+        parse_city_link({**table, "downlink_seconds": 0}, tmp_path)
+    assert "city.downlink_seconds" in caught.value.message.zh and "seconds" in caught.value.message.en
