@@ -1,7 +1,8 @@
 """The manager console's city tab (市级下发) over a real city: a throwaway PostgreSQL cluster, a city
 server and one hall server with its city link, all on 127.0.0.1. The city publishes two catalogue
 versions and one notices version to the hall; the hall's link applies the newest of each; the
-console's city tab is then saved as docs/manager-city-catalogue.png (1600×1000)::
+console's city tab is then saved as docs/manager-city-catalogue.png (1600×1000), and the hall
+display, on before the notices were published, as docs/display-city-notices.png::
 
     QT_QPA_PLATFORM=offscreen python -m workbench.city_catalogue_screens [docs]
 """
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from city.catalogue import publish
 from city.runner import CityServerThread
@@ -42,7 +43,26 @@ def catalogue(extra_fee: str) -> dict[str, Any]:
     return {"categories": categories}
 
 
+def show_notices_on_ticker(app: QApplication, display: QWidget) -> None:
+    """Stop the ticker where the city's notices start (after the hall's period notice, if any)."""
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    from display.hall_screen import HallScreen
+
+    screen = display if isinstance(display, HallScreen) else display.findChild(HallScreen)
+    assert screen is not None
+    screen._ticker.stop()
+    font = QFont(QApplication.font())
+    font.setPixelSize(round(screen.height() / 100 * 3.5))  # the ticker's size (display/hall_screen.py)
+    notice = screen.model.hall.notice
+    prefix = QFontMetricsF(font).horizontalAdvance(f"{notice}　　◆　　") if notice else 0.0
+    screen._ticker_offset = screen.width() + prefix - 40
+    screen.update()
+    wait_until(app, lambda: True)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from display.app import create_window as create_display
     from manager.app import create_window
     from manager.window import ManagerWindow
 
@@ -69,8 +89,17 @@ def main(argv: list[str] | None = None) -> int:
             publish(city.engine, "catalogue", catalogue("免费"), [hall.config.code], now, by="市政务服务管理局")
             wait_until(app, lambda: applied_versions(hall.store, hall.hall_id).get("catalogue") == 1, 30)
             publish(city.engine, "catalogue", catalogue("工本费 10 元"), [hall.config.code], now, by="市政务服务管理局")
+            # the hall's display is on before the city's notices arrive: its ticker picks them up live
+            display = create_display(server.url, hall.store.enroll_device(None, hall.hall_id, "display", "大厅主屏")["token"], "hall", voice_url=None)
+            display.resize(1920, 1080)
+            display.show()
+            wait_until(app, lambda: display.model.has_snapshot, 30)
             notices = ["12月7日（周日）起，不动产登记业务延长至18:00", "网上预约系统12月6日20:00–22:00升级，暂停预约", "请妥善保管个人证件，谨防诈骗"]
             publish(city.engine, "notices", {"notices": notices}, None, now, by="市政务服务管理局")
+            wait_until(app, lambda: display.model.hall.notices[:1] == (notices[0],), 30)
+            show_notices_on_ticker(app, display)
+            display.grab().save(str(out / "display-city-notices.png"))
+            display.close()
             wait_until(app, lambda: applied_versions(hall.store, hall.hall_id) == {"catalogue": 2, "notices": 1}, 30)
             wait_until(app, lambda: shipper.state.acked_seq == shipper.outbox.head_seq(), 30)
             shipper._save_cursor(force=True)  # the shipper saves its cursor every few seconds: now, for the shot
