@@ -30,6 +30,7 @@ from server.runner import Hall, ServerThread, prepare_hall
 from tests.city.test_shipper import wait_for
 from tests.support.city import CityPki, client
 from tests.support.halls import RunningClock, always_open
+from tests.support.pg import PgCluster
 from tests.support.relay import Relay
 
 CODES = ("hall-1", "hall-2", "hall-3")
@@ -315,3 +316,31 @@ def test_the_city_table_takes_a_downlink_interval(tmp_path: Path, pki: CityPki) 
     with pytest.raises(HallRuleError) as caught:
         parse_city_link({**table, "downlink_seconds": 0}, tmp_path)
     assert "city.downlink_seconds" in caught.value.message.zh and "seconds" in caught.value.message.en
+
+
+def test_apply_is_atomic_on_a_postgresql_hall_too(pg_cluster: PgCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = pg_cluster.create_database("downlink_hall")
+    hall = prepare_hall(url, always_open(), RunningClock())
+    try:
+        def items() -> dict[str, tuple[bool, str, str]]:
+            with hall.store.read() as session:
+                return {row.code: (row.active, row.fee, row.name_zh) for row in session.scalars(select(Item))}
+
+        before = items()
+
+        def fail(*_args: Any) -> list[str]:
+            raise RuntimeError("connection lost mid-apply")
+
+        monkeypatch.setattr(downlink_db, "_deactivate_missing", fail)
+        with pytest.raises(RuntimeError):
+            apply_version(hall.store, hall.hall_id, "catalogue", 1, new_catalogue())
+        assert items() == before and applied_versions(hall.store, hall.hall_id) == {}
+        with hall.store.read() as session:
+            assert session.scalars(select(AuditEntry).where(AuditEntry.action == "city_catalogue")).all() == []
+        monkeypatch.undo()
+        detail = apply_version(hall.store, hall.hall_id, "catalogue", 1, new_catalogue())
+        assert detail is not None and detail["deactivated"] == ["A03"]
+        assert items()["A03"][0] is False and applied_versions(hall.store, hall.hall_id) == {"catalogue": 1}
+    finally:
+        hall.engines.dispose()
+        pg_cluster.drop_database("downlink_hall")
