@@ -344,3 +344,44 @@ def test_apply_is_atomic_on_a_postgresql_hall_too(pg_cluster: PgCluster, monkeyp
     finally:
         hall.engines.dispose()
         pg_cluster.drop_database("downlink_hall")
+
+
+def test_hallq_server_with_a_city_table_applies_what_hallq_city_publish_sends(
+    city: CityServerThread, city_url: str, pki: CityPki, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The wiring as deployed: ``hallq server --config`` with ``[city]`` and ``hallq city publish``."""
+    import re
+
+    from hall.config import load_config
+    from hallq.cli import main
+    from tests.support.halls import ServerProcess, write_always_open_sample
+
+    files = pki.hall("hall-1")
+    path = write_always_open_sample(tmp_path / "hall-1.toml")
+    source = re.sub(r'(?m)^code = "sample-county"$', 'code = "hall-1"', path.read_text(encoding="utf-8"), count=1)
+    source += f'\n[city]\nurl = "{city.url}"\ncert = "{files.cert}"\nkey = "{files.key}"\nca = "{files.ca}"\ndownlink_seconds = 0.5\n'
+    path.write_text(source, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'hall-1.db'}"
+    hall = prepare_hall(url, load_config(path))
+    token = hall.store.enroll_device(None, hall.hall_id, "kiosk", "kiosk")["token"]
+    hall.engines.dispose()
+    catalogue = tmp_path / "catalogue.toml"
+    catalogue.write_text(
+        SAMPLE_HALL_PATH.read_text(encoding="utf-8")
+        + '\n[[categories]]\nseries = "K"\nname_zh = "社会救助"\ndepartment = "民政局"\n  [[categories.items]]\n  code = "K01"\n  name_zh = "临时救助申请"\n',
+        encoding="utf-8",
+    )
+    server = ServerProcess(url, path, log_path=tmp_path / "hall-1.log").start()
+    try:
+        kiosk = HallClient(server.url, token)
+        assert main(["city", "publish", "catalogue", str(catalogue), "--halls", "hall-1", "--database", city_url]) == 0
+        wait_for(lambda: any(c["series"] == "K" for c in kiosk.snapshot()["categories"]), 30)
+        (social,) = [c for c in kiosk.snapshot()["categories"] if c["series"] == "K"]
+        assert [item["code"] for item in social["items"]] == ["K01"] and social["department"] == "民政局"
+        kiosk.close()
+        capsys.readouterr()
+        wait_for(lambda: any(r["hall"] == "hall-1" and r["kind"] == "catalogue" and r["version"] == 1 for r in versions_by_hall(city.engine)))
+        assert main(["city", "versions", "--database", city_url]) == 0
+        assert ["hall-1", "catalogue", "1", "1", "最新", "current"] in [line.split() for line in capsys.readouterr().out.splitlines()]
+    finally:
+        server.stop()
