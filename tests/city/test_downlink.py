@@ -304,6 +304,10 @@ def test_a_restarted_hall_keeps_the_citys_catalogue(tmp_path: Path) -> None:
         with again.store.read() as session:
             assert session.scalar(select(Item.active).where(Item.code == "A03")) is False
             assert session.scalar(select(Item.active).where(Item.code == "A09")) is True
+        with pytest.raises(HallRuleError) as caught:  # a retired item can no longer be booked
+            again.store.booking_days(again.hall_id, "A03")
+        assert caught.value.code == "bad_item"
+        assert again.store.booking_days(again.hall_id, "A09")["item"]["code"] == "A09"
     finally:
         again.engines.dispose()
 
