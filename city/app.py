@@ -9,6 +9,7 @@ GET  /city/api/rankings?start&end     halls ranked by 满意率, mean wait, foll
 GET  /city/api/ratings?start&end&format=csv|xlsx|json   the 好差评 export for the provincial platform
 GET  /city/api/report.{csv,xlsx}?start&end&by           a city report as the manager exports it
 Every read needs a console certificate: a hall's certificate reads nothing, not even its own hall.
+/city/api/downlink...   catalogue and notices down to the halls (city/catalogue_api.py)
 Errors are JSON ``{"error": code, "message": {"zh": ..., "en": ...}}`` like the hall server's.
 """
 
@@ -27,6 +28,7 @@ from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
 from starlette.concurrency import run_in_threadpool
 
+from city.catalogue_api import register_downlink_routes
 from city.ingest import IngestRefused, WireEvent, ingest, refused
 from city.live import hall_live
 from city.overview import halls_overview
@@ -130,4 +132,5 @@ def create_city_app(engine: Engine, now: Callable[[], datetime] = lambda: dateti
         peer(request, CONSOLE_UNIT)
         return await run_in_threadpool(hall_live, engine, code[:64], now())
 
+    register_downlink_routes(app, engine, peer, now)  # catalogue and notices down to the halls (city/catalogue_api.py)
     return app

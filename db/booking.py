@@ -115,7 +115,7 @@ class BookingOps(StoreCore):
             categories = session.scalars(
                 select(Category).where(Category.hall_id == hall_id, Category.active).order_by(Category.sort_order, Category.id)
             ).all()
-            items = session.scalars(select(Item).where(Item.hall_id == hall_id).order_by(Item.sort_order, Item.id)).all()
+            items = session.scalars(select(Item).where(Item.hall_id == hall_id, Item.active).order_by(Item.sort_order, Item.id)).all()
             return {
                 "hall": self._hall_info(hall, hours),
                 "categories": [
@@ -145,7 +145,7 @@ class BookingOps(StoreCore):
             raise HallRuleError("bad_item", "事项编码不正确", "no such item", 404)
         item = session.scalar(select(Item).where(Item.hall_id == hall_id, Item.code == item_code))
         category = session.get(Category, item.category_id) if item is not None else None
-        if item is None or category is None or not category.active:
+        if item is None or not item.active or category is None or not category.active:  # retired by the city's catalogue
             raise HallRuleError("bad_item", "找不到该事项，请重新选择", "no such item; choose again", 404)
         return item, category
 

@@ -121,6 +121,8 @@ class Item(Base):
     promised_days: Mapped[int] = mapped_column(Integer, default=0)
     fee: Mapped[str] = mapped_column(String(60), default="免费")
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # An item the city's catalogue no longer lists: kept (tickets name it), offered no more (0018)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Window(Base):
@@ -591,3 +593,17 @@ class Notification(Base):
     claimed_by: Mapped[str] = mapped_column(String(32), default="")
     last_error: Mapped[str] = mapped_column(String(200), default="")
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class CityDownlink(Base):
+    """What the city sent down and the hall applied (server/city_downlink.py): per kind
+    ("catalogue", "notices") the version running, when, its content, and the last poll's outcome."""
+
+    __tablename__ = "city_downlink"
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    applied_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    checked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str] = mapped_column(String(300), default="")

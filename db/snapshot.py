@@ -53,7 +53,7 @@ class SnapshotOps(WaitEstimates):
             ):
                 waiting = int(counts.get(c.id, 0))
                 windows = serving.shares.get(c.id, 0.0)
-                items = session.scalars(select(Item).where(Item.category_id == c.id).order_by(Item.sort_order, Item.code)).all()
+                items = session.scalars(select(Item).where(Item.category_id == c.id, Item.active).order_by(Item.sort_order, Item.code)).all()
                 categories.append(
                     {
                         "series": c.series,

@@ -76,6 +76,55 @@ def cmd_city_hall(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+def cmd_city_publish(args: argparse.Namespace) -> int:
+    """Publish a catalogue or notices file to chosen halls or all (city/catalogue.py)."""
+    import getpass
+    import sys
+    from datetime import UTC, datetime
+
+    from city.catalogue import load_publication, publish
+    from city.runner import prepare_city
+    from hall.text import HallRuleError
+
+    halls = None if args.all else [code for code in args.halls.split(",") if code.strip()]
+    try:
+        payload = load_publication(args.kind, Path(args.file))
+        engine = prepare_city(args.database)
+        try:
+            version = publish(engine, args.kind, payload, halls, datetime.now(UTC), by=args.by or getpass.getuser())
+        finally:
+            engine.dispose()
+    except HallRuleError as error:
+        print(f"未发布 / not published: {error.message.zh}\n{error.message.en}", file=sys.stderr)
+        return 2
+    where = "全部大厅 all halls" if halls is None else ", ".join(sorted({code.strip() for code in halls}))
+    what = "事项目录 catalogue" if args.kind == "catalogue" else "公告 notices"
+    print(f"已发布{what}第 {version} 版 → {where}\npublished {args.kind} version {version} to {where}")
+    return 0
+
+
+def cmd_city_versions(args: argparse.Namespace) -> int:
+    """Which hall runs which version of the catalogue and notices."""
+    from city.catalogue import versions_by_hall
+    from city.runner import prepare_city
+
+    engine = prepare_city(args.database)
+    try:
+        rows = versions_by_hall(engine)
+    finally:
+        engine.dispose()
+    print(f"{'大厅 hall':<20} {'类型 kind':<12} {'运行 runs':>10} {'最新 newest':>12}  状态 state")
+    for row in rows:
+        if row["refused_version"] and row["refused_version"] >= row["version"]:
+            state = f"拒绝第 {row['refused_version']} 版 refused v{row['refused_version']}: {row['refused_message']}"
+        elif row["version"] == row["newest"]:
+            state = "最新 current"
+        else:
+            state = "待更新 behind"
+        print(f"{row['hall']:<20} {row['kind']:<12} {row['version']:>10} {row['newest']:>12}  {state}")
+    return 0
+
+
 def add_city_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     city = sub.add_parser("city", help="the city server every hall ships its events to / 市级汇聚服务")
     city_sub = city.add_subparsers(dest="city_command", required=True)
@@ -114,3 +163,15 @@ def add_city_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing = hall_sub.add_parser("list", help="every hall's profile / 列出大厅")
     listing.add_argument("--database", required=True)
     listing.set_defaults(func=cmd_city_hall)
+    publish = city_sub.add_parser("publish", help="send a catalogue or notices to halls / 下发事项目录或公告")
+    publish.add_argument("kind", choices=["catalogue", "notices"])
+    publish.add_argument("file", help="TOML: [[categories]] with their items (a hall file will do), or notices = [...]")
+    target = publish.add_mutually_exclusive_group(required=True)
+    target.add_argument("--halls", help="hall codes, comma-separated / 大厅编码，逗号分隔")
+    target.add_argument("--all", action="store_true", help="every hall, present and future / 全部大厅")
+    publish.add_argument("--database", required=True)
+    publish.add_argument("--by", default="", help="who publishes (default: the login name)")
+    publish.set_defaults(func=cmd_city_publish)
+    versions = city_sub.add_parser("versions", help="which hall runs which catalogue and notices version / 各大厅版本")
+    versions.add_argument("--database", required=True)
+    versions.set_defaults(func=cmd_city_versions)

@@ -33,6 +33,7 @@ from manager.alerts_tab import AlertsTab
 from manager.attendance_view import AttendanceView
 from manager.audit_tab import AuditTab
 from manager.bookings_tab import BookingsTab
+from manager.city_tab import CityTab
 from manager.console_text import hall_zone, short_time
 from manager.device_watch import DEVICE_POLL_SECONDS, ServerClock
 from manager.devices_tab import DevicesTab
@@ -126,6 +127,7 @@ class ManagerWindow(QWidget):
         self.attendance_page = AttendanceView(conn)
         self.bookings_page = BookingsTab(conn)  # 预约: calendar, 电话预约, settings
         self.sms_page = SmsTab(self.actions)
+        self.city_page = CityTab(self.actions)  # read-only: what the city sent down, the city link
         # (page, Chinese, English): labels read "实时 Live"; where the window is too narrow for all of
         # them (a 1280-px screen), Chinese only, the English in each tab's tooltip.
         self._tab_names: list[tuple[QWidget, str, str]] = [
@@ -143,6 +145,7 @@ class ManagerWindow(QWidget):
             (self.attendance_page, "考勤", "Attendance"),
             (self.bookings_page, "预约", "Bookings"),
             (self.sms_page, "短信", "SMS"),
+            (self.city_page, "市级下发", "City"),
         ]
         self._alert_count = 0
         for page, zh, en in self._tab_names:
@@ -236,6 +239,9 @@ class ManagerWindow(QWidget):
             self.sms_page.load_messages()
         elif widget is self.roster_page:
             self.roster_page.load_roster()
+        elif widget is self.city_page:
+            self.city_page.now = self.server_clock.now()
+            self.city_page.load()
         elif widget is self.reports_page and self.reports_page.reports is None:
             self.reports_page.query()  # first visit: this month by category
         elif widget is self.attendance_page and self.attendance_page.data is None:
@@ -274,7 +280,7 @@ class ManagerWindow(QWidget):
         self.advice = advise_hall(snapshot, planning, self.idle) if planning is not None else None
         hall = snapshot.get("hall", {})
         zone = hall_zone(hall)
-        for page in (self.followups_page, self.devices_page, self.audit_page, self.sms_page):
+        for page in (self.followups_page, self.devices_page, self.audit_page, self.sms_page, self.city_page):
             page.zone = zone
         self.sms_page.set_business_day(hall.get("business_day"))
         self.hall_label.setText(f"{hall.get('name_zh', '')}  大厅管理")

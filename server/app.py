@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from db.attendance import AttendanceQueries
 from db.booking_staff import BookingStaffOps
+from db.city_downlink import downlink_status
 from db.common import Actor
 from db.config_ops import ConfigStore
 from db.cross_training import CrossTrainingCache
@@ -511,6 +512,11 @@ def create_app(
         nightly = getattr(app.state, "backups", None)
         backup = nightly.status() if nightly is not None else {"enabled": False}
         return {"backup": backup, "storage_fault": storage_faults.current()}
+
+    @app.get("/api/city/downlink")
+    def city_downlink(actor: Manager) -> dict[str, Any]:
+        """The catalogue and notices versions the city sent and the link's last poll (db/city_downlink.py)."""
+        return downlink_status(store, actor.hall_id)
 
     @app.get("/api/devices")
     def devices(actor: Manager) -> list[dict[str, Any]]:

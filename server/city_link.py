@@ -34,6 +34,8 @@ from sqlalchemy import exc as sa_exc
 from db.city_outbox import CityOutbox
 from db.config_ops import ConfigStore
 from hall.config import ConfigError
+from server.city_downlink import DOWNLINK_SECONDS, CityDownlinkFetcher
+from server.city_downlink import json_body as _json
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ class CityLinkConfig:
     batch_events: int = BATCH_EVENTS
     heartbeat_seconds: float = HEARTBEAT_SECONDS
     backoff_max_seconds: float = BACKOFF_MAX
+    downlink_seconds: float = DOWNLINK_SECONDS  # how often the catalogue and notices are fetched (server/city_downlink.py)
 
 
 def parse_city_link(table: dict[str, Any], base: Path) -> CityLinkConfig:
@@ -76,7 +79,7 @@ def parse_city_link(table: dict[str, Any], base: Path) -> CityLinkConfig:
     if not isinstance(batch, int) or isinstance(batch, bool) or not 1 <= batch <= 5000:
         raise ConfigError("city.batch_events", "每批事件数应在 1–5000 之间", "batch_events must be 1-5000")
     seconds: dict[str, float] = {}
-    for key, default in (("heartbeat_seconds", HEARTBEAT_SECONDS), ("backoff_max_seconds", BACKOFF_MAX)):
+    for key, default in (("heartbeat_seconds", HEARTBEAT_SECONDS), ("backoff_max_seconds", BACKOFF_MAX), ("downlink_seconds", DOWNLINK_SECONDS)):
         value = table.get(key, default)
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0.1 <= value <= 3600:
             raise ConfigError(f"city.{key}", "应为 0.1–3600 秒", "must be 0.1-3600 seconds")
@@ -127,8 +130,11 @@ class CityShipper:
     """Ships one hall's outbox to the city from a daemon thread. ``wake`` (a commit listener)
     sends new events at once; otherwise the outbox is looked at every second."""
 
-    def __init__(self, outbox: CityOutbox, config: CityLinkConfig, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self, outbox: CityOutbox, config: CityLinkConfig, poll_seconds: float = 1.0, downlink: CityDownlinkFetcher | None = None
+    ) -> None:
         self.outbox = outbox
+        self.downlink = downlink  # the catalogue and notices, fetched on this thread's client
         self.config = config
         self.poll_seconds = poll_seconds
         self.state = LinkState()
@@ -161,7 +167,10 @@ class CityShipper:
             while not self._stop.is_set():
                 self._wake.clear()  # before reading: a commit during the step wakes the next wait
                 cpu = time.thread_time()
+                was_up = self.state.up
                 delay = self._step(client)
+                if self.downlink is not None and not self.state.refused:
+                    self.downlink.poll_if_due(client, link_came_up=self.state.up and not was_up)
                 self.state.cpu_seconds += time.thread_time() - cpu
                 if delay == self.poll_seconds:
                     self._wake.wait(delay)  # idle: a new commit sends at once
@@ -230,16 +239,10 @@ class CityShipper:
         self._cursor_saved_at, self._cursor_saved_seq = now, acked
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def start_city_shipper(store: ConfigStore, hall_id: int, config: CityLinkConfig) -> CityShipper:
-    """Ship ``hall_id``'s outbox to the city from now on; every commit wakes the shipper."""
-    shipper = CityShipper(CityOutbox(store.engines, hall_id), config)
+    """Ship ``hall_id``'s outbox to the city from now on, and fetch what the city sends down;
+    every commit wakes the shipper."""
+    downlink = CityDownlinkFetcher(store, hall_id, config.downlink_seconds)
+    shipper = CityShipper(CityOutbox(store.engines, hall_id), config, downlink=downlink)
     store.add_commit_listener(shipper.wake)
     return shipper.start()

@@ -365,6 +365,10 @@ class HallClient:
         """The last good backup, the nightly schedule, a storage fault now (manager; hall/maintenance.py reads it)."""
         return self.request("GET", "/api/maintenance")
 
+    def city_downlink(self) -> dict[str, Any]:
+        """The catalogue and notices the city sent, and the city link's last poll (manager)."""
+        return self.request("GET", "/api/city/downlink")
+
     def revoke(self, device_id: int) -> dict[str, Any]:
         return self.request("DELETE", f"/api/devices/{device_id}")
 

@@ -237,7 +237,7 @@ def test_tab_labels_fit_a_narrow_screen(qtbot: Any, live: LiveHall) -> None:
     window._alert_count = 2
     window._label_tabs(available=10_000)
     labels = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert labels[0] == "实时 Live" and labels[3] == "告警 Alerts (2)" and labels[-3:] == ["考勤 Attendance", "预约 Bookings", "短信 SMS"]
+    assert labels[0] == "实时 Live" and labels[3] == "告警 Alerts (2)" and labels[-3:] == ["预约 Bookings", "短信 SMS", "市级下发 City"]
     full = window.tabs.tabBar().sizeHint().width()
     window._label_tabs(available=full - 1)
     assert window.tabs.tabText(0) == "实时" and window.tabs.tabText(3) == "告警 (2)"
