@@ -133,32 +133,66 @@ def service_facts(connection: Any, start: date, end: date, halls: list[str] | No
         query = query.where(CityService.hall.in_(halls))
     for row in connection.execute(query):
         hall, day, issued, called, series, item, window, department, started, ended, outcome, level, deadline, status, changed = row
-        waited = max(0.0, (called - issued).total_seconds()) if called is not None else 0.0
         served = max(0.0, (ended - started).total_seconds()) if started is not None and ended is not None else 0.0
         yield (
             hall,
-            ServiceFact(
-                day=day,
-                hour=issued.astimezone(CITY_ZONE).hour,
-                series=series,
+            _city_fact(
+                day,
+                issued,
+                called,
+                series,
+                window,
                 item=item or "",
-                window=str(window or ""),
-                clerk="",
                 department=department or "",
-                waited=waited,
-                queue_wait=called is not None,
                 service_seconds=served,
-                wait_bin=bin_of(waited),
-                service_bin=bin_of(served),
                 end_reason="finished",
                 outcome=outcome,
-                rated=level is not None,
                 level=level,
-                is_default=False,
                 followup_deadline=deadline,
                 followup_resolved_on_time=_resolved_on_time(status, changed, deadline),
             ),
         )
+
+
+def _city_fact(
+    day: date,
+    issued: datetime,
+    called: datetime | None,
+    series: str,
+    window: Any,
+    *,
+    end_reason: str,
+    item: str = "",
+    department: str = "",
+    service_seconds: float = 0.0,
+    outcome: str = "",
+    level: str | None = None,
+    followup_deadline: date | None = None,
+    followup_resolved_on_time: bool | None = None,
+) -> ServiceFact:
+    """A city row as the hall's ServiceFact; the wait ends at the call, as in the hall."""
+    waited = max(0.0, (called - issued).total_seconds()) if called is not None else 0.0
+    return ServiceFact(
+        day=day,
+        hour=issued.astimezone(CITY_ZONE).hour,
+        series=series,
+        item=item,
+        window=str(window or ""),
+        clerk="",
+        department=department,
+        waited=waited,
+        queue_wait=called is not None,
+        service_seconds=service_seconds,
+        wait_bin=bin_of(waited),
+        service_bin=bin_of(service_seconds),
+        end_reason=end_reason,
+        outcome=outcome,
+        rated=level is not None,
+        level=level,
+        is_default=False,
+        followup_deadline=followup_deadline,
+        followup_resolved_on_time=followup_resolved_on_time,
+    )
 
 
 def no_show_facts(connection: Any, start: date, end: date) -> Iterator[tuple[str, ServiceFact]]:
@@ -169,31 +203,7 @@ def no_show_facts(connection: Any, start: date, end: date) -> Iterator[tuple[str
         .order_by(CityTicket.hall, CityTicket.ticket_id)
     )
     for hall, day, issued, called, series, window in connection.execute(query):
-        waited = max(0.0, (called - issued).total_seconds()) if called is not None else 0.0
-        yield (
-            hall,
-            ServiceFact(
-                day=day,
-                hour=issued.astimezone(CITY_ZONE).hour,
-                series=series,
-                item="",
-                window=str(window or ""),
-                clerk="",
-                department="",
-                waited=waited,
-                queue_wait=called is not None,
-                service_seconds=0.0,
-                wait_bin=bin_of(waited),
-                service_bin=bin_of(0.0),
-                end_reason="no_show",
-                outcome="",
-                rated=False,
-                level=None,
-                is_default=False,
-                followup_deadline=None,
-                followup_resolved_on_time=None,
-            ),
-        )
+        yield hall, _city_fact(day, issued, called, series, window, end_reason="no_show")
 
 
 def window_departments(connection: Any) -> dict[tuple[str, str], str]:
