@@ -596,6 +596,7 @@ class _Day:
                     "verify_failures": 0,
                     "created_at": None,
                     "cancelled_at": None,
+                    "id_hash": "",  # seeded citizens show no ID card (0016)
                 }
             )
         priority_reason = _pick(rng, PRIORITY_REASON_WEIGHTS) if sim.priority else ""
@@ -638,6 +639,8 @@ class _Day:
                 "called_at": self.t(final_call),
                 "closed_at": self.t(final_end),
                 "print_count": 0,
+                "id_hash": "",
+                "id_masked": "",
             }
         )
         ticket_item = chosen_items[0] if chosen_items else ""
