@@ -120,6 +120,11 @@ class IdCardReader:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @property
+    def card_on_reader(self) -> bool:
+        """The last card read was not seen lifted yet: laid on again now, it would not count as a new read."""
+        return self._last_card is not None
+
     def health(self) -> Health:
         if not self.link.online:
             return Health.OFFLINE
