@@ -23,6 +23,9 @@ from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_SOFT_HEAP_LIMIT_BYTES = 24 << 20  # all connections of the process together
+# When a checkpoint lets the next writer start the WAL over, SQLite cuts the file back to this size;
+# without a limit it keeps its high-water mark for good (one afternoon's long report = a 60 MB WAL).
+SQLITE_JOURNAL_SIZE_LIMIT_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ def _sqlite_engine(url: str, immediate: bool, synchronous: str) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA journal_size_limit={SQLITE_JOURNAL_SIZE_LIMIT_BYTES}")
         # Process-wide: past it SQLite recycles the page caches of the pool's 40 connections
         # instead of letting each fill its own 2 MB as the database grows.
         cursor.execute(f"PRAGMA soft_heap_limit={SQLITE_SOFT_HEAP_LIMIT_BYTES}")

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
-from db.engine import Engines, make_engines
+from db.engine import SQLITE_JOURNAL_SIZE_LIMIT_BYTES, Engines, make_engines
 from db.models import Base, Category, Hall, Item, Window, WindowCategory
 from db.schema import _hours_json, _rules_json, import_hall, upgrade
 from db.store import hours_from_json, rules_from_json
@@ -96,6 +96,33 @@ def test_sqlite_pragmas(engines: Engines) -> None:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
         assert connection.exec_driver_sql("PRAGMA soft_heap_limit").scalar() == 24 << 20  # the pool's caches together
+        assert connection.exec_driver_sql("PRAGMA journal_size_limit").scalar() == SQLITE_JOURNAL_SIZE_LIMIT_BYTES
+
+
+def test_a_wal_grown_behind_a_long_reader_is_cut_back_afterwards(tmp_path: Path) -> None:
+    """A reader holding its snapshot stops checkpoints from starting the WAL over, so it grows past
+    the limit; once the reader is gone and a checkpoint ran, the next write cuts the file back."""
+    made = make_engines(f"sqlite:///{tmp_path}/hall.db")
+    wal = tmp_path / "hall.db-wal"
+    try:
+        with made.write.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE filler (blob BLOB)")
+        with made.read.begin() as reader:
+            reader.exec_driver_sql("SELECT count(*) FROM filler").scalar()   # the snapshot is held from here
+            for _ in range(24):
+                with made.write.begin() as connection:
+                    connection.exec_driver_sql("INSERT INTO filler VALUES (randomblob(1048576))")
+            assert wal.stat().st_size > SQLITE_JOURNAL_SIZE_LIMIT_BYTES
+        raw = made.write.raw_connection()   # outside a transaction, as SQLite's autocheckpoint runs
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            raw.close()
+        with made.write.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO filler VALUES (x'00')")
+        assert wal.stat().st_size <= SQLITE_JOURNAL_SIZE_LIMIT_BYTES
+    finally:
+        made.dispose()
 
 
 def test_hours_and_rules_survive_the_database(sample_hall: HallConfig) -> None:
