@@ -24,6 +24,7 @@ from typing import Any
 
 from hall.clock import FileClock
 from server.client import ApiError, HallClient
+from server.limits import limit_malloc_arenas
 
 log = logging.getLogger("hallq.soak.floor")
 IDLE_WALL_SECONDS = 0.2
@@ -107,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="the soak hall's other kiosks and windows, over the API")
     parser.add_argument("--plan", required=True, type=Path)
     args = parser.parse_args(argv)
+    limit_malloc_arenas()  # a thread per window, each with its own glibc arena otherwise (as the server)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     floor = Floor(json.loads(args.plan.read_text(encoding="utf-8")))
     try:
