@@ -42,10 +42,20 @@ demo: deps
 	  xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) -m hallq demo --seconds 30 --screenshots docs/demo; \
 	fi
 
+# Most tests wait on servers, sockets and timers rather than the CPU, so they run on pytest-xdist
+# workers; then the modules in tests/serial_modules.py run alone (collecting only them). Both
+# passes always run; either failing fails. Each prints its slowest tests, to see where CI time goes.
+TEST_WORKERS ?= 4
+PYTEST := QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q -p no:cacheprovider --durations=15
+SERIAL_MODULES = $(shell $(PYTHON) -c 'import sys; sys.path.insert(0, "tests"); from serial_modules import SERIAL_MODULES; print(*SERIAL_MODULES)')
+
 test: deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q -p no:cacheprovider
+	@rc=0; \
+	echo "$(PYTEST) -n $(TEST_WORKERS) -m 'not serial'"; $(PYTEST) -n $(TEST_WORKERS) -m "not serial" || rc=1; \
+	echo "$(PYTEST) -m serial $(SERIAL_MODULES)"; $(PYTEST) -m serial $(SERIAL_MODULES) || rc=1; \
+	exit $$rc
 
 lint: deps
 	$(VENV)/bin/ruff check .
