@@ -28,8 +28,7 @@ from hall.reports import Dimension
 from manager.report_rules import Period
 from server.client import HallClient
 from server.runner import ServerThread, prepare_hall
-from ui.screenshots import wait_until
-from ui.theme import apply_theme
+from ui.screenshots import screenshot_hall, wait_until
 
 HISTORY_DAYS = 49  # seven weeks up to the day before the one shown: this month and last month have figures
 HISTORY_END = date(2026, 11, 16)
@@ -62,135 +61,123 @@ def main(argv: list[str] | None = None) -> int:
     from manager.app import create_window
     from manager.window import ManagerWindow
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    out = Path(args[0] if args else "docs")
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    apply_theme(app)  # type: ignore[arg-type]
-    clock = FakeClock(datetime(2026, 11, 17, 1, 0, tzinfo=UTC))  # 09:00 in the hall
-    with tempfile.TemporaryDirectory() as tmp:
-        hall = prepare_hall(f"sqlite:///{tmp}/hall.db", clock=clock, synchronous="NORMAL")
-        server = ServerThread(hall.store, poll_seconds=0.2).start()
-        try:
-            enroll = hall.store.enroll_device
-            manager = HallClient(server.url, enroll(None, hall.hall_id, "manager", "值班长")["token"])
-            kiosk = HallClient(server.url, enroll(None, hall.hall_id, "kiosk", "取号机1")["token"])
-            kiosk2 = HallClient(server.url, enroll(None, hall.hall_id, "kiosk", "取号机2")["token"])
-            display = HallClient(server.url, enroll(None, hall.hall_id, "display", "大厅主屏")["token"])
-            display2 = HallClient(server.url, enroll(None, hall.hall_id, "display", "二楼屏")["token"])
-            display2.heartbeat({"voice": {"state": "ok", "detail": ""}})  # ... then nothing: by 09:25 it is offline
-            clerks: dict[int, HallClient] = {}
-            counters: dict[int, HallClient] = {}
-            pads: list[HallClient] = []
-            for number, staff in CLERKS.items():
-                counter = HallClient(server.url, enroll(None, hall.hall_id, "counter", f"{number}号窗口", number)["token"])
-                counters[number] = counter
-                clerks[number] = HallClient(server.url, counter.login(staff, staff)["token"])
-            # two services that end in 差评
-            for window, series in ((2, "A"), (9, "D")):
-                kiosk.issue(series)
-                clock.advance(120)
-                clerks[window].call_next(window)
-                clerks[window].start(window)
-                clock.advance(600)
-                service = clerks[window].finish(window, "immediate")["service_id"]
-                pad = HallClient(server.url, enroll(None, hall.hall_id, "pad", f"{window}号评价器", window)["token"])
-                pads.append(pad)
-                pad.rate(
-                    service,
-                    "dissatisfied" if series == "A" else "very_dissatisfied",
-                    reasons=["slow"] if series == "A" else ["attitude"],
-                    comment="等候时间太长" if series == "A" else "",
-                    contact_phone="13812345678" if series == "A" else "",  # left on the pad for 回访, with consent
-                )
-            # the 回访专员 calls the first citizen twice: no answer, then reached with the rectification
-            followup = HallClient(server.url, enroll(None, hall.hall_id, "followup", "回访专员")["token"])
-            first_case = min(f["id"] for f in followup.followups())
-            followup.log_followup_call(first_case, reached=False, result="无人接听")
+    with screenshot_hall(argv, datetime(2026, 11, 17, 1, 0, tzinfo=UTC)) as shot:
+        app, out, clock = shot.app, shot.out, shot.clock
+        manager = shot.enroll("manager", "值班长")
+        kiosk = shot.enroll("kiosk", "取号机1")
+        kiosk2 = shot.enroll("kiosk", "取号机2")
+        display = shot.enroll("display", "大厅主屏")
+        display2 = shot.enroll("display", "二楼屏")
+        display2.heartbeat({"voice": {"state": "ok", "detail": ""}})  # ... then nothing: by 09:25 it is offline
+        clerks: dict[int, HallClient] = {}
+        counters: dict[int, HallClient] = {}
+        pads: list[HallClient] = []
+        for number, staff in CLERKS.items():
+            counter = shot.enroll("counter", f"{number}号窗口", number)
+            counters[number] = counter
+            clerks[number] = counter.with_token(counter.login(staff, staff)["token"])
+        # two services that end in 差评
+        for window, series in ((2, "A"), (9, "D")):
+            kiosk.issue(series)
+            clock.advance(120)
+            clerks[window].call_next(window)
+            clerks[window].start(window)
             clock.advance(600)
-            followup.log_followup_call(first_case, reached=True, result="已致歉，说明等候原因", rectification="高峰时段加开2号窗口", satisfaction="satisfied")
-            for series, count in TICKETS:
-                for _ in range(count):
-                    kiosk.issue(series)
-                    clock.advance(25)
-            for number in (1, 2):
-                clerks[number].logout()  # open, nobody at them: 投资建设项目 is served by no one
-            manager.set_roster("1014", absent=True, reason="病假")  # the roster tab: one clerk off sick,
-            manager.set_roster("1002", lunch="11:30-12:30", reason="早班午休")  # one on an early lunch turn
-            # a counter polls the server all the time; without it a session would idle out (clerk_idle_minutes)
-            for number, clerk in clerks.items():
-                if number not in (1, 2):
-                    clerk.me()
-            clock.advance(20 * 60)
-            for window in (3, 5, 6, 8, 11, 13, 15, 18, 19):
-                try:
-                    clerks[window].call_next(window)
-                except Exception:
-                    pass
-            clerks[16].pause(16, "AB岗交接")
-            clock.advance(5 * 60)
-            # every program reports its devices (ui.heartbeat); the kiosk by the door is out of paper
-            kiosk.heartbeat({"printer": {"state": "paper_out", "detail": ""}})
-            kiosk2.heartbeat({"printer": {"state": "paper_low", "detail": ""}})
-            display.heartbeat({"voice": {"state": "ok", "detail": ""}, "led": {"state": "ok", "detail": ""}})
-            for counter in counters.values():
-                counter.heartbeat({"keypad": {"state": "ok", "detail": ""}})
-            for pad in pads:
-                pad.heartbeat({"rater": {"state": "ok", "detail": ""}})
+            service = clerks[window].finish(window, "immediate")["service_id"]
+            pad = shot.enroll("pad", f"{window}号评价器", window)
+            pads.append(pad)
+            pad.rate(
+                service,
+                "dissatisfied" if series == "A" else "very_dissatisfied",
+                reasons=["slow"] if series == "A" else ["attitude"],
+                comment="等候时间太长" if series == "A" else "",
+                contact_phone="13812345678" if series == "A" else "",  # left on the pad for 回访, with consent
+            )
+        # the 回访专员 calls the first citizen twice: no answer, then reached with the rectification
+        followup = shot.enroll("followup", "回访专员")
+        first_case = min(f["id"] for f in followup.followups())
+        followup.log_followup_call(first_case, reached=False, result="无人接听")
+        clock.advance(600)
+        followup.log_followup_call(first_case, reached=True, result="已致歉，说明等候原因", rectification="高峰时段加开2号窗口", satisfaction="satisfied")
+        for series, count in TICKETS:
+            for _ in range(count):
+                kiosk.issue(series)
+                clock.advance(25)
+        for number in (1, 2):
+            clerks[number].logout()  # open, nobody at them: 投资建设项目 is served by no one
+        manager.set_roster("1014", absent=True, reason="病假")  # the roster tab: one clerk off sick,
+        manager.set_roster("1002", lunch="11:30-12:30", reason="早班午休")  # one on an early lunch turn
+        # a counter polls the server all the time; without it a session would idle out (clerk_idle_minutes)
+        for number, clerk in clerks.items():
+            if number not in (1, 2):
+                clerk.me()
+        clock.advance(20 * 60)
+        for window in (3, 5, 6, 8, 11, 13, 15, 18, 19):
+            try:
+                clerks[window].call_next(window)
+            except Exception:
+                pass
+        clerks[16].pause(16, "AB岗交接")
+        clock.advance(5 * 60)
+        # every program reports its devices (ui.heartbeat); the kiosk by the door is out of paper
+        kiosk.heartbeat({"printer": {"state": "paper_out", "detail": ""}})
+        kiosk2.heartbeat({"printer": {"state": "paper_low", "detail": ""}})
+        display.heartbeat({"voice": {"state": "ok", "detail": ""}, "led": {"state": "ok", "detail": ""}})
+        for counter in counters.values():
+            counter.heartbeat({"keypad": {"state": "ok", "detail": ""}})
+        for pad in pads:
+            pad.heartbeat({"rater": {"state": "ok", "detail": ""}})
 
-            window = create_window(server.url, manager.token or "")
-            assert isinstance(window, ManagerWindow)
-            window.resize(1600, 1000)
-            window.show()
-            wait_until(app, lambda: bool(window.snapshot.get("windows")) and window.followups_page.followup_table.rowCount() == 2)
-            shots = [
-                ("manager-live.png", 0),
-                ("manager-reallocate.png", 1),
-                ("manager-recommendations.png", 2),
-                ("manager-alerts-printer.png", 3),
-                ("manager-followups.png", 4),
-                ("manager-devices.png", 5),
-                ("manager-audit.png", 6),
-                ("manager-settings.png", 7),
-                ("manager-roster.png", 8),
-            ]
-            window.select_window(3)
-            redrawn: list[str] = []
-            window.snapshot_applied.connect(lambda: redrawn.append("snapshot"))
-            window.devices_applied.connect(lambda: redrawn.append("devices"))
-            for name, tab in shots:
-                window.tabs.setCurrentIndex(tab)
-                if tab == 4:
-                    window.followups_page.followup_table.selectRow(0)
-                    wait_until(app, lambda: window.followups_page.call_table.rowCount() == 2)
-                if tab in (3, 5):
-                    # A fresh snapshot, then the devices list: the console judges silence at the
-                    # server's time, which here stands still (a fake clock) while the tool runs.
-                    redrawn.clear()
-                    window.refresh()
-                    wait_until(app, lambda: "snapshot" in redrawn)
-                    redrawn.clear()
-                    window.load_devices()
-                    wait_until(app, lambda: "devices" in redrawn)
-                    window.devices_page.device_table.clearSelection()
-                if tab == 8:
-                    wait_until(app, lambda: window.roster_page.table.rowCount() > 0)
-                if tab == 6:
-                    window.audit_page.load_audit()
-                    wait_until(app, lambda: window.audit_page.audit_table.rowCount() > 0)
-                wait_until(app, lambda: True)
-                window.grab().save(str(out / name))
-                print(out / name)
-            # A 1280 × 800 screen: Chinese-only tab labels, four window cards a row.
-            window.resize(1280, 800)
-            window.tabs.setCurrentIndex(0)
-            wait_until(app, lambda: window.tabs.tabText(0) == "实时")
-            window.grab().save(str(out / "manager-live-1280.png"))
-            print(out / "manager-live-1280.png")
-            window.close()
-        finally:
-            server.stop()
-            hall.engines.dispose()
+        window = create_window(shot.server.url, manager.token or "")
+        assert isinstance(window, ManagerWindow)
+        window.resize(1600, 1000)
+        window.show()
+        wait_until(app, lambda: bool(window.snapshot.get("windows")) and window.followups_page.followup_table.rowCount() == 2)
+        shots = [
+            ("manager-live.png", 0),
+            ("manager-reallocate.png", 1),
+            ("manager-recommendations.png", 2),
+            ("manager-alerts-printer.png", 3),
+            ("manager-followups.png", 4),
+            ("manager-devices.png", 5),
+            ("manager-audit.png", 6),
+            ("manager-settings.png", 7),
+            ("manager-roster.png", 8),
+        ]
+        window.select_window(3)
+        redrawn: list[str] = []
+        window.snapshot_applied.connect(lambda: redrawn.append("snapshot"))
+        window.devices_applied.connect(lambda: redrawn.append("devices"))
+        for name, tab in shots:
+            window.tabs.setCurrentIndex(tab)
+            if tab == 4:
+                window.followups_page.followup_table.selectRow(0)
+                wait_until(app, lambda: window.followups_page.call_table.rowCount() == 2)
+            if tab in (3, 5):
+                # A fresh snapshot, then the devices list: the console judges silence at the
+                # server's time, which here stands still (a fake clock) while the tool runs.
+                redrawn.clear()
+                window.refresh()
+                wait_until(app, lambda: "snapshot" in redrawn)
+                redrawn.clear()
+                window.load_devices()
+                wait_until(app, lambda: "devices" in redrawn)
+                window.devices_page.device_table.clearSelection()
+            if tab == 8:
+                wait_until(app, lambda: window.roster_page.table.rowCount() > 0)
+            if tab == 6:
+                window.audit_page.load_audit()
+                wait_until(app, lambda: window.audit_page.audit_table.rowCount() > 0)
+            wait_until(app, lambda: True)
+            window.grab().save(str(out / name))
+            print(out / name)
+        # A 1280 × 800 screen: Chinese-only tab labels, four window cards a row.
+        window.resize(1280, 800)
+        window.tabs.setCurrentIndex(0)
+        wait_until(app, lambda: window.tabs.tabText(0) == "实时")
+        window.grab().save(str(out / "manager-live-1280.png"))
+        print(out / "manager-live-1280.png")
+        window.close()
     save_reports_shots(app, out)  # type: ignore[arg-type]
     return 0
 

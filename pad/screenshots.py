@@ -9,72 +9,52 @@ then an 11-digit number with the consent box ticked::
 
 from __future__ import annotations
 
-import sys
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
-
-from hall.clock import FakeClock
 from hall.tickets import RatingLevel
 from pad.app import create_window
-from server.client import HallClient
-from server.runner import ServerThread, prepare_hall
-from ui.screenshots import wait_until
-from ui.theme import apply_theme
+from ui.screenshots import screenshot_hall, wait_until
 
 START = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)  # Tue 10:00 Asia/Shanghai
 
 
 def main(argv: list[str] | None = None) -> int:
-    out = Path((argv if argv is not None else sys.argv[1:] or ["docs"])[0])
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication([])
-    apply_theme(app)  # type: ignore[arg-type]
-    with tempfile.TemporaryDirectory() as tmp:
-        clock = FakeClock(START)
-        hall = prepare_hall(f"sqlite:///{tmp}/hall.db", clock=clock, synchronous="NORMAL")
-        server = ServerThread(hall.store, poll_seconds=0.2).start()
-        try:
-            enroll = hall.store.enroll_device
-            pad = create_window(server.url, enroll(None, hall.hall_id, "pad", "pad1", 1)["token"], 1)
-            pad.resize(1024, 640)
-            pad.show()
-            wait_until(app, lambda: bool(pad.events.connected and pad.flow.window_info))
-            HallClient(server.url, enroll(None, hall.hall_id, "kiosk", "kiosk")["token"]).issue("A", items=["A01"])
-            counter = HallClient(server.url, enroll(None, hall.hall_id, "counter", "c1", 1)["token"])
-            clerk = HallClient(server.url, counter.login("1001", "1001")["token"])
-            clerk.call_next(1)
-            clerk.start(1)
-            clock.advance(300)
-            clerk.finish(1, "immediate", "A01")
-            wait_until(app, lambda: pad.flow.state.value == "rating")
-            pad.choose(RatingLevel.DISSATISFIED)
-            pad.toggle_reason("wait")
-            pad.toggle_reason("attitude")
-            pad.open_comment()
-            keyboard = pad.comment_page
-            keyboard.phrase_buttons["等候时间太长"].click()
-            for letter in "ban":
-                keyboard.letter_buttons[letter].click()
-            wait_until(app, lambda: True)
-            pad.grab().save(str(out / "pad-bad-rating-keyboard.png"))
-            keyboard.candidate_buttons[0].click()
-            keyboard.ok_button.click()
-            pad.open_contact()
-            for digit in "13812345678":
-                pad.contact_page.digit_buttons[digit].click()
-            pad.contact_page.consent.click()
-            wait_until(app, lambda: pad.contact_page.ok_button.isEnabled())
-            pad.grab().save(str(out / "pad-bad-rating-consent.png"))
-            pad.contact_page.ok_button.click()
-            wait_until(app, lambda: pad.flow.state.value == "reasons")
-            pad.grab().save(str(out / "pad-bad-rating-reasons.png"))
-            pad.close()
-        finally:
-            server.stop()
-            hall.engines.dispose()
+    with screenshot_hall(argv, START) as shot:
+        app, out, clock = shot.app, shot.out, shot.clock
+        pad = create_window(shot.server.url, shot.enroll("pad", "pad1", 1).token or "", 1)
+        pad.resize(1024, 640)
+        pad.show()
+        wait_until(app, lambda: bool(pad.events.connected and pad.flow.window_info))
+        shot.enroll("kiosk", "kiosk").issue("A", items=["A01"])
+        counter = shot.enroll("counter", "c1", 1)
+        clerk = counter.with_token(counter.login("1001", "1001")["token"])
+        clerk.call_next(1)
+        clerk.start(1)
+        clock.advance(300)
+        clerk.finish(1, "immediate", "A01")
+        wait_until(app, lambda: pad.flow.state.value == "rating")
+        pad.choose(RatingLevel.DISSATISFIED)
+        pad.toggle_reason("wait")
+        pad.toggle_reason("attitude")
+        pad.open_comment()
+        keyboard = pad.comment_page
+        keyboard.phrase_buttons["等候时间太长"].click()
+        for letter in "ban":
+            keyboard.letter_buttons[letter].click()
+        wait_until(app, lambda: True)
+        pad.grab().save(str(out / "pad-bad-rating-keyboard.png"))
+        keyboard.candidate_buttons[0].click()
+        keyboard.ok_button.click()
+        pad.open_contact()
+        for digit in "13812345678":
+            pad.contact_page.digit_buttons[digit].click()
+        pad.contact_page.consent.click()
+        wait_until(app, lambda: pad.contact_page.ok_button.isEnabled())
+        pad.grab().save(str(out / "pad-bad-rating-consent.png"))
+        pad.contact_page.ok_button.click()
+        wait_until(app, lambda: pad.flow.state.value == "reasons")
+        pad.grab().save(str(out / "pad-bad-rating-reasons.png"))
+        pad.close()
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from hall.clock import FakeClock
+from server.client import HallClient
 from server.runner import Hall, ServerThread, prepare_hall
 from ui.theme import apply_theme
 
@@ -32,16 +33,21 @@ class ScreenshotHall:
     hall: Hall
     server: ServerThread
 
+    def enroll(self, role: str, name: str, window: int | None = None) -> HallClient:
+        """A device of ``role`` enrolled on the hall, as a client of its server."""
+        token = self.hall.store.enroll_device(None, self.hall.hall_id, role, name, window)["token"]
+        return HallClient(self.server.url, token)
+
 
 @contextmanager
-def screenshot_hall(argv: list[str] | None) -> Iterator[ScreenshotHall]:
-    """A themed app and a hall server in-process on a throwaway database, stopped afterwards.
-    ``argv``'s first item is the output folder (``docs`` by default)."""
+def screenshot_hall(argv: list[str] | None, start: datetime = SCREENSHOT_MORNING) -> Iterator[ScreenshotHall]:
+    """A themed app and a hall server in-process on a throwaway database, its clock at ``start``,
+    stopped afterwards. ``argv``'s first item is the output folder (``docs`` by default)."""
     out = Path((argv or sys.argv[1:] or ["docs"])[0])
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_theme(app)  # type: ignore[arg-type]
-    clock = FakeClock(SCREENSHOT_MORNING)
+    clock = FakeClock(start)
     with tempfile.TemporaryDirectory() as tmp:
         hall = prepare_hall(f"sqlite:///{tmp}/hall.db", clock=clock, synchronous="NORMAL")
         server = ServerThread(hall.store, poll_seconds=0.2).start()
