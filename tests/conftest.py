@@ -20,9 +20,13 @@ os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="hallq-test-runtime-")
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import pytest
+from argon2 import PasswordHasher
+from pytestqt.qtbot import QtBot
 
+import db.security
 from hall.clock import FakeClock
 from hall.config import HallConfig, load_sample_hall
 from hallq.logs import CHATTY_LIBRARIES
@@ -30,6 +34,43 @@ from tests.serial_modules import LONG_MODULES, SERIAL_MODULES
 from tests.support.pg import PgCluster, unavailable_reason
 
 atexit.register(shutil.rmtree, os.environ["XDG_RUNTIME_DIR"], ignore_errors=True)
+
+
+class _OneHashPerPin(PasswordHasher):
+    """argon2 with the hall's own parameters, but each PIN hashed once per test process: every hall
+    a test prepares hashes its clerks' demo PINs (53 ms each, 1.1 s of a sample hall's 2 s), and
+    the suite prepares a thousand halls. The hashes stay real and verifying stays full price;
+    only the salt is shared between the throwaway halls of one run."""
+
+    _made: ClassVar[dict[str, str]] = {}
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        if salt is not None or not isinstance(password, str):
+            return super().hash(password, salt=salt)
+        if password not in self._made:
+            self._made[password] = super().hash(password)
+        return self._made[password]
+
+
+# Waits are upper bounds: under pytest-xdist four test processes share two cores, and a screen drawn
+# in 1 s alone took over 5 s (pytest-qt's default) beside the others. Scale every wait, not the tests.
+WAIT_SCALE = 3
+_qtbot_wait_until, _qtbot_wait_signal, _qtbot_wait_signals = QtBot.waitUntil, QtBot.waitSignal, QtBot.waitSignals
+
+
+def _scaled(timeout: int | None) -> int | None:
+    return timeout * WAIT_SCALE if timeout and timeout > 0 else timeout
+
+
+QtBot.waitUntil = lambda self, callback, *, timeout=5000: _qtbot_wait_until(self, callback, timeout=_scaled(timeout))  # type: ignore[method-assign]
+QtBot.waitSignal = lambda self, signal, *, timeout=5000, **kw: _qtbot_wait_signal(self, signal, timeout=_scaled(timeout), **kw)  # type: ignore[method-assign]
+QtBot.waitSignals = lambda self, signals, *, timeout=5000, **kw: _qtbot_wait_signals(self, signals, timeout=_scaled(timeout), **kw)  # type: ignore[method-assign]
+
+db.security._hasher = _OneHashPerPin(
+    time_cost=db.security._hasher.time_cost,
+    memory_cost=db.security._hasher.memory_cost,
+    parallelism=db.security._hasher.parallelism,
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
