@@ -15,6 +15,22 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_BACKUP_COUNT = 5  # with the default cap: at most 60 MB of logs, ever
 
 
+def _pool_failure_in_one_line(record: logging.LogRecord) -> bool:
+    """SQLAlchemy's pool logs a traceback each time it cannot roll back a connection handed back to
+    it ("Exception during reset or similar"); while the database is down that is every pooled
+    connection, and the outage is already said once (server/outage.py). The pool drops such a
+    connection itself: one line with the error is all a reader needs."""
+    if record.name.startswith("sqlalchemy.pool") and record.exc_info and record.exc_info[1] is not None:
+        error = record.exc_info[1]
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        record.msg = f"{record.getMessage()}: {type(error).__name__}: {first_line}"
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+    return True
+
+
 def configure_logging(
     verbose: bool = False,
     log_file: Path | None = None,
@@ -39,6 +55,7 @@ def configure_logging(
     formatter = logging.Formatter(LINE_FORMAT)
     for handler in handlers:
         handler.setFormatter(formatter)
+        handler.addFilter(_pool_failure_in_one_line)
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for name in CHATTY_LIBRARIES:

@@ -8,6 +8,7 @@ Makefile reads it with the virtualenv's Python before anything else is set up.
 
 SERIAL_MODULES = {
     "tests/kiosk/test_shared_speaker.py": "plays each WAV for its real length and checks no two overlap",
+    "tests/kiosk/test_card_window.py": "a scanner is told from a person by the time between keys",
     "tests/server/test_limits.py": "rate limits and timeouts measured in wall time",
     "tests/server/test_attack.py": "floods the real server and times the kiosk meanwhile",
     "tests/acceptance/test_hall_day.py": "every program of a hall at once",

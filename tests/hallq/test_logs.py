@@ -53,3 +53,21 @@ def test_migrations_are_quiet_unless_verbose(tmp_path: Path, restore_logging: No
 def test_a_log_cap_too_small_is_refused(restore_logging: None) -> None:
     with pytest.raises(ValueError, match="至少"):
         configure_logging(max_bytes=10)
+
+
+def test_a_pool_that_cannot_reset_a_dead_connection_logs_one_line(tmp_path: Path, restore_logging: None) -> None:
+    """During a database outage every pooled connection fails its rollback; one line each, no traceback."""
+    log_file = tmp_path / "hallq.log"
+    configure_logging(log_file=log_file)
+    try:
+        raise ConnectionError("server closed the connection unexpectedly\nThis probably means ...")
+    except ConnectionError:
+        logging.getLogger("sqlalchemy.pool.impl.QueuePool").error("Exception during reset or similar", exc_info=True)
+    logging.getLogger("hallq.server").error("a failure of our own keeps its traceback", exc_info=ValueError("x"))
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = log_file.read_text(encoding="utf-8")
+    pool_line = next(line for line in text.splitlines() if "Exception during reset" in line)
+    assert "WARNING" in pool_line and "ConnectionError: server closed the connection unexpectedly" in pool_line
+    assert "This probably means" not in text and text.count("Traceback") == 0
+    assert "ValueError: x" in text
