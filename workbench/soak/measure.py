@@ -13,6 +13,7 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -141,13 +142,23 @@ def backups_in(directory: Path, settle_seconds: float = 0.0) -> Backups:
 
 
 def _backups_now(directory: Path) -> Backups:
-    files = sorted(directory.glob("hallq-*.db"), key=lambda p: p.stat().st_mtime) if directory.exists() else []
+    files = [path for _, path in sorted(_still_there(directory.glob("hallq-*.db")))] if directory.exists() else []
     expected = {p.name for p in files} | {p.with_suffix(".json").name for p in files} | {"scheduled-since"}
     # A backup being written right now has a .partial copy for a moment; anything else is left over.
     stray = sorted(p.name for p in directory.iterdir() if p.name not in expected and not p.name.endswith(".partial")) if files else []
     return Backups(
         files[-1].name if files else "", len(files), file_size(files[-1]) if files else 0, sum(file_size(p) for p in files), stray
     )
+
+
+def _still_there(paths: Iterable[Path]) -> Iterator[tuple[float, Path]]:
+    """(mtime, path) of each file not removed since it was listed: retention deletes old backups
+    while the soak looks (a 30-day run died on one listed, then gone)."""
+    for path in paths:
+        try:
+            yield path.stat().st_mtime, path
+        except FileNotFoundError:
+            continue
 
 
 @dataclass
