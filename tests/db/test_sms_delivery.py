@@ -88,11 +88,13 @@ def outbox(env: HallEnv) -> list[Notification]:
         return list(session.scalars(select(Notification).order_by(Notification.id)))
 
 
-def wait_until(check: Any, seconds: float = 30.0, explain: Any = None) -> None:
+def wait_until(check: Any, seconds: float = 30.0, explain: Any = None, meanwhile: Any = None) -> None:
     deadline = time.monotonic() + seconds
     while not check():
         assert time.monotonic() < deadline, f"timed out: {explain() if explain else ''}"
         time.sleep(0.05)
+        if meanwhile:
+            meanwhile()
 
 
 def timed_calls(env: HallEnv, clerk: Any, window: int, count: int) -> list[float]:
@@ -124,11 +126,21 @@ def test_a_provider_that_fails_then_recovers_gets_every_message_exactly_once(hal
         sender = NotifySender(env.store, gateway, SmsSettings(max_attempts=50), poll_seconds=0.05, batch=5)
         sender.start()
         try:
+
+            def hall_time_runs_on() -> None:
+                # A send that failed just now is due again later: in a hall the clock moves on to
+                # that retry (frozen after the last advance, a late failure failed the test in CI).
+                env.advance(seconds=5)
+                sender.wake()
+
             provider.mode = "500"
             down = timed_calls(env, clerk, 2, 5)
+            wait_until(lambda: provider.refused > 0, 20, meanwhile=hall_time_runs_on)
             provider.mode = "hang"
             down += timed_calls(env, clerk, 2, 5)
-            assert provider.refused > 0 and provider.hung > 0 and not provider.taken
+            # On a fast machine the five calls were over before the sender's next try.
+            wait_until(lambda: provider.hung > 0, 20, meanwhile=hall_time_runs_on)
+            assert not provider.taken
             provider.mode = "ok"
             up = timed_calls(env, clerk, 2, 10)
             env.advance(hours=60)  # every reminder comes due
@@ -137,6 +149,7 @@ def test_a_provider_that_fails_then_recovers_gets_every_message_exactly_once(hal
                 lambda: all(m.status == "sent" for m in outbox(env)),
                 20,
                 lambda: [(m.kind, m.status, m.attempts, m.last_error, m.next_try_at) for m in outbox(env) if m.status != "sent"],
+                hall_time_runs_on,
             )
         finally:
             sender.stop()

@@ -50,6 +50,9 @@ def test_a_card_without_a_booking_takes_one_number_per_person(qtbot: Any, make_k
     qtbot.waitUntil(lambda: window.flow.step is Step.DONE, timeout=TIMEOUT)
     first = window.flow.ticket["number"]
     click(qtbot, button(window, "finish"))
+    # A citizen lifts the card before laying it on again; the reader counts the same card anew
+    # only once a poll saw it gone (a swipe before that poll is the card still lying there).
+    qtbot.waitUntil(lambda: not window.card_reader.reader.card_on_reader, timeout=TIMEOUT)
     window.card_reader.swipe_sample(123)                 # the same citizen again
     qtbot.waitUntil(lambda: window.flow.step is Step.HOME and window.flow.holder is not None, timeout=TIMEOUT)
     walk_in(qtbot, window, "A")
