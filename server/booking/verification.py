@@ -1,9 +1,10 @@
 """Sending a booking's verification code to the citizen's mobile number.
 
-The SMS gateway of issue 17 point 6 is not built yet: :class:`VerificationSender` is the seam it
-plugs into. :class:`LogVerificationSender` is the demo's and the tests' fake: it logs the code
-with the masked number and keeps what it sent (in memory, and as JSON lines in a file when one is
-named, so tests can read codes sent by a server in another process).
+:class:`VerificationSender` is the seam: with an SMS gateway configured, codes go through it
+(server.notify.verification). Without one, :class:`LogVerificationSender` (the demo's and the
+tests' fake) logs the code with the masked number and keeps the last ones it sent (in memory,
+bounded, and as JSON lines in a file when one is named, so tests can read codes sent by a server
+in another process).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import logging
 import os
 import threading
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -38,9 +40,11 @@ class VerificationSender(Protocol):
 class LogVerificationSender:
     """Log-only: no message leaves the machine. The full number is never logged or kept."""
 
+    KEPT_IN_MEMORY = 200  # the default sender of a hall without an SMS gateway, running for months
+
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
-        self.sent: list[SentCode] = []
+        self.sent: deque[SentCode] = deque(maxlen=self.KEPT_IN_MEMORY)
         self._lock = threading.Lock()
 
     @classmethod

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,11 +53,14 @@ class SmsGateway(Protocol):
 
 
 class LogGateway:
-    """Log-only: writes each message as a JSON line (masked number) and keeps it in memory."""
+    """Log-only: writes each message as a JSON line (masked number) and keeps the last
+    ``KEPT_IN_MEMORY`` in memory (a demo hall runs for days; the file has them all)."""
+
+    KEPT_IN_MEMORY = 200
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
-        self.sent: list[dict[str, str]] = []
+        self.sent: deque[dict[str, str]] = deque(maxlen=self.KEPT_IN_MEMORY)
         self._lock = threading.Lock()
 
     def send(self, sms: Sms) -> None:

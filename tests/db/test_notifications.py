@@ -209,3 +209,13 @@ def test_sms_settings_come_from_the_file_and_the_environment(tmp_path: Any) -> N
         with pytest.raises(HallRuleError) as refused:
             parse_sms(bad)
         assert refused.value.code == "bad_sms"
+
+
+def test_log_gateway_keeps_only_the_last_messages_in_memory(tmp_path: Any) -> None:
+    path = tmp_path / "sms.jsonl"
+    gateway = LogGateway(path)
+    for n in range(LogGateway.KEPT_IN_MEMORY + 50):
+        gateway.send(Sms(PHONE, f"【大厅】请A{n:03d}号到2号窗口办理。", "called", f"1:ticket:{n}:called"))
+    assert len(gateway.sent) == LogGateway.KEPT_IN_MEMORY
+    assert gateway.sent[-1]["request_id"] == f"1:ticket:{LogGateway.KEPT_IN_MEMORY + 49}:called"
+    assert len(path.read_text(encoding="utf-8").splitlines()) == LogGateway.KEPT_IN_MEMORY + 50  # the file has them all
